@@ -1,0 +1,223 @@
+package dev.cohort.model;
+
+import java.util.Objects;
+import org.nd4j.common.primitives.Pair;
+import org.nd4j.linalg.activations.IActivation;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.lossfunctions.ILossFunction;
+import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonProperty;
+
+/**
+ * The distillation loss {@code CE(y, p) + λ·T²·KL(t ‖ p^T)} for one output layer of C logits.
+ *
+ * <p>Labels are {@code [y | t]}, 2C columns: the one-hot class {@code y} and the target
+ * distribution {@code t} that the teachers agreed on (already softened at temperature T). {@code p
+ * = softmax(z)} and {@code p^T = softmax(z / T)}. The KL runs from the target to the student,
+ * {@code Σ t·(log t − log p^T)}, as in Hinton et al. and DML: the student is pulled towards the
+ * teachers' distribution and the teachers' outputs are constants. The T² factor keeps the
+ * gradient of the soft term on the same scale as the CE term when T changes, because
+ * {@code ∂/∂z KL(t ‖ softmax(z/T)) = (p^T − t)/T}; the total gradient is {@code (p − y) + λ·T·(p^T − t)}.
+ *
+ * <p>A target row of all zeros means "no teacher answered for this example": it adds neither
+ * loss nor gradient, so a step without teachers is exactly a cross-entropy step.
+ *
+ * <p>Use it on an {@code OutputLayer} with {@code Activation.IDENTITY} and nOut = C.
+ */
+public final class DistillationLoss implements ILossFunction {
+
+  private static final long serialVersionUID = 1L;
+
+  private final double lambda;
+  private final double temperature;
+
+  @JsonCreator
+  public DistillationLoss(
+      @JsonProperty("lambda") double lambda, @JsonProperty("temperature") double temperature) {
+    if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+      throw new IllegalArgumentException("distillation weight λ must be finite and >= 0, found " + lambda);
+    }
+    if (!(temperature > 0) || Double.isInfinite(temperature)) {
+      throw new IllegalArgumentException("temperature T must be finite and > 0, found " + temperature);
+    }
+    this.lambda = lambda;
+    this.temperature = temperature;
+  }
+
+  @JsonProperty("lambda")
+  public double lambda() {
+    return lambda;
+  }
+
+  @JsonProperty("temperature")
+  public double temperature() {
+    return temperature;
+  }
+
+  /** The per-example loss split into its two parts, averaged over the rows. */
+  public record Parts(double crossEntropy, double distillation) {
+    public double total() {
+      return crossEntropy + distillation;
+    }
+  }
+
+  /** Mean CE and KD parts of the loss for {@code logits} against {@code labels} {@code [y | t]}. */
+  public Parts parts(INDArray logits, INDArray labels) {
+    Rows rows = new Rows(labels, logits);
+    double ce = 0;
+    double kd = 0;
+    for (int r = 0; r < rows.n; r++) {
+      ce += rows.crossEntropy(r);
+      kd += rows.distillation(r);
+    }
+    return new Parts(ce / rows.n, kd / rows.n);
+  }
+
+  @Override
+  public double computeScore(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
+    double sum = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
+    return average ? sum / preOutput.size(0) : sum;
+  }
+
+  @Override
+  public INDArray computeScoreArray(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+    Rows rows = new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
+    double[] scores = new double[rows.n];
+    for (int r = 0; r < rows.n; r++) {
+      scores[r] = rows.crossEntropy(r) + rows.distillation(r);
+    }
+    INDArray array = Nd4j.createFromArray(scores).reshape(rows.n, 1).castTo(preOutput.dataType());
+    return applyMask(array, mask);
+  }
+
+  @Override
+  public INDArray computeGradient(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+    Rows rows = new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
+    double[][] gradient = new double[rows.n][rows.classes];
+    for (int r = 0; r < rows.n; r++) {
+      rows.gradient(r, gradient[r]);
+    }
+    INDArray dLdOutput = Nd4j.create(gradient).castTo(preOutput.dataType());
+    INDArray dLdPreOutput = activationFn.backprop(preOutput.dup(), dLdOutput).getFirst();
+    return applyMask(dLdPreOutput, mask);
+  }
+
+  @Override
+  public Pair<Double, INDArray> computeGradientAndScore(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
+    return Pair.of(
+        computeScore(labels, preOutput, activationFn, mask, average),
+        computeGradient(labels, preOutput, activationFn, mask));
+  }
+
+  private static INDArray applyMask(INDArray perRow, INDArray mask) {
+    if (mask == null) {
+      return perRow;
+    }
+    if (mask.rank() != 2 || mask.size(1) != 1) {
+      throw new IllegalArgumentException(
+          "DistillationLoss supports per-example masks of shape [n, 1] only, found "
+              + java.util.Arrays.toString(mask.shape()));
+    }
+    return perRow.muliColumnVector(mask.castTo(perRow.dataType()));
+  }
+
+  /** The row-wise math, in double precision, for one batch. */
+  private final class Rows {
+    final int n;
+    final int classes;
+    final double[][] y;
+    final double[][] t;
+    final double[][] logP;
+    final double[][] logPT;
+
+    Rows(INDArray labels, INDArray output) {
+      n = (int) output.size(0);
+      classes = (int) output.size(1);
+      if (labels.size(0) != n || labels.size(1) != 2L * classes) {
+        throw new IllegalArgumentException(
+            "DistillationLoss expects labels [one-hot | target] of shape ["
+                + n
+                + ", "
+                + 2 * classes
+                + "] for "
+                + classes
+                + " classes, found "
+                + java.util.Arrays.toString(labels.shape()));
+      }
+      double[][] l = labels.toDoubleMatrix();
+      double[][] z = output.toDoubleMatrix();
+      y = new double[n][];
+      t = new double[n][];
+      logP = new double[n][];
+      logPT = new double[n][];
+      for (int r = 0; r < n; r++) {
+        y[r] = java.util.Arrays.copyOfRange(l[r], 0, classes);
+        t[r] = java.util.Arrays.copyOfRange(l[r], classes, 2 * classes);
+        logP[r] = SoftTargets.logSoftmax(z[r], 1.0);
+        logPT[r] = SoftTargets.logSoftmax(z[r], temperature);
+      }
+    }
+
+    double crossEntropy(int r) {
+      double ce = 0;
+      for (int c = 0; c < classes; c++) {
+        ce -= y[r][c] * logP[r][c];
+      }
+      return ce;
+    }
+
+    /** λ·T²·KL(t ‖ p^T); 0·log 0 counts as 0, so a zero target row contributes nothing. */
+    double distillation(int r) {
+      double kl = 0;
+      for (int c = 0; c < classes; c++) {
+        double target = t[r][c];
+        if (target > 0) {
+          kl += target * (Math.log(target) - logPT[r][c]);
+        }
+      }
+      return lambda * temperature * temperature * kl;
+    }
+
+    /** (p·Σy − y) + λ·T·(p^T·Σt − t): exact also for rows whose labels do not sum to one. */
+    void gradient(int r, double[] into) {
+      double ySum = 0;
+      double tSum = 0;
+      for (int c = 0; c < classes; c++) {
+        ySum += y[r][c];
+        tSum += t[r][c];
+      }
+      for (int c = 0; c < classes; c++) {
+        double p = Math.exp(logP[r][c]);
+        double pT = Math.exp(logPT[r][c]);
+        into[c] = (p * ySum - y[r][c]) + lambda * temperature * (pT * tSum - t[r][c]);
+      }
+    }
+  }
+
+  @Override
+  public String name() {
+    return "DistillationLoss";
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof DistillationLoss other
+        && other.lambda == lambda
+        && other.temperature == temperature;
+  }
+
+  @Override
+  public int hashCode() {
+    return Objects.hash(lambda, temperature);
+  }
+
+  @Override
+  public String toString() {
+    return "DistillationLoss(λ=" + lambda + ", T=" + temperature + ")";
+  }
+}

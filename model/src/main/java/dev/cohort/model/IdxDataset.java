@@ -1,0 +1,53 @@
+package dev.cohort.model;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * An MNIST-format dataset directory (MNIST, Fashion-MNIST): {@code train-images-idx3-ubyte},
+ * {@code train-labels-idx1-ubyte}, {@code t10k-images-idx3-ubyte}, {@code t10k-labels-idx1-ubyte},
+ * each plain or with a {@code .gz} suffix.
+ */
+public final class IdxDataset {
+
+  /** Where Debian's {@code dataset-fashion-mnist} package installs the data. */
+  public static final Path DEBIAN_FASHION_MNIST = Path.of("/usr/share/datasets/fashion-mnist");
+
+  public static final int CLASSES = 10;
+
+  private IdxDataset() {}
+
+  /** The training and test splits of an IDX dataset directory. */
+  public record Splits(LabeledData train, LabeledData test) {}
+
+  public static Splits load(Path directory) {
+    return new Splits(
+        IdxReader.read(find(directory, "train-images-idx3-ubyte"), find(directory, "train-labels-idx1-ubyte"), CLASSES),
+        IdxReader.read(find(directory, "t10k-images-idx3-ubyte"), find(directory, "t10k-labels-idx1-ubyte"), CLASSES));
+  }
+
+  /** Fails with a message saying what to install or pass unless {@code directory} holds the four files. */
+  public static void requirePresent(Path directory) {
+    for (String name :
+        new String[] {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
+      find(directory, name);
+    }
+  }
+
+  private static Path find(Path directory, String name) {
+    for (Path candidate : new Path[] {directory.resolve(name + ".gz"), directory.resolve(name)}) {
+      if (Files.isRegularFile(candidate)) {
+        return candidate;
+      }
+    }
+    throw new DatasetException(
+        "dataset file "
+            + name
+            + "[.gz] not found in "
+            + directory.toAbsolutePath()
+            + ". For Fashion-MNIST install the Debian package dataset-fashion-mnist"
+            + " (apt-get install dataset-fashion-mnist, which fills "
+            + DEBIAN_FASHION_MNIST
+            + ") or point cohort.data.directory (--data DIR) at a folder holding the four IDX files.");
+  }
+}

@@ -1,0 +1,90 @@
+package dev.cohort.model;
+
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * An immutable in-memory dataset: {@code size} examples of {@code featureCount} floats each,
+ * row-major, with integer class labels in {@code [0, classes)}. Shared read-only by every peer of a
+ * node, so one copy of the data serves them all.
+ */
+public final class LabeledData {
+
+  private final float[] features;
+  private final int[] labels;
+  private final int featureCount;
+  private final int classes;
+
+  public LabeledData(float[] features, int[] labels, int featureCount, int classes) {
+    if (featureCount <= 0 || classes <= 0) {
+      throw new IllegalArgumentException("featureCount and classes must be positive");
+    }
+    if ((long) labels.length * featureCount != features.length) {
+      throw new IllegalArgumentException(
+          features.length + " feature values do not make " + labels.length + " rows of " + featureCount);
+    }
+    for (int i = 0; i < labels.length; i++) {
+      if (labels[i] < 0 || labels[i] >= classes) {
+        throw new IllegalArgumentException(
+            "label " + labels[i] + " of example " + i + " is outside [0, " + classes + ")");
+      }
+    }
+    this.features = features;
+    this.labels = labels;
+    this.featureCount = featureCount;
+    this.classes = classes;
+  }
+
+  public int size() {
+    return labels.length;
+  }
+
+  public int featureCount() {
+    return featureCount;
+  }
+
+  public int classes() {
+    return classes;
+  }
+
+  public int label(int row) {
+    return labels[row];
+  }
+
+  /** Features of {@code rows} as a float matrix [rows.length, featureCount]. */
+  public INDArray features(int[] rows) {
+    float[] out = new float[rows.length * featureCount];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(features, rows[i] * featureCount, out, i * featureCount, featureCount);
+    }
+    return Nd4j.create(out, new long[] {rows.length, featureCount}, DataType.FLOAT);
+  }
+
+  /** Class labels of {@code rows}. */
+  public int[] labels(int[] rows) {
+    int[] out = new int[rows.length];
+    for (int i = 0; i < rows.length; i++) {
+      out[i] = labels[rows[i]];
+    }
+    return out;
+  }
+
+  /** A new dataset holding {@code rows}, in that order. */
+  public LabeledData select(int[] rows) {
+    float[] out = new float[rows.length * featureCount];
+    for (int i = 0; i < rows.length; i++) {
+      System.arraycopy(features, rows[i] * featureCount, out, i * featureCount, featureCount);
+    }
+    return new LabeledData(out, labels(rows), featureCount, classes);
+  }
+
+  /** Row indices 0 … size−1. */
+  public int[] allRows() {
+    int[] rows = new int[size()];
+    for (int i = 0; i < rows.length; i++) {
+      rows[i] = i;
+    }
+    return rows;
+  }
+}

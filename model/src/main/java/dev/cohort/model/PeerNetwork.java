@@ -1,0 +1,119 @@
+package dev.cohort.model;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One peer's network and the operations a trainer needs: logits for a batch, one distillation
+ * step, evaluation and saving. Not thread-safe: ND4J work on a network must stay on one thread.
+ */
+public final class PeerNetwork {
+
+  /** Rows per forward pass when evaluating a whole split. */
+  private static final int EVALUATION_CHUNK = 1000;
+
+  private final MultiLayerNetwork network;
+  private final DistillationLoss loss;
+  private final String architecture;
+
+  public PeerNetwork(MultiLayerNetwork network, DistillationLoss loss, String architecture) {
+    this.network = network;
+    this.loss = loss;
+    this.architecture = architecture;
+  }
+
+  public static PeerNetwork mlp(MlpPreset preset, long seed, double learningRate, DistillationLoss loss) {
+    return new PeerNetwork(preset.build(seed, learningRate, loss), loss, preset.describe());
+  }
+
+  public String architecture() {
+    return architecture;
+  }
+
+  public long parameterCount() {
+    return network.numParams();
+  }
+
+  public DistillationLoss loss() {
+    return loss;
+  }
+
+  /** Inference-mode logits z for {@code features}. */
+  public INDArray logits(INDArray features) {
+    return network.output(features, false);
+  }
+
+  /** One optimizer step on labels {@code [one-hot | target]}. */
+  public void train(INDArray features, INDArray labels) {
+    network.fit(features, labels);
+  }
+
+  /** The network's parameters, flattened (a copy). */
+  public INDArray parameters() {
+    return network.params().dup();
+  }
+
+  /** Accuracy and mean cross-entropy on {@code data}. */
+  public Evaluation evaluate(LabeledData data) {
+    int correct = 0;
+    double crossEntropy = 0;
+    int[] all = data.allRows();
+    for (int from = 0; from < all.length; from += EVALUATION_CHUNK) {
+      int[] rows = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + EVALUATION_CHUNK));
+      double[][] z = logits(data.features(rows)).toDoubleMatrix();
+      int[] labels = data.labels(rows);
+      for (int r = 0; r < rows.length; r++) {
+        double[] logP = SoftTargets.logSoftmax(z[r], 1.0);
+        crossEntropy -= logP[labels[r]];
+        if (argMax(z[r]) == labels[r]) {
+          correct++;
+        }
+      }
+    }
+    return new Evaluation((double) correct / data.size(), crossEntropy / data.size(), data.size());
+  }
+
+  /** Accuracy and loss of a model on a split. */
+  public record Evaluation(double accuracy, double crossEntropy, int examples) {}
+
+  static int argMax(double[] row) {
+    int best = 0;
+    for (int c = 1; c < row.length; c++) {
+      if (row[c] > row[best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
+  /** Counts rows whose largest logit is the true class. */
+  public static int correct(INDArray logits, int[] labels) {
+    double[][] z = logits.toDoubleMatrix();
+    int correct = 0;
+    for (int r = 0; r < z.length; r++) {
+      if (argMax(z[r]) == labels[r]) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
+  /** Saves the model and its updater state atomically as a DL4J model zip. */
+  public void save(Path file) throws IOException {
+    AtomicFiles.write(file, out -> ModelSerializer.writeModel(network, out, true));
+  }
+
+  /** Loads a model zip written by {@link #save}. */
+  public static PeerNetwork load(Path file, String architecture) throws IOException {
+    MultiLayerNetwork network = ModelSerializer.restoreMultiLayerNetwork(file.toFile(), true);
+    DistillationLoss loss =
+        (DistillationLoss)
+            ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer)
+                    network.getLayerWiseConfigurations().getConf(network.getnLayers() - 1).getLayer())
+                .getLossFn();
+    return new PeerNetwork(network, loss, architecture);
+  }
+}

@@ -1,0 +1,96 @@
+package dev.cohort.model;
+
+import java.util.List;
+import org.nd4j.linalg.api.buffer.DataType;
+import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
+
+/**
+ * Softened predictions and the training labels built from them.
+ *
+ * <p>A teacher sends {@code softmax(z / T)}; a student averages what its teachers sent with their
+ * link weights and trains on {@code [one-hot | target]}. Because the loss gradient is linear in
+ * the target, distilling from the weighted average is exactly the average of the per-teacher KL
+ * gradients, i.e. deep mutual learning's update.
+ */
+public final class SoftTargets {
+
+  private SoftTargets() {}
+
+  /** log softmax(z / T) of one row, computed stably in double precision. */
+  static double[] logSoftmax(double[] z, double temperature) {
+    double max = Double.NEGATIVE_INFINITY;
+    for (double v : z) {
+      max = Math.max(max, v / temperature);
+    }
+    double sum = 0;
+    for (double v : z) {
+      sum += Math.exp(v / temperature - max);
+    }
+    double logSum = max + Math.log(sum);
+    double[] out = new double[z.length];
+    for (int c = 0; c < z.length; c++) {
+      out[c] = z[c] / temperature - logSum;
+    }
+    return out;
+  }
+
+  /** softmax(logits / T), row-major rows × classes. */
+  public static float[] soften(INDArray logits, double temperature) {
+    double[][] z = logits.toDoubleMatrix();
+    int classes = z.length == 0 ? 0 : z[0].length;
+    float[] out = new float[z.length * classes];
+    for (int r = 0; r < z.length; r++) {
+      double[] logP = logSoftmax(z[r], temperature);
+      for (int c = 0; c < classes; c++) {
+        out[r * classes + c] = (float) Math.exp(logP[c]);
+      }
+    }
+    return out;
+  }
+
+  /** One teacher's rows and the weight of its link to the student. */
+  public record Weighted(float[] rows, double weight) {}
+
+  /**
+   * The weighted average {@code Σ w_j q_j / Σ w_j} of the teachers that answered: weights are
+   * renormalised over those present, so a missing teacher does not shrink the target. No teachers
+   * gives the all-zero target, which the loss treats as "no distillation for this step".
+   */
+  public static float[] average(List<Weighted> teachers, int length) {
+    double[] sum = new double[length];
+    double totalWeight = 0;
+    for (Weighted teacher : teachers) {
+      if (teacher.rows().length != length) {
+        throw new IllegalArgumentException(
+            "teacher rows have " + teacher.rows().length + " values, expected " + length);
+      }
+      for (int i = 0; i < length; i++) {
+        sum[i] += teacher.weight() * teacher.rows()[i];
+      }
+      totalWeight += teacher.weight();
+    }
+    float[] out = new float[length];
+    if (totalWeight > 0) {
+      for (int i = 0; i < length; i++) {
+        out[i] = (float) (sum[i] / totalWeight);
+      }
+    }
+    return out;
+  }
+
+  /** The labels {@code [one-hot(classes) | target]} the distillation loss trains on. */
+  public static INDArray labels(int[] classIndices, float[] target, int classes) {
+    int n = classIndices.length;
+    if (target.length != n * classes) {
+      throw new IllegalArgumentException(
+          "target has " + target.length + " values, expected " + n + " rows x " + classes + " classes");
+    }
+    float[] labels = new float[n * 2 * classes];
+    for (int r = 0; r < n; r++) {
+      labels[r * 2 * classes + classIndices[r]] = 1f;
+      System.arraycopy(target, r * classes, labels, r * 2 * classes + classes, classes);
+    }
+    return Nd4j.create(labels, new long[] {n, 2L * classes}, DataType.FLOAT);
+  }
+}

@@ -1,0 +1,112 @@
+package dev.cohort.model;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+class PeerNetworkTest {
+
+  @TempDir Path dir;
+
+  private static final LabeledData DATA = SyntheticData.gaussianClusters(600, 8, 3, 0.3, 3);
+
+  private static PeerNetwork network(long seed) {
+    return PeerNetwork.mlp(new MlpPreset(8, List.of(16), 3), seed, 0.01, new DistillationLoss(0.5, 2));
+  }
+
+  private static void trainOneEpoch(PeerNetwork network, BatchSchedule schedule, int epoch) {
+    for (int b = 0; b < schedule.batchesPerEpoch(); b++) {
+      int[] rows = schedule.batch(epoch, b);
+      network.train(DATA.features(rows), SoftTargets.labels(DATA.labels(rows), new float[rows.length * 3], 3));
+    }
+  }
+
+  @Test
+  void learnsSeparableClustersWithCrossEntropyAlone() {
+    PeerNetwork network = network(1);
+    double before = network.evaluate(DATA).accuracy();
+    BatchSchedule schedule = new BatchSchedule(DATA.size(), 32, 1);
+    for (int epoch = 0; epoch < 5; epoch++) {
+      trainOneEpoch(network, schedule, epoch);
+    }
+    PeerNetwork.Evaluation after = network.evaluate(DATA);
+    assertTrue(after.accuracy() > 0.9, "accuracy " + after.accuracy() + " (before: " + before + ")");
+    assertEquals(600, after.examples());
+  }
+
+  @Test
+  void theSameSeedAndScheduleGiveBitIdenticalWeights() {
+    PeerNetwork a = network(5);
+    PeerNetwork b = network(5);
+    BatchSchedule schedule = new BatchSchedule(DATA.size(), 32, 2);
+    trainOneEpoch(a, schedule, 0);
+    trainOneEpoch(b, schedule, 0);
+    assertEquals(a.parameters(), b.parameters());
+  }
+
+  @Test
+  void aSavedModelLoadsWithTheSameOutputsAndLoss() throws IOException {
+    PeerNetwork network = network(2);
+    trainOneEpoch(network, new BatchSchedule(DATA.size(), 64, 1), 0);
+    Path file = dir.resolve("peer/model.zip");
+    network.save(file);
+    PeerNetwork loaded = PeerNetwork.load(file, network.architecture());
+    INDArray x = DATA.features(new int[] {0, 1, 2});
+    assertEquals(network.logits(x), loaded.logits(x));
+    assertEquals(network.loss(), loaded.loss());
+    try (var files = Files.list(file.getParent())) {
+      assertEquals(List.of(file), files.toList(), "no temporary file is left behind");
+    }
+  }
+
+  @Test
+  void aFailedAtomicWriteKeepsThePreviousFile() throws IOException {
+    Path file = dir.resolve("card.json");
+    AtomicFiles.writeString(file, "old");
+    assertThrows(
+        IOException.class,
+        () ->
+            AtomicFiles.write(
+                file,
+                out -> {
+                  out.write("half".getBytes(java.nio.charset.StandardCharsets.UTF_8));
+                  throw new IOException("disk full");
+                }));
+    assertEquals("old", Files.readString(file));
+    try (var files = Files.list(dir)) {
+      assertEquals(1, files.count(), "the temporary file is removed");
+    }
+  }
+
+  @Test
+  void softTargetsAverageRenormalisesOverTheTeachersPresent() {
+    float[] a = {0.2f, 0.8f};
+    float[] b = {0.6f, 0.4f};
+    float[] both = SoftTargets.average(List.of(new SoftTargets.Weighted(a, 1), new SoftTargets.Weighted(b, 3)), 2);
+    assertEquals(0.5f, both[0], 1e-6f);
+    assertEquals(0.5f, both[1], 1e-6f);
+    float[] onlyA = SoftTargets.average(List.of(new SoftTargets.Weighted(a, 1)), 2);
+    assertEquals(0.2f, onlyA[0], 1e-7f);
+    float[] none = SoftTargets.average(List.of(), 2);
+    assertEquals(0f, none[0] + none[1]);
+  }
+
+  @Test
+  void softenedPredictionsAreDistributionsThatFlattenWithTemperature() {
+    INDArray logits = org.nd4j.linalg.factory.Nd4j.createFromArray(new float[][] {{2f, 0f, -1f}});
+    float[] cold = SoftTargets.soften(logits, 1);
+    float[] hot = SoftTargets.soften(logits, 5);
+    assertEquals(1f, cold[0] + cold[1] + cold[2], 1e-6f);
+    assertEquals(1f, hot[0] + hot[1] + hot[2], 1e-6f);
+    assertEquals(Math.exp(2) / (Math.exp(2) + 1 + Math.exp(-1)), cold[0], 1e-6);
+    assertTrue(hot[0] < cold[0] && hot[2] > cold[2]);
+  }
+}
