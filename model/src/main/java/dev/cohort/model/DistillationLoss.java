@@ -97,11 +97,11 @@ public final class DistillationLoss implements ILossFunction {
   public INDArray computeGradient(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
     Rows rows = new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
-    double[][] gradient = new double[rows.n][rows.classes];
+    double[] gradient = new double[rows.n * rows.classes];
     for (int r = 0; r < rows.n; r++) {
-      rows.gradient(r, gradient[r]);
+      rows.gradient(r, gradient);
     }
-    INDArray dLdOutput = Nd4j.create(gradient).castTo(preOutput.dataType());
+    INDArray dLdOutput = Matrices.matrix(gradient, rows.n, rows.classes, preOutput.dataType());
     INDArray dLdPreOutput = activationFn.backprop(preOutput.dup(), dLdOutput).getFirst();
     return applyMask(dLdPreOutput, mask);
   }
@@ -126,19 +126,18 @@ public final class DistillationLoss implements ILossFunction {
     return perRow.muliColumnVector(mask.castTo(perRow.dataType()));
   }
 
-  /** The row-wise math, in double precision, for one batch. */
+  /** The row-wise math, in double precision, for one batch, on flat row-major arrays. */
   private final class Rows {
     final int n;
     final int classes;
-    final double[][] y;
-    final double[][] t;
-    final double[][] logP;
-    final double[][] logPT;
+    private final double[] labels;
+    private final double[] logP;
+    private final double[] logPT;
 
-    Rows(INDArray labels, INDArray output) {
+    Rows(INDArray labelArray, INDArray output) {
       n = (int) output.size(0);
       classes = (int) output.size(1);
-      if (labels.size(0) != n || labels.size(1) != 2L * classes) {
+      if (labelArray.size(0) != n || labelArray.size(1) != 2L * classes) {
         throw new IllegalArgumentException(
             "DistillationLoss expects labels [one-hot | target] of shape ["
                 + n
@@ -147,26 +146,30 @@ public final class DistillationLoss implements ILossFunction {
                 + "] for "
                 + classes
                 + " classes, found "
-                + java.util.Arrays.toString(labels.shape()));
+                + java.util.Arrays.toString(labelArray.shape()));
       }
-      double[][] l = labels.toDoubleMatrix();
-      double[][] z = output.toDoubleMatrix();
-      y = new double[n][];
-      t = new double[n][];
-      logP = new double[n][];
-      logPT = new double[n][];
+      labels = Matrices.rowMajor(labelArray);
+      double[] z = Matrices.rowMajor(output);
+      logP = new double[n * classes];
+      logPT = new double[n * classes];
       for (int r = 0; r < n; r++) {
-        y[r] = java.util.Arrays.copyOfRange(l[r], 0, classes);
-        t[r] = java.util.Arrays.copyOfRange(l[r], classes, 2 * classes);
-        logP[r] = SoftTargets.logSoftmax(z[r], 1.0);
-        logPT[r] = SoftTargets.logSoftmax(z[r], temperature);
+        SoftTargets.logSoftmax(z, r * classes, classes, 1.0, logP);
+        SoftTargets.logSoftmax(z, r * classes, classes, temperature, logPT);
       }
+    }
+
+    private double y(int r, int c) {
+      return labels[r * 2 * classes + c];
+    }
+
+    private double t(int r, int c) {
+      return labels[r * 2 * classes + classes + c];
     }
 
     double crossEntropy(int r) {
       double ce = 0;
       for (int c = 0; c < classes; c++) {
-        ce -= y[r][c] * logP[r][c];
+        ce -= y(r, c) * logP[r * classes + c];
       }
       return ce;
     }
@@ -175,9 +178,9 @@ public final class DistillationLoss implements ILossFunction {
     double distillation(int r) {
       double kl = 0;
       for (int c = 0; c < classes; c++) {
-        double target = t[r][c];
+        double target = t(r, c);
         if (target > 0) {
-          kl += target * (Math.log(target) - logPT[r][c]);
+          kl += target * (Math.log(target) - logPT[r * classes + c]);
         }
       }
       return lambda * temperature * temperature * kl;
@@ -188,13 +191,13 @@ public final class DistillationLoss implements ILossFunction {
       double ySum = 0;
       double tSum = 0;
       for (int c = 0; c < classes; c++) {
-        ySum += y[r][c];
-        tSum += t[r][c];
+        ySum += y(r, c);
+        tSum += t(r, c);
       }
       for (int c = 0; c < classes; c++) {
-        double p = Math.exp(logP[r][c]);
-        double pT = Math.exp(logPT[r][c]);
-        into[c] = (p * ySum - y[r][c]) + lambda * temperature * (pT * tSum - t[r][c]);
+        double p = Math.exp(logP[r * classes + c]);
+        double pT = Math.exp(logPT[r * classes + c]);
+        into[r * classes + c] = (p * ySum - y(r, c)) + lambda * temperature * (pT * tSum - t(r, c));
       }
     }
   }

@@ -63,12 +63,15 @@ public final class PeerNetwork {
     int[] all = data.allRows();
     for (int from = 0; from < all.length; from += EVALUATION_CHUNK) {
       int[] rows = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + EVALUATION_CHUNK));
-      double[][] z = logits(data.features(rows)).toDoubleMatrix();
+      INDArray logits = logits(data.features(rows));
+      int classes = (int) logits.size(1);
+      double[] z = Matrices.rowMajor(logits);
+      double[] logP = new double[z.length];
       int[] labels = data.labels(rows);
       for (int r = 0; r < rows.length; r++) {
-        double[] logP = SoftTargets.logSoftmax(z[r], 1.0);
-        crossEntropy -= logP[labels[r]];
-        if (argMax(z[r]) == labels[r]) {
+        SoftTargets.logSoftmax(z, r * classes, classes, 1.0, logP);
+        crossEntropy -= logP[r * classes + labels[r]];
+        if (argMax(z, r * classes, classes) == labels[r]) {
           correct++;
         }
       }
@@ -79,10 +82,10 @@ public final class PeerNetwork {
   /** Accuracy and loss of a model on a split. */
   public record Evaluation(double accuracy, double crossEntropy, int examples) {}
 
-  static int argMax(double[] row) {
+  private static int argMax(double[] z, int offset, int classes) {
     int best = 0;
-    for (int c = 1; c < row.length; c++) {
-      if (row[c] > row[best]) {
+    for (int c = 1; c < classes; c++) {
+      if (z[offset + c] > z[offset + best]) {
         best = c;
       }
     }
@@ -91,10 +94,11 @@ public final class PeerNetwork {
 
   /** Counts rows whose largest logit is the true class. */
   public static int correct(INDArray logits, int[] labels) {
-    double[][] z = logits.toDoubleMatrix();
+    double[] z = Matrices.rowMajor(logits);
+    int classes = (int) logits.size(1);
     int correct = 0;
-    for (int r = 0; r < z.length; r++) {
-      if (argMax(z[r]) == labels[r]) {
+    for (int r = 0; r < labels.length; r++) {
+      if (argMax(z, r * classes, classes) == labels[r]) {
         correct++;
       }
     }

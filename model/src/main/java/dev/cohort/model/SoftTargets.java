@@ -17,34 +17,36 @@ public final class SoftTargets {
 
   private SoftTargets() {}
 
-  /** log softmax(z / T) of one row, computed stably in double precision. */
-  static double[] logSoftmax(double[] z, double temperature) {
+  /**
+   * log softmax(z / T) of the row of {@code classes} values starting at {@code offset} in {@code z},
+   * written at the same offset of {@code into}; computed stably in double precision.
+   */
+  static void logSoftmax(double[] z, int offset, int classes, double temperature, double[] into) {
     double max = Double.NEGATIVE_INFINITY;
-    for (double v : z) {
-      max = Math.max(max, v / temperature);
+    for (int c = 0; c < classes; c++) {
+      max = Math.max(max, z[offset + c] / temperature);
     }
     double sum = 0;
-    for (double v : z) {
-      sum += Math.exp(v / temperature - max);
+    for (int c = 0; c < classes; c++) {
+      sum += Math.exp(z[offset + c] / temperature - max);
     }
     double logSum = max + Math.log(sum);
-    double[] out = new double[z.length];
-    for (int c = 0; c < z.length; c++) {
-      out[c] = z[c] / temperature - logSum;
+    for (int c = 0; c < classes; c++) {
+      into[offset + c] = z[offset + c] / temperature - logSum;
     }
-    return out;
   }
 
   /** softmax(logits / T), row-major rows × classes. */
   public static float[] soften(INDArray logits, double temperature) {
-    double[][] z = logits.toDoubleMatrix();
-    int classes = z.length == 0 ? 0 : z[0].length;
-    float[] out = new float[z.length * classes];
-    for (int r = 0; r < z.length; r++) {
-      double[] logP = logSoftmax(z[r], temperature);
-      for (int c = 0; c < classes; c++) {
-        out[r * classes + c] = (float) Math.exp(logP[c]);
-      }
+    double[] z = Matrices.rowMajor(logits);
+    int classes = (int) logits.size(1);
+    double[] logP = new double[z.length];
+    float[] out = new float[z.length];
+    for (int offset = 0; offset < z.length; offset += classes) {
+      logSoftmax(z, offset, classes, temperature, logP);
+    }
+    for (int i = 0; i < z.length; i++) {
+      out[i] = (float) Math.exp(logP[i]);
     }
     return out;
   }

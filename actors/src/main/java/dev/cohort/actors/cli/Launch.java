@@ -1,0 +1,163 @@
+package dev.cohort.actors.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import com.typesafe.config.ConfigValueFactory;
+import dev.cohort.actors.config.CohortConfigException;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.config.SettingsParser;
+import dev.cohort.actors.node.NodeGuardian;
+import dev.cohort.model.AtomicFiles;
+import dev.cohort.model.IdxDataset;
+import dev.cohort.protocol.RunFinished;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+
+/**
+ * {@code demo} and {@code run}: resolves the cohort file, creates the run directory, starts this
+ * JVM's node (which hosts the coordinator) and {@code nodes - 1} more JVMs on 127.0.0.1, and
+ * waits for the run's outcome. Ctrl-C stops every process it started.
+ */
+final class Launch {
+
+  private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
+
+  private Launch() {}
+
+  static int demo(Arguments arguments) throws Exception {
+    Config demo = ConfigFactory.parseResources("cohorts/demo.conf");
+    if (demo.isEmpty()) {
+      throw new IllegalStateException("cohorts/demo.conf is missing from the classpath");
+    }
+    return launch(demo, "the demo cohort", arguments);
+  }
+
+  static int run(Arguments arguments) throws Exception {
+    if (!arguments.hasMore()) {
+      throw new UsageException("run needs a cohort file: cohort run COHORT.conf [options]");
+    }
+    Path file = Path.of(arguments.next());
+    if (!Files.isRegularFile(file)) {
+      throw new UsageException("cohort file not found: " + file.toAbsolutePath());
+    }
+    Config config;
+    try {
+      config = ConfigFactory.parseFile(file.toFile());
+    } catch (ConfigException e) {
+      throw new CohortConfigException("cannot parse " + file + ": " + e.getMessage(), e);
+    }
+    return launch(config, file.toString(), arguments);
+  }
+
+  private static int launch(Config cohortFile, String source, Arguments arguments) throws Exception {
+    Config overrides = ConfigFactory.empty();
+    while (arguments.hasMore()) {
+      String option = arguments.next();
+      switch (option) {
+        case "--nodes" -> overrides = set(overrides, "cluster.nodes", arguments.intValueOf(option));
+        case "--data" -> overrides = set(set(overrides, "data.directory", arguments.valueOf(option)), "data.format", "idx");
+        case "--set" -> overrides = setting(overrides, arguments.valueOf(option));
+        default -> throw new UsageException("unknown option " + option + " (expected --nodes N, --data DIR, --set key=value)");
+      }
+    }
+    Config base = overrides.withFallback(cohortFile);
+    CohortSettings preliminary = SettingsParser.parse(base);
+    String runId = preliminary.runId().isEmpty() ? newRunId() : preliminary.runId();
+    Config resolved =
+        set(set(set(base, "run.id", runId), "run.directory", preliminary.runDirectory().toAbsolutePath().toString()),
+            "data.directory", preliminary.data().directory().toAbsolutePath().toString());
+    CohortSettings settings = SettingsParser.parse(resolved);
+    if (settings.data().format() == CohortSettings.DataFormat.IDX) {
+      IdxDataset.requirePresent(settings.data().directory());
+    }
+    Path runPath = settings.runPath();
+    if (Files.exists(runPath)) {
+      throw new CohortConfigException("run directory " + runPath + " already exists: choose another cohort.run.id");
+    }
+    Files.createDirectories(runPath);
+    AtomicFiles.writeString(
+        runPath.resolve("config.conf"),
+        "# Resolved configuration of run " + runId + " (from " + source + ")\n"
+            + settings.source().atPath("cohort").root().render(ConfigRenderOptions.defaults().setOriginComments(false)));
+    System.out.println("Cohort run directory: " + runPath);
+    return start(settings);
+  }
+
+  private static int start(CohortSettings settings) throws IOException {
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> system =
+        ActorSystem.create(
+            NodeGuardian.create(
+                Optional.of(new NodeGuardian.Launch(settings, System.out::println, outcome::complete)),
+                new CompletableFuture<>()),
+            NodeConfig.SYSTEM_NAME,
+            NodeConfig.create("127.0.0.1", 0, List.of(), List.of(NodeGuardian.COORDINATOR_ROLE, "trainer")));
+    Cluster cluster = Cluster.get(system);
+    Address self = cluster.selfMember().address();
+    cluster.manager().tell(Join.create(self));
+    ChildNodes children = new ChildNodes();
+    Thread stopOnInterrupt =
+        new Thread(
+            () -> {
+              children.stop(0);
+              system.terminate();
+            },
+            "cohort-launcher-shutdown");
+    Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
+    int extraNodes = settings.cluster().nodes() - 1;
+    if (extraNodes > 0) {
+      String seed = self.getHost().get() + ":" + self.getPort().get();
+      System.out.println("node 1 (coordinator) at " + self + "; starting " + extraNodes
+          + " more JVM(s), logs in " + settings.runPath().resolve("logs"));
+      children.start(extraNodes, seed, settings.runPath().resolve("logs"));
+    }
+    RunFinished finished = outcome.join();
+    children.stop(30);
+    system.terminate();
+    system.getWhenTerminated().toCompletableFuture().join();
+    Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
+    if (!finished.getSuccess()) {
+      System.err.println("error: " + finished.getMessage());
+      return 1;
+    }
+    System.out.printf(java.util.Locale.ROOT, "best peer %s exported to %s (test accuracy %.4f)%n",
+        finished.getBestPeer(), Path.of(finished.getModelPath()).getParent(), finished.getTestAccuracy());
+    return 0;
+  }
+
+  private static Config set(Config config, String key, Object value) {
+    return config.withValue("cohort." + key, ConfigValueFactory.fromAnyRef(value));
+  }
+
+  /** {@code --set training.epochs=2} (the {@code cohort.} prefix is optional), value parsed as HOCON. */
+  private static Config setting(Config overrides, String assignment) {
+    int equals = assignment.indexOf('=');
+    if (equals <= 0) {
+      throw new UsageException("--set expects key=value, found '" + assignment + "'");
+    }
+    String key = assignment.substring(0, equals).trim();
+    String path = key.startsWith("cohort.") ? key : "cohort." + key;
+    try {
+      return ConfigFactory.parseString(path + " = " + assignment.substring(equals + 1)).withFallback(overrides);
+    } catch (ConfigException e) {
+      throw new UsageException("--set " + assignment + ": " + e.getMessage());
+    }
+  }
+
+  private static String newRunId() {
+    return LocalDateTime.now().format(RUN_TIME) + "-" + String.format("%04x", new SecureRandom().nextInt(0x10000));
+  }
+}

@@ -1,0 +1,72 @@
+package dev.cohort.actors.cli;
+
+import dev.cohort.actors.node.NodeGuardian;
+import dev.cohort.protocol.RunFinished;
+import java.io.IOException;
+import java.io.InputStream;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.pekko.actor.typed.ActorSystem;
+
+/**
+ * {@code node}: one trainer node that joins a cluster through its seed nodes and hosts the peers
+ * the coordinator places on it. It runs until stopped, or until the run ends with
+ * {@code --exit-when-finished}, or until its parent process dies with {@code --exit-with-parent}.
+ */
+final class NodeCommand {
+
+  private NodeCommand() {}
+
+  static int run(Arguments arguments) {
+    String host = null;
+    Integer port = null;
+    List<String> seeds = new ArrayList<>();
+    boolean exitWhenFinished = false;
+    boolean exitWithParent = false;
+    while (arguments.hasMore()) {
+      String option = arguments.next();
+      switch (option) {
+        case "--seed" -> seeds.add(arguments.valueOf(option));
+        case "--host" -> host = arguments.valueOf(option);
+        case "--port" -> port = arguments.intValueOf(option);
+        case "--exit-when-finished" -> exitWhenFinished = true;
+        case "--exit-with-parent" -> exitWithParent = true;
+        default -> throw new UsageException(
+            "unknown option " + option + " (expected --seed host:port, --host H, --port P,"
+                + " --exit-when-finished, --exit-with-parent)");
+      }
+    }
+    if (seeds.isEmpty()) {
+      throw new UsageException("node needs at least one --seed host:port");
+    }
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> system =
+        ActorSystem.create(
+            NodeGuardian.create(Optional.empty(), outcome),
+            NodeConfig.SYSTEM_NAME,
+            NodeConfig.create(host, port, seeds, List.of("trainer")));
+    if (exitWhenFinished) {
+      outcome.thenRun(system::terminate);
+    }
+    if (exitWithParent) {
+      Thread watcher = new Thread(() -> terminateAtEndOfInput(System.in, system), "cohort-parent-watch");
+      watcher.setDaemon(true);
+      watcher.start();
+    }
+    system.getWhenTerminated().toCompletableFuture().join();
+    return 0;
+  }
+
+  private static void terminateAtEndOfInput(InputStream in, ActorSystem<?> system) {
+    try {
+      while (in.read() >= 0) {
+        // nothing is sent on stdin; end of input means the parent is gone
+      }
+    } catch (IOException e) {
+      // a broken pipe means the same
+    }
+    system.terminate();
+  }
+}

@@ -1,0 +1,70 @@
+package dev.cohort.actors.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigRenderOptions;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * The resolved, validated {@code cohort} configuration of one run. Built once by
+ * {@link SettingsParser}; the coordinator ships {@link #render()} to every node so that all peers
+ * train with exactly the same settings.
+ */
+public record CohortSettings(
+    String runId,
+    Path runDirectory,
+    Data data,
+    Training training,
+    Distillation distillation,
+    List<PeerSpec> peers,
+    Cluster cluster,
+    Config source) {
+
+  public CohortSettings {
+    peers = List.copyOf(peers);
+  }
+
+  public enum DataFormat {
+    IDX,
+    SYNTHETIC
+  }
+
+  public enum Topology {
+    INDEPENDENT,
+    DML
+  }
+
+  public record Synthetic(int trainExamples, int testExamples, int features, int classes, double noise) {}
+
+  public record Data(
+      DataFormat format, Path directory, int validationSize, int trainLimit, long seed, Synthetic synthetic) {}
+
+  public record Training(int epochs, int batchSize, double learningRate, long seed, int reportEvery) {}
+
+  public record Distillation(
+      Topology topology, double temperature, double lambda, Duration maxWait, String encoding) {}
+
+  public record Cluster(int nodes, Duration startupTimeout, Duration exportTimeout) {}
+
+  /** This run's own folder: {@code <run.directory>/<run.id>}. */
+  public Path runPath() {
+    return runDirectory.resolve(runId);
+  }
+
+  /** The {@code cohort} section as HOCON (concise JSON, which HOCON reads back). */
+  public String render() {
+    return source.root().render(ConfigRenderOptions.concise());
+  }
+
+  /** The {@code cohort} section as formatted JSON, e.g. for a model card. */
+  public String renderJson() {
+    return source.root().render(ConfigRenderOptions.concise().setFormatted(true));
+  }
+
+  /** Parses a config rendered by {@link #render()}. */
+  public static CohortSettings fromRendered(String rendered) {
+    return SettingsParser.parse(ConfigFactory.parseString(rendered).atKey("cohort"));
+  }
+}

@@ -1,0 +1,225 @@
+package dev.cohort.actors.config;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigException;
+import com.typesafe.config.ConfigFactory;
+import com.typesafe.config.ConfigObject;
+import com.typesafe.config.ConfigValue;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.regex.Pattern;
+
+/**
+ * Turns a config holding a {@code cohort} section into {@link CohortSettings}, or fails with one
+ * {@link CohortConfigException} naming the key, the value found and what was expected.
+ */
+public final class SettingsParser {
+
+  private static final Pattern PEER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "seed");
+  private static final Set<String> MODELS = Set.of("mlp");
+  private static final Set<String> ENCODINGS = Set.of("float32", "float16");
+
+  private SettingsParser() {}
+
+  /**
+   * Parses {@code config}'s {@code cohort} section, with the documented defaults (reference.conf)
+   * beneath it. Keys under {@code cohort} that the defaults do not know are rejected.
+   */
+  public static CohortSettings parse(Config config) {
+    Config defaults = ConfigFactory.defaultReference().getConfig("cohort");
+    Config user = config.hasPath("cohort") ? config.getConfig("cohort") : ConfigFactory.empty();
+    rejectUnknownKeys(user, defaults);
+    Config c;
+    try {
+      c = user.withFallback(defaults).resolve();
+    } catch (ConfigException e) {
+      throw new CohortConfigException("invalid cohort config: " + e.getMessage(), e);
+    }
+    try {
+      return new CohortSettings(
+          c.getString("run.id"),
+          Path.of(c.getString("run.directory")),
+          data(c),
+          training(c),
+          distillation(c),
+          peers(c),
+          cluster(c),
+          c);
+    } catch (ConfigException.WrongType | ConfigException.BadValue e) {
+      throw new CohortConfigException("invalid cohort config: " + e.getMessage(), e);
+    }
+  }
+
+  private static void rejectUnknownKeys(Config user, Config defaults) {
+    for (Map.Entry<String, ConfigValue> entry : user.entrySet()) {
+      String key = entry.getKey();
+      if (!defaults.hasPathOrNull(key)) {
+        String origin = entry.getValue().origin().description();
+        throw new CohortConfigException(
+            "unknown key cohort." + key + " (" + origin + "); the known keys are documented in"
+                + " cluster-config's reference.conf");
+      }
+    }
+  }
+
+  private static CohortSettings.Data data(Config c) {
+    CohortSettings.DataFormat format =
+        oneOf(c, "data.format", CohortSettings.DataFormat.class);
+    Config s = c.getConfig("data.synthetic");
+    CohortSettings.Synthetic synthetic =
+        new CohortSettings.Synthetic(
+            positive(s, "train-examples", "data.synthetic."),
+            positive(s, "test-examples", "data.synthetic."),
+            positive(s, "features", "data.synthetic."),
+            atLeast(s, "classes", 2, "data.synthetic."),
+            positiveDouble(s, "noise", "data.synthetic."));
+    int trainLimit = c.getInt("data.train-limit");
+    if (trainLimit < 0) {
+      throw invalid("data.train-limit", trainLimit, "0 (all) or a positive count");
+    }
+    return new CohortSettings.Data(
+        format,
+        Path.of(c.getString("data.directory")),
+        positive(c, "data.validation-size", ""),
+        trainLimit,
+        c.getLong("data.seed"),
+        synthetic);
+  }
+
+  private static CohortSettings.Training training(Config c) {
+    return new CohortSettings.Training(
+        positive(c, "training.epochs", ""),
+        positive(c, "training.batch-size", ""),
+        positiveDouble(c, "training.learning-rate", ""),
+        c.getLong("training.seed"),
+        positive(c, "training.report-every", ""));
+  }
+
+  private static CohortSettings.Distillation distillation(Config c) {
+    double lambda = c.getDouble("distillation.lambda");
+    if (!(lambda >= 0) || Double.isInfinite(lambda)) {
+      throw invalid("distillation.lambda", lambda, "a finite number >= 0");
+    }
+    String encoding = c.getString("distillation.encoding");
+    if (!ENCODINGS.contains(encoding)) {
+      throw invalid("distillation.encoding", "'" + encoding + "'", "one of " + new TreeSet<>(ENCODINGS));
+    }
+    Duration maxWait = c.getDuration("distillation.max-wait");
+    if (maxWait.isNegative() || maxWait.isZero()) {
+      throw invalid("distillation.max-wait", maxWait, "a positive duration such as 10s");
+    }
+    return new CohortSettings.Distillation(
+        oneOf(c, "distillation.topology", CohortSettings.Topology.class),
+        positiveDouble(c, "distillation.temperature", ""),
+        lambda,
+        maxWait,
+        encoding);
+  }
+
+  private static List<PeerSpec> peers(Config c) {
+    List<? extends ConfigObject> entries;
+    try {
+      entries = c.getObjectList("peers");
+    } catch (ConfigException.WrongType e) {
+      throw new CohortConfigException(
+          "cohort.peers must be a list of objects like { name = \"a\", model = \"mlp\", hidden = [256] }: "
+              + e.getMessage(), e);
+    }
+    if (entries.isEmpty()) {
+      throw new CohortConfigException("cohort.peers is empty: a cohort needs at least one peer");
+    }
+    List<PeerSpec> peers = new ArrayList<>();
+    Set<String> names = new HashSet<>();
+    for (int i = 0; i < entries.size(); i++) {
+      String where = "cohort.peers[" + i + "]";
+      for (String key : entries.get(i).keySet()) {
+        if (!PEER_KEYS.contains(key)) {
+          throw new CohortConfigException(
+              "unknown key '" + key + "' in " + where + "; a peer has " + new TreeSet<>(PEER_KEYS));
+        }
+      }
+      Config p = entries.get(i).toConfig();
+      if (!p.hasPath("name")) {
+        throw new CohortConfigException(where + " has no name");
+      }
+      String name = p.getString("name");
+      if (!PEER_NAME.matcher(name).matches()) {
+        throw new CohortConfigException(
+            where + ".name '" + name + "' is not a valid peer name: use letters, digits, '-' and '_'"
+                + " (at most 64, starting with a letter or digit)");
+      }
+      if (!names.add(name)) {
+        throw new CohortConfigException(where + ".name '" + name + "' is used by another peer");
+      }
+      String model = p.hasPath("model") ? p.getString("model") : "mlp";
+      if (!MODELS.contains(model)) {
+        throw new CohortConfigException(
+            where + ".model: unknown model '" + model + "' for peer " + name + " (expected one of "
+                + new TreeSet<>(MODELS) + ")");
+      }
+      List<Integer> hidden = p.hasPath("hidden") ? p.getIntList("hidden") : List.of(256);
+      for (int width : hidden) {
+        if (width <= 0) {
+          throw new CohortConfigException(
+              where + ".hidden " + hidden + " of peer " + name + ": layer widths must be positive");
+        }
+      }
+      long seed = p.hasPath("seed") ? p.getLong("seed") : i + 1;
+      peers.add(new PeerSpec(name, model, hidden, seed));
+    }
+    return peers;
+  }
+
+  private static CohortSettings.Cluster cluster(Config c) {
+    return new CohortSettings.Cluster(
+        positive(c, "cluster.nodes", ""),
+        c.getDuration("cluster.startup-timeout"),
+        c.getDuration("cluster.export-timeout"));
+  }
+
+  private static <E extends Enum<E>> E oneOf(Config c, String key, Class<E> type) {
+    String value = c.getString(key);
+    try {
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+    } catch (IllegalArgumentException e) {
+      List<String> allowed = new ArrayList<>();
+      for (E constant : type.getEnumConstants()) {
+        allowed.add(constant.name().toLowerCase(Locale.ROOT));
+      }
+      throw invalid(key, "'" + value + "'", "one of " + allowed);
+    }
+  }
+
+  private static int positive(Config c, String key, String prefix) {
+    return atLeast(c, key, 1, prefix);
+  }
+
+  private static int atLeast(Config c, String key, int minimum, String prefix) {
+    int value = c.getInt(key);
+    if (value < minimum) {
+      throw invalid(prefix + key, value, "an integer >= " + minimum);
+    }
+    return value;
+  }
+
+  private static double positiveDouble(Config c, String key, String prefix) {
+    double value = c.getDouble(key);
+    if (!(value > 0) || Double.isInfinite(value)) {
+      throw invalid(prefix + key, value, "a finite number > 0");
+    }
+    return value;
+  }
+
+  private static CohortConfigException invalid(String key, Object found, String expected) {
+    return new CohortConfigException(
+        "cohort." + key + " = " + found + " is not valid: expected " + expected);
+  }
+}

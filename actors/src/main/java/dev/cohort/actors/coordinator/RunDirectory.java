@@ -1,0 +1,96 @@
+package dev.cohort.actors.coordinator;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cohort.protocol.PeerReport;
+import java.io.BufferedWriter;
+import java.io.Closeable;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.time.Instant;
+import java.util.LinkedHashMap;
+import java.util.Map;
+
+/**
+ * The coordinator's files in {@code runs/<run-id>/}: {@code events.jsonl} (membership, placement,
+ * failures, the choice of the best peer) and {@code metrics.jsonl} (every peer report). One JSON
+ * object per line, flushed as written, so a crash loses at most the line being written.
+ */
+final class RunDirectory implements Closeable {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private final Path root;
+  private final BufferedWriter events;
+  private final BufferedWriter metrics;
+
+  RunDirectory(Path root) {
+    this.root = root;
+    try {
+      Files.createDirectories(root);
+      events = open(root.resolve("events.jsonl"));
+      metrics = open(root.resolve("metrics.jsonl"));
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot create the run directory " + root, e);
+    }
+  }
+
+  Path root() {
+    return root;
+  }
+
+  private static BufferedWriter open(Path file) throws IOException {
+    return Files.newBufferedWriter(
+        file, StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+  }
+
+  /** Appends an event: its name and fields, with the time. */
+  void event(String name, Map<String, ?> fields) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("time", Instant.now().toString());
+    line.put("event", name);
+    line.putAll(fields);
+    append(events, line);
+  }
+
+  void metrics(PeerReport report) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("time", Instant.now().toString());
+    line.put("peer", report.getPeer());
+    line.put("node", report.getNode());
+    line.put("epoch", report.getEpoch());
+    line.put("step", report.getStep());
+    line.put("ce_loss", report.getCeLoss());
+    line.put("kd_loss", report.getKdLoss());
+    line.put("train_accuracy", report.getTrainAccuracy());
+    line.put("steps_per_second", report.getStepsPerSecond());
+    line.put("wait_fraction", report.getWaitFraction());
+    line.put("teacher_timeouts", report.getTeacherTimeouts());
+    if (report.getEpochEnd()) {
+      line.put("val_accuracy", report.getValAccuracy());
+      line.put("val_loss", report.getValLoss());
+    }
+    line.put("epoch_end", report.getEpochEnd());
+    line.put("finished", report.getFinished());
+    append(metrics, line);
+  }
+
+  private static void append(BufferedWriter writer, Map<String, Object> line) {
+    try {
+      writer.write(JSON.writeValueAsString(line));
+      writer.newLine();
+      writer.flush();
+    } catch (IOException e) {
+      throw new UncheckedIOException("cannot append to the run directory", e);
+    }
+  }
+
+  @Override
+  public void close() throws IOException {
+    events.close();
+    metrics.close();
+  }
+}

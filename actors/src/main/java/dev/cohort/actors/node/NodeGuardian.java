@@ -1,0 +1,105 @@
+package dev.cohort.actors.node;
+
+import dev.cohort.actors.ServiceKeys;
+import dev.cohort.actors.WireInbox;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.coordinator.Coordinator;
+import dev.cohort.actors.peer.PeerSetup;
+import dev.cohort.actors.peer.PeerTrainer;
+import dev.cohort.protocol.CoordinatorInbox;
+import dev.cohort.protocol.HostInbox;
+import dev.cohort.protocol.PlacePeer;
+import dev.cohort.protocol.RunFinished;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Consumer;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.ClusterSingleton;
+import org.apache.pekko.cluster.typed.ClusterSingletonSettings;
+import org.apache.pekko.cluster.typed.SingletonActor;
+
+/**
+ * The root actor of every Cohort node. It offers the node to the cluster as a peer host (via the
+ * Receptionist), creates the peers the coordinator places here, each on its own thread, and
+ * completes {@code outcome} when the coordinator announces the end of the run. On the node that
+ * launches a run it also starts the coordinator, as a cluster singleton on the coordinator role.
+ */
+public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
+
+  /** Everything the guardian handles; local only, wire messages arrive wrapped. */
+  public interface Command extends NoSerializationVerificationNeeded {}
+
+  private record FromWire(HostInbox message) implements Command {}
+
+  /** What the launching node knows: the run to coordinate and where to print its progress. */
+  public record Launch(
+      CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished) {}
+
+  public static final String COORDINATOR_ROLE = "coordinator";
+  public static final String TRAINER_DISPATCHER = "cohort-trainer-dispatcher";
+
+  private final CompletableFuture<RunFinished> outcome;
+  private final RunDataCache data = new RunDataCache();
+  private final String node;
+
+  public static Behavior<Command> create(Optional<Launch> launch, CompletableFuture<RunFinished> outcome) {
+    return Behaviors.setup(context -> new NodeGuardian(context, launch, outcome));
+  }
+
+  private NodeGuardian(
+      ActorContext<Command> context, Optional<Launch> launch, CompletableFuture<RunFinished> outcome) {
+    super(context);
+    this.outcome = outcome;
+    this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
+    ActorRef<HostInbox> inbox =
+        context.spawn(WireInbox.<HostInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
+    context.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.HOSTS, inbox));
+    launch.ifPresent(
+        l ->
+            ClusterSingleton.get(context.getSystem())
+                .init(
+                    SingletonActor.of(
+                            Coordinator.create(l.settings(), l.console(), l.onFinished()), "coordinator")
+                        .withSettings(
+                            ClusterSingletonSettings.create(context.getSystem()).withRole(COORDINATOR_ROLE))));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder().onMessage(FromWire.class, this::onWire).build();
+  }
+
+  private Behavior<Command> onWire(FromWire wire) {
+    switch (wire.message().getMessageCase()) {
+      case PLACE_PEER -> placePeer(wire.message().getPlacePeer());
+      case RUN_FINISHED -> outcome.complete(wire.message().getRunFinished());
+      default -> getContext().getLog().warn("ignoring an empty host message");
+    }
+    return this;
+  }
+
+  private void placePeer(PlacePeer place) {
+    CohortSettings settings = CohortSettings.fromRendered(place.getCohortConfig());
+    ActorRef<CoordinatorInbox> coordinator =
+        ActorRefResolver.get(getContext().getSystem()).resolveActorRef(place.getCoordinator());
+    PeerSetup setup =
+        new PeerSetup(
+            settings, settings.peers().get(place.getPeerIndex()), coordinator, data, node);
+    getContext()
+        .spawn(
+            PeerTrainer.create(setup),
+            ServiceKeys.peerActorName(place.getPeer()),
+            DispatcherSelector.fromConfig(TRAINER_DISPATCHER));
+    getContext().getLog().info("peer {} of run {} starts on this node", place.getPeer(), place.getRunId());
+  }
+}

@@ -1,0 +1,39 @@
+package dev.cohort.actors.node;
+
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.model.IdxDataset;
+import dev.cohort.model.LabeledData;
+import dev.cohort.model.SyntheticData;
+import dev.cohort.model.ValidationSplit;
+import java.util.Arrays;
+
+/** The three splits a run uses: train (for steps), validation (to choose), test (once, at export). */
+public record RunData(LabeledData train, LabeledData validation, LabeledData test) {
+
+  /** Loads and splits the data a cohort file describes; fails with a {@code DatasetException}. */
+  public static RunData load(CohortSettings.Data settings) {
+    LabeledData trainPool;
+    LabeledData test;
+    if (settings.format() == CohortSettings.DataFormat.IDX) {
+      IdxDataset.Splits splits = IdxDataset.load(settings.directory());
+      trainPool = splits.train();
+      test = splits.test();
+    } else {
+      CohortSettings.Synthetic s = settings.synthetic();
+      int poolSize = s.trainExamples() + settings.validationSize();
+      LabeledData all =
+          SyntheticData.gaussianClusters(
+              poolSize + s.testExamples(), s.features(), s.classes(), s.noise(), settings.seed());
+      int[] rows = all.allRows();
+      trainPool = all.select(Arrays.copyOfRange(rows, 0, poolSize));
+      test = all.select(Arrays.copyOfRange(rows, poolSize, rows.length));
+    }
+    ValidationSplit.TrainValidation split =
+        ValidationSplit.carve(trainPool, settings.validationSize(), settings.seed());
+    LabeledData train = split.train();
+    if (settings.trainLimit() > 0 && settings.trainLimit() < train.size()) {
+      train = train.select(Arrays.copyOfRange(train.allRows(), 0, settings.trainLimit()));
+    }
+    return new RunData(train, split.validation(), test);
+  }
+}

@@ -1,0 +1,413 @@
+package dev.cohort.actors.peer;
+
+import dev.cohort.actors.ServiceKeys;
+import dev.cohort.actors.WireInbox;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.node.RunData;
+import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.DistillationLoss;
+import dev.cohort.model.MlpPreset;
+import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.SoftTargets;
+import dev.cohort.protocol.CoordinatorInbox;
+import dev.cohort.protocol.Encoding;
+import dev.cohort.protocol.ExportModel;
+import dev.cohort.protocol.ModelExported;
+import dev.cohort.protocol.PeerAddress;
+import dev.cohort.protocol.PeerFailed;
+import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerReport;
+import dev.cohort.protocol.ProbabilityCodec;
+import dev.cohort.protocol.SoftPredictions;
+import dev.cohort.protocol.StartTraining;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import org.apache.pekko.actor.NoSerializationVerificationNeeded;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
+import org.apache.pekko.actor.typed.javadsl.ActorContext;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.actor.typed.javadsl.Receive;
+import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/**
+ * One peer of the cohort: its network, its place in the batch schedule, and the exchange with
+ * its teachers and students. All ND4J work runs in this actor, on its pinned thread.
+ *
+ * <p>A step: forward pass on batch b, send softmax(z/T) to every student, wait for every teacher's
+ * predictions for b, train once on {@code [one-hot | average of the teachers]}. The wait is
+ * bounded by {@code max-wait}: a teacher that has not answered by then is skipped for the step
+ * (logged and counted in the next report), so a dead peer never stops its students. Predictions
+ * that arrive early are kept until their batch comes; late ones are dropped.
+ *
+ * <p>Every epoch it evaluates on the validation split, checkpoints atomically and reports. When
+ * done it waits for the coordinator: it may be asked to export itself. Any failure is reported to
+ * the coordinator as {@link PeerFailed} before the actor stops.
+ */
+public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
+
+  /** Everything the trainer handles; local only, wire messages arrive wrapped. */
+  public interface Command extends NoSerializationVerificationNeeded {}
+
+  private record FromWire(PeerInbox message) implements Command {}
+
+  private enum NextStep implements Command {
+    INSTANCE
+  }
+
+  private record WaitExpired(long batchId) implements Command {}
+
+  /** How far ahead of this peer a teacher's predictions are kept; beyond, they are dropped. */
+  private static final int MAX_BATCHES_AHEAD = 256;
+
+  private final PeerSetup setup;
+  private final CohortSettings settings;
+  private final String name;
+  private final TimerScheduler<Command> timers;
+  private final Encoding encoding;
+  private final RunData data;
+  private final PeerNetwork network;
+  private final BatchSchedule schedule;
+  private final Set<String> teachers = new TreeSet<>();
+  private final Map<String, ActorRef<PeerInbox>> students = new LinkedHashMap<>();
+  private final TreeMap<Long, Map<String, float[]>> early = new TreeMap<>();
+  private final ReportWindow window = new ReportWindow();
+  private final ReportWindow epochWindow = new ReportWindow();
+
+  private boolean training;
+  private boolean finished;
+  private int epoch;
+  private int batchIndex;
+  private long step;
+  private long trainedThrough = -1;
+  private Batch current;
+  private long waitStartedNanos = -1;
+
+  /** The batch in flight: its rows, features and the logits of the forward pass. */
+  private record Batch(long id, int[] rows, INDArray features, INDArray logits) {}
+
+  public static Behavior<Command> create(PeerSetup setup) {
+    return Behaviors.setup(
+        context -> {
+          RunData data;
+          PeerNetwork network;
+          try {
+            data = setup.data().get(setup.settings().data());
+            network = buildNetwork(setup, data);
+          } catch (RuntimeException e) {
+            reportFailure(context, setup, "cannot start: " + e.getMessage(), e);
+            return Behaviors.stopped();
+          }
+          return Behaviors.withTimers(timers -> new PeerTrainer(context, timers, setup, data, network));
+        });
+  }
+
+  private static PeerNetwork buildNetwork(PeerSetup setup, RunData data) {
+    CohortSettings settings = setup.settings();
+    MlpPreset preset =
+        new MlpPreset(data.train().featureCount(), setup.spec().hidden(), data.train().classes());
+    DistillationLoss loss =
+        new DistillationLoss(settings.distillation().lambda(), settings.distillation().temperature());
+    return PeerNetwork.mlp(preset, setup.spec().seed(), settings.training().learningRate(), loss);
+  }
+
+  private PeerTrainer(
+      ActorContext<Command> context,
+      TimerScheduler<Command> timers,
+      PeerSetup setup,
+      RunData data,
+      PeerNetwork network) {
+    super(context);
+    this.setup = setup;
+    this.settings = setup.settings();
+    this.name = setup.spec().name();
+    this.timers = timers;
+    this.data = data;
+    this.network = network;
+    this.schedule =
+        new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
+    this.encoding =
+        settings.distillation().encoding().equals("float16") ? Encoding.FLOAT16 : Encoding.FLOAT32;
+    ActorRef<PeerInbox> inbox =
+        context.spawn(WireInbox.<PeerInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
+    context
+        .getSystem()
+        .receptionist()
+        .tell(Receptionist.register(ServiceKeys.peers(settings.runId()), inbox));
+  }
+
+  @Override
+  public Receive<Command> createReceive() {
+    return newReceiveBuilder()
+        .onMessage(FromWire.class, this::onWire)
+        .onMessageEquals(NextStep.INSTANCE, this::onNextStep)
+        .onMessage(WaitExpired.class, this::onWaitExpired)
+        .build();
+  }
+
+  private Behavior<Command> onWire(FromWire wire) {
+    PeerInbox message = wire.message();
+    try {
+      switch (message.getMessageCase()) {
+        case PREDICTIONS -> onPredictions(message.getPredictions());
+        case START -> onStart(message.getStart());
+        case EXPORT -> onExport(message.getExport());
+        case STOP -> {
+          getContext().getLog().info("peer {} stops: {}", name, message.getStop().getReason());
+          return Behaviors.stopped();
+        }
+        default -> getContext().getLog().warn("peer {} ignores an empty message", name);
+      }
+    } catch (RuntimeException | IOException e) {
+      return fail(e.getMessage(), e);
+    }
+    return this;
+  }
+
+  private void onStart(StartTraining start) throws IOException {
+    if (training || finished) {
+      return;
+    }
+    ActorRefResolver resolver = ActorRefResolver.get(getContext().getSystem());
+    for (PeerAddress peer : start.getPeersList()) {
+      if (peer.getName().equals(name)) {
+        continue;
+      }
+      if (settings.distillation().topology() == CohortSettings.Topology.DML) {
+        // Mutual learning: every other peer is both a teacher and a student of this one.
+        teachers.add(peer.getName());
+        students.put(peer.getName(), resolver.resolveActorRef(peer.getRef()));
+      }
+    }
+    training = true;
+    getContext().getLog().info("peer {} starts training; teachers {}", name, teachers);
+    beginStep();
+  }
+
+  private Behavior<Command> onNextStep() {
+    try {
+      beginStep();
+    } catch (RuntimeException | IOException e) {
+      return fail(e.getMessage(), e);
+    }
+    return this;
+  }
+
+  private void beginStep() throws IOException {
+    if (batchIndex == schedule.batchesPerEpoch()) {
+      endEpoch();
+      if (finished) {
+        return;
+      }
+    }
+    int[] rows = schedule.batch(epoch, batchIndex);
+    INDArray features = data.train().features(rows);
+    current = new Batch(schedule.batchId(epoch, batchIndex), rows, features, network.logits(features));
+    if (!students.isEmpty()) {
+      sendPredictions(current);
+    }
+    early.headMap(current.id()).clear();
+    if (received(current.id()).keySet().containsAll(teachers)) {
+      trainStep();
+    } else {
+      waitStartedNanos = System.nanoTime();
+      timers.startSingleTimer(WaitExpired.class, new WaitExpired(current.id()), settings.distillation().maxWait());
+    }
+  }
+
+  private void sendPredictions(Batch batch) {
+    float[] soft = SoftTargets.soften(batch.logits(), settings.distillation().temperature());
+    SoftPredictions predictions =
+        SoftPredictions.newBuilder()
+            .setRunId(settings.runId())
+            .setFromPeer(name)
+            .setModelStep(step)
+            .setBatchId(batch.id())
+            .setRows(batch.rows().length)
+            .setClasses(data.train().classes())
+            .setTemperature((float) settings.distillation().temperature())
+            .setEncoding(encoding)
+            .setPayload(ProbabilityCodec.encode(soft, encoding))
+            .build();
+    PeerInbox message = PeerInbox.newBuilder().setPredictions(predictions).build();
+    for (ActorRef<PeerInbox> student : students.values()) {
+      student.tell(message);
+    }
+  }
+
+  private void onPredictions(SoftPredictions predictions) {
+    String from = predictions.getFromPeer();
+    long batchId = predictions.getBatchId();
+    if (!predictions.getRunId().equals(settings.runId()) || !teachers.contains(from)) {
+      getContext().getLog().warn("peer {} ignores predictions from {} of run {}: not one of its teachers {}",
+          name, from, predictions.getRunId(), teachers);
+      return;
+    }
+    if (finished || batchId <= trainedThrough) {
+      return; // late: that step is already taken
+    }
+    if (batchId > trainedThrough + MAX_BATCHES_AHEAD) {
+      getContext().getLog().warn("peer {} drops predictions of {} for batch {}: more than {} batches ahead",
+          name, from, batchId, MAX_BATCHES_AHEAD);
+      return;
+    }
+    int classes = data.train().classes();
+    if (predictions.getClasses() != classes
+        || Math.abs(predictions.getTemperature() - settings.distillation().temperature()) > 1e-6) {
+      getContext().getLog().warn("peer {} ignores predictions of {}: {} classes at T={}, expected {} at T={}",
+          name, from, predictions.getClasses(), predictions.getTemperature(), classes,
+          settings.distillation().temperature());
+      return;
+    }
+    early.computeIfAbsent(batchId, b -> new HashMap<>()).put(from, ProbabilityCodec.decode(predictions));
+    if (waitStartedNanos >= 0 && batchId == current.id() && received(batchId).keySet().containsAll(teachers)) {
+      timers.cancel(WaitExpired.class);
+      trainStep();
+    }
+  }
+
+  private Behavior<Command> onWaitExpired(WaitExpired expired) {
+    if (waitStartedNanos < 0 || current == null || expired.batchId() != current.id()) {
+      return this;
+    }
+    Set<String> missing = new TreeSet<>(teachers);
+    missing.removeAll(received(current.id()).keySet());
+    getContext().getLog().warn(
+        "peer {}: no predictions from {} for batch {} within {} ms; training with {} of {} teachers",
+        name, missing, current.id(), settings.distillation().maxWait().toMillis(),
+        teachers.size() - missing.size(), teachers.size());
+    window.addTimeouts(missing.size());
+    epochWindow.addTimeouts(missing.size());
+    trainStep();
+    return this;
+  }
+
+  private Map<String, float[]> received(long batchId) {
+    return early.getOrDefault(batchId, Map.of());
+  }
+
+  private void trainStep() {
+    if (waitStartedNanos >= 0) {
+      long waited = System.nanoTime() - waitStartedNanos;
+      window.addWait(waited);
+      epochWindow.addWait(waited);
+      waitStartedNanos = -1;
+    }
+    int rows = current.rows().length;
+    int classes = data.train().classes();
+    List<SoftTargets.Weighted> fromTeachers = new ArrayList<>();
+    Map<String, float[]> answers = received(current.id());
+    for (String teacher : teachers) {
+      float[] q = answers.get(teacher);
+      if (q != null && q.length == rows * classes) {
+        fromTeachers.add(new SoftTargets.Weighted(q, 1.0));
+      }
+    }
+    early.remove(current.id());
+    int[] labels = data.train().labels(current.rows());
+    INDArray target = SoftTargets.labels(labels, SoftTargets.average(fromTeachers, rows * classes), classes);
+    DistillationLoss.Parts parts = network.loss().parts(current.logits(), target);
+    network.train(current.features(), target);
+    step++;
+    trainedThrough = current.id();
+    batchIndex++;
+    int correct = PeerNetwork.correct(current.logits(), labels);
+    window.addStep(parts, correct, rows);
+    epochWindow.addStep(parts, correct, rows);
+    if (step % settings.training().reportEvery() == 0) {
+      report(PeerReport.newBuilder());
+    }
+    getContext().getSelf().tell(NextStep.INSTANCE);
+  }
+
+  private void endEpoch() throws IOException {
+    PeerNetwork.Evaluation validation = network.evaluate(data.validation());
+    Path checkpoint = settings.runPath().resolve("checkpoints").resolve(name).resolve("model.zip");
+    network.save(checkpoint);
+    epoch++;
+    batchIndex = 0;
+    finished = epoch == settings.training().epochs();
+    getContext().getLog().info("peer {} finished epoch {}: validation accuracy {}; checkpoint {}",
+        name, epoch, String.format("%.4f", validation.accuracy()), checkpoint);
+    report(
+        PeerReport.newBuilder()
+            .setEpochEnd(true)
+            .setValAccuracy(validation.accuracy())
+            .setValLoss(validation.crossEntropy())
+            .setFinished(finished));
+  }
+
+  private void report(PeerReport.Builder report) {
+    // The epoch a mid-epoch report belongs to is the one in progress; an epoch-end report's is
+    // the one just completed.
+    int reportedEpoch = report.getEpochEnd() ? epoch : epoch + 1;
+    ReportWindow covered = window;
+    if (report.getEpochEnd()) {
+      window.drainInto(PeerReport.newBuilder());
+      covered = epochWindow;
+    }
+    PeerReport built =
+        covered
+            .drainInto(report)
+            .setRunId(settings.runId())
+            .setPeer(name)
+            .setNode(setup.node())
+            .setEpoch(reportedEpoch)
+            .setStep(step)
+            .setParameterCount(network.parameterCount())
+            .setArchitecture(network.architecture())
+            .build();
+    setup.coordinator().tell(CoordinatorInbox.newBuilder().setReport(built).build());
+  }
+
+  private void onExport(ExportModel export) throws IOException {
+    Path file = Path.of(export.getDirectory()).resolve("model.zip");
+    network.save(file);
+    PeerNetwork.Evaluation test = network.evaluate(data.test());
+    getContext().getLog().info("peer {} exported to {}; test accuracy {}", name, file,
+        String.format("%.4f", test.accuracy()));
+    setup.coordinator().tell(
+        CoordinatorInbox.newBuilder()
+            .setExported(
+                ModelExported.newBuilder()
+                    .setRunId(settings.runId())
+                    .setPeer(name)
+                    .setModelPath(file.toString())
+                    .setTestAccuracy(test.accuracy())
+                    .setTestExamples(test.examples())
+                    .setParameterCount(network.parameterCount())
+                    .setArchitecture(network.architecture()))
+            .build());
+  }
+
+  private Behavior<Command> fail(String reason, Throwable cause) {
+    reportFailure(getContext(), setup, reason, cause);
+    return Behaviors.stopped();
+  }
+
+  private static void reportFailure(
+      ActorContext<Command> context, PeerSetup setup, String reason, Throwable cause) {
+    String peer = setup.spec().name();
+    context.getLog().error("peer {} failed: {}", peer, reason, cause);
+    setup.coordinator().tell(
+        CoordinatorInbox.newBuilder()
+            .setFailed(
+                PeerFailed.newBuilder()
+                    .setRunId(setup.settings().runId())
+                    .setPeer(peer)
+                    .setReason("peer " + peer + " on " + setup.node() + ": " + reason))
+            .build());
+  }
+}
