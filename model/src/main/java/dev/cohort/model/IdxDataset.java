@@ -26,14 +26,6 @@ public final class IdxDataset {
         IdxReader.read(find(directory, "t10k-images-idx3-ubyte"), find(directory, "t10k-labels-idx1-ubyte"), CLASSES));
   }
 
-  /** Fails with a message saying what to install or pass unless {@code directory} holds the four files. */
-  public static void requirePresent(Path directory) {
-    for (String name :
-        new String[] {"train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"}) {
-      find(directory, name);
-    }
-  }
-
   private static Path find(Path directory, String name) {
     for (Path candidate : new Path[] {directory.resolve(name + ".gz"), directory.resolve(name)}) {
       if (Files.isRegularFile(candidate)) {

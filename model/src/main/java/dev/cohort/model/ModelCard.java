@@ -1,6 +1,6 @@
 package dev.cohort.model;
 
-import com.fasterxml.jackson.annotation.JsonRawValue;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -9,6 +9,7 @@ import java.nio.file.Path;
 /**
  * What an exported model is: which peer, which architecture, how it was chosen (validation
  * accuracy) and how it did once on the test split, plus the run's resolved config as JSON.
+ * {@code modelFile} is relative to the card's folder, so a run directory can be moved whole.
  */
 public record ModelCard(
     String runId,
@@ -21,7 +22,7 @@ public record ModelCard(
     double testAccuracy,
     int testExamples,
     String createdAt,
-    @JsonRawValue String config) {
+    JsonNode config) {
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -9,8 +9,8 @@ import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
 import dev.cohort.actors.node.NodeGuardian;
+import dev.cohort.actors.node.RunDataCache;
 import dev.cohort.model.AtomicFiles;
-import dev.cohort.model.IdxDataset;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -21,6 +21,7 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -64,13 +65,18 @@ final class Launch {
 
   private static int launch(Config cohortFile, String source, Arguments arguments) throws Exception {
     Config overrides = ConfigFactory.empty();
+    Integer spawn = null;
+    int port = 0;
     while (arguments.hasMore()) {
       String option = arguments.next();
       switch (option) {
         case "--nodes" -> overrides = set(overrides, "cluster.nodes", arguments.intValueOf(option));
+        case "--spawn" -> spawn = arguments.intValueOf(option);
+        case "--port" -> port = arguments.intValueOf(option);
         case "--data" -> overrides = set(set(overrides, "data.directory", arguments.valueOf(option)), "data.format", "idx");
         case "--set" -> overrides = setting(overrides, arguments.valueOf(option));
-        default -> throw new UsageException("unknown option " + option + " (expected --nodes N, --data DIR, --set key=value)");
+        default -> throw new UsageException(
+            "unknown option " + option + " (expected --nodes N, --spawn K, --port P, --data DIR, --set key=value)");
       }
     }
     Config base = overrides.withFallback(cohortFile);
@@ -80,9 +86,16 @@ final class Launch {
         set(set(set(base, "run.id", runId), "run.directory", preliminary.runDirectory().toAbsolutePath().toString()),
             "data.directory", preliminary.data().directory().toAbsolutePath().toString());
     CohortSettings settings = SettingsParser.parse(resolved);
-    if (settings.data().format() == CohortSettings.DataFormat.IDX) {
-      IdxDataset.requirePresent(settings.data().directory());
+    int extraNodes = spawn == null ? settings.cluster().nodes() - 1 : spawn;
+    if (extraNodes < 0 || extraNodes >= settings.cluster().nodes()) {
+      throw new UsageException(
+          "--spawn " + extraNodes + " must be between 0 and " + (settings.cluster().nodes() - 1)
+              + " (the cohort expects " + settings.cluster().nodes() + " nodes, this one included)");
     }
+    // Read and check the data before anything starts: a missing or corrupt file is one clear
+    // error here, and this node's peers then train on the copy already in memory.
+    RunDataCache data = new RunDataCache();
+    data.get(settings.data());
     Path runPath = settings.runPath();
     if (Files.exists(runPath)) {
       throw new CohortConfigException("run directory " + runPath + " already exists: choose another cohort.run.id");
@@ -93,38 +106,50 @@ final class Launch {
         "# Resolved configuration of run " + runId + " (from " + source + ")\n"
             + settings.source().atPath("cohort").root().render(ConfigRenderOptions.defaults().setOriginComments(false)));
     System.out.println("Cohort run directory: " + runPath);
-    return start(settings);
+    return start(settings, data, extraNodes, port);
   }
 
-  private static int start(CohortSettings settings) throws IOException {
+  private static int start(CohortSettings settings, RunDataCache data, int extraNodes, int port)
+      throws IOException {
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(
             NodeGuardian.create(
                 Optional.of(new NodeGuardian.Launch(settings, System.out::println, outcome::complete)),
-                new CompletableFuture<>()),
+                new CompletableFuture<>(),
+                data),
             NodeConfig.SYSTEM_NAME,
-            NodeConfig.create("127.0.0.1", 0, List.of(), List.of(NodeGuardian.COORDINATOR_ROLE, "trainer")));
+            NodeConfig.create("127.0.0.1", port, List.of(), List.of(NodeGuardian.COORDINATOR_ROLE, "trainer")));
     Cluster cluster = Cluster.get(system);
     Address self = cluster.selfMember().address();
     cluster.manager().tell(Join.create(self));
     ChildNodes children = new ChildNodes();
+    AtomicBoolean interrupted = new AtomicBoolean();
     Thread stopOnInterrupt =
         new Thread(
             () -> {
+              interrupted.set(true);
+              System.err.println("cohort: interrupted; stopping every node this launch started");
               children.stop(0);
               system.terminate();
+              system.getWhenTerminated().toCompletableFuture().join();
             },
             "cohort-launcher-shutdown");
     Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
-    int extraNodes = settings.cluster().nodes() - 1;
+    String seed = self.getHost().get() + ":" + self.getPort().get();
+    System.out.println("node 1 (coordinator) at " + self);
     if (extraNodes > 0) {
-      String seed = self.getHost().get() + ":" + self.getPort().get();
-      System.out.println("node 1 (coordinator) at " + self + "; starting " + extraNodes
-          + " more JVM(s), logs in " + settings.runPath().resolve("logs"));
+      System.out.println("starting " + extraNodes + " more JVM(s), logs in " + settings.runPath().resolve("logs"));
       children.start(extraNodes, seed, settings.runPath().resolve("logs"));
     }
+    int byHand = settings.cluster().nodes() - 1 - extraNodes;
+    if (byHand > 0) {
+      System.out.println("waiting for " + byHand + " node(s) started by hand: ./cohort node --seed " + seed);
+    }
     RunFinished finished = outcome.join();
+    if (interrupted.get()) {
+      return 130; // the shutdown hook is stopping everything
+    }
     children.stop(30);
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();

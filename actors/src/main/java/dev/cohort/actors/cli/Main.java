@@ -11,10 +11,12 @@ public final class Main {
   private static final String USAGE =
       """
       usage:
-        cohort demo [--nodes N] [--data DIR] [--set key=value]...
+        cohort demo [the options of run]
             three MLP peers learn Fashion-MNIST from each other on a two-node local cluster
-        cohort run COHORT.conf [--nodes N] [--data DIR] [--set key=value]...
-            runs a cohort file on a local cluster of N JVMs (default: cohort.cluster.nodes)
+        cohort run COHORT.conf [--nodes N] [--spawn K] [--port P] [--data DIR] [--set key=value]...
+            runs a cohort file on a cluster of N nodes (default: cohort.cluster.nodes): this JVM,
+            K more JVMs it starts on 127.0.0.1 (default N-1), and the rest started by hand with
+            'cohort node'; P is this node's port (default: any free port)
         cohort node --seed HOST:PORT [--host H] [--port P]
             one trainer node that joins an existing cluster
       """;

@@ -1,5 +1,6 @@
 package dev.cohort.actors.coordinator;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
@@ -78,6 +79,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     EXPORTING,
     DONE
   }
+
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CohortSettings settings;
   private final Consumer<String> console;
@@ -356,21 +359,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     timers.cancel(Timeout.EXPORT);
     PeerReport last = lastEpochEnd.get(exportingPeer);
     Path cardFile = Path.of(exported.getModelPath()).resolveSibling("model-card.json");
-    ModelCard card =
-        new ModelCard(
-            settings.runId(),
-            exported.getPeer(),
-            exported.getArchitecture(),
-            exported.getParameterCount(),
-            exported.getModelPath(),
-            "val_accuracy",
-            last.getValAccuracy(),
-            exported.getTestAccuracy(),
-            exported.getTestExamples(),
-            Instant.now().toString(),
-            settings.renderJson());
     try {
-      card.write(cardFile);
+      new ModelCard(
+              settings.runId(),
+              exported.getPeer(),
+              exported.getArchitecture(),
+              exported.getParameterCount(),
+              cardFile.getParent().relativize(Path.of(exported.getModelPath())).toString(),
+              "val_accuracy",
+              last.getValAccuracy(),
+              exported.getTestAccuracy(),
+              exported.getTestExamples(),
+              Instant.now().toString(),
+              JSON.readTree(settings.renderJson()))
+          .write(cardFile);
     } catch (IOException e) {
       finish(false, "cannot write the model card " + cardFile + ": " + e.getMessage());
       return;

@@ -49,17 +49,27 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   public static final String TRAINER_DISPATCHER = "cohort-trainer-dispatcher";
 
   private final CompletableFuture<RunFinished> outcome;
-  private final RunDataCache data = new RunDataCache();
+  private final RunDataCache data;
   private final String node;
 
   public static Behavior<Command> create(Optional<Launch> launch, CompletableFuture<RunFinished> outcome) {
-    return Behaviors.setup(context -> new NodeGuardian(context, launch, outcome));
+    return create(launch, outcome, new RunDataCache());
+  }
+
+  /** @param data this node's datasets; the launcher passes the one it already loaded and checked */
+  public static Behavior<Command> create(
+      Optional<Launch> launch, CompletableFuture<RunFinished> outcome, RunDataCache data) {
+    return Behaviors.setup(context -> new NodeGuardian(context, launch, outcome, data));
   }
 
   private NodeGuardian(
-      ActorContext<Command> context, Optional<Launch> launch, CompletableFuture<RunFinished> outcome) {
+      ActorContext<Command> context,
+      Optional<Launch> launch,
+      CompletableFuture<RunFinished> outcome,
+      RunDataCache data) {
     super(context);
     this.outcome = outcome;
+    this.data = data;
     this.node = Cluster.get(context.getSystem()).selfMember().address().toString();
     ActorRef<HostInbox> inbox =
         context.spawn(WireInbox.<HostInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);

@@ -49,8 +49,9 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * <p>A step: forward pass on batch b, send softmax(z/T) to every student, wait for every teacher's
  * predictions for b, train once on {@code [one-hot | average of the teachers]}. The wait is
  * bounded by {@code max-wait}: a teacher that has not answered by then is skipped for the step
- * (logged and counted in the next report), so a dead peer never stops its students. Predictions
- * that arrive early are kept until their batch comes; late ones are dropped.
+ * (logged and counted in the next report), so a slow peer never stops its students; a peer that
+ * is gone (stopped, or its node left the cluster) is dropped from the teachers for good.
+ * Predictions that arrive early are kept until their batch comes; late ones are dropped.
  *
  * <p>Every epoch it evaluates on the validation split, checkpoints atomically and reports. When
  * done it waits for the coordinator: it may be asked to export itself. Any failure is reported to
@@ -68,6 +69,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private record WaitExpired(long batchId) implements Command {}
+
+  private record PeerTerminated(String peer) implements Command {}
 
   /** How far ahead of this peer a teacher's predictions are kept; beyond, they are dropped. */
   private static final int MAX_BATCHES_AHEAD = 256;
@@ -154,6 +157,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         .onMessage(FromWire.class, this::onWire)
         .onMessageEquals(NextStep.INSTANCE, this::onNextStep)
         .onMessage(WaitExpired.class, this::onWaitExpired)
+        .onMessage(PeerTerminated.class, this::onPeerTerminated)
         .build();
   }
 
@@ -187,8 +191,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
       if (settings.distillation().topology() == CohortSettings.Topology.DML) {
         // Mutual learning: every other peer is both a teacher and a student of this one.
+        ActorRef<PeerInbox> ref = resolver.resolveActorRef(peer.getRef());
         teachers.add(peer.getName());
-        students.put(peer.getName(), resolver.resolveActorRef(peer.getRef()));
+        students.put(peer.getName(), ref);
+        getContext().watchWith(ref, new PeerTerminated(peer.getName()));
       }
     }
     training = true;
@@ -291,6 +297,23 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     window.addTimeouts(missing.size());
     epochWindow.addTimeouts(missing.size());
     trainStep();
+    return this;
+  }
+
+  /**
+   * A peer that stopped, or whose node left or was downed, is neither waited for nor sent to
+   * again: its students go on with the teachers that remain instead of paying max-wait each step.
+   */
+  private Behavior<Command> onPeerTerminated(PeerTerminated terminated) {
+    if (finished || !teachers.remove(terminated.peer())) {
+      return this;
+    }
+    students.remove(terminated.peer());
+    getContext().getLog().warn("peer {}: teacher {} is gone; continuing with {}", name, terminated.peer(), teachers);
+    if (waitStartedNanos >= 0 && received(current.id()).keySet().containsAll(teachers)) {
+      timers.cancel(WaitExpired.class);
+      trainStep();
+    }
     return this;
   }
 

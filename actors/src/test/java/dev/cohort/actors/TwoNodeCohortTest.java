@@ -1,0 +1,190 @@
+package dev.cohort.actors;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.node.NodeGuardian;
+import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.RunFinished;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.javadsl.Adapter;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Join;
+import org.apache.pekko.remote.serialization.ProtobufSerializer;
+import org.apache.pekko.serialization.SerializationExtension;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Two real cluster nodes (two ActorSystems in this JVM) talking Artery over loopback on free
+ * ports, every message serialized as it would be on the wire, running a whole cohort.
+ */
+class TwoNodeCohortTest {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  @TempDir Path runs;
+  private final List<ActorSystem<?>> systems = new ArrayList<>();
+  private final List<String> console = new CopyOnWriteArrayList<>();
+
+  @AfterEach
+  void stopEverySystem() {
+    systems.forEach(system -> ActorTestKit.shutdown(system, Duration.ofSeconds(30)));
+  }
+
+  private static Config node(String roles) {
+    return ConfigFactory.load(
+        ConfigFactory.parseString(
+                "pekko.actor.serialize-messages = on\n"
+                    + "pekko.remote.artery.canonical.hostname = 127.0.0.1\n"
+                    + "pekko.remote.artery.canonical.port = 0\n"
+                    + "pekko.cluster.roles = [" + roles + "]\n")
+            .withFallback(ConfigFactory.parseResources("cohort-node.conf")));
+  }
+
+  /** Starts the launching node (coordinator + trainer), joined to itself. */
+  private ActorSystem<NodeGuardian.Command> launcher(CohortSettings settings, CompletableFuture<RunFinished> outcome) {
+    ActorSystem<NodeGuardian.Command> system =
+        ActorSystem.create(
+            NodeGuardian.create(
+                Optional.of(new NodeGuardian.Launch(settings, console::add, outcome::complete)),
+                new CompletableFuture<>()),
+            "cohort",
+            node("coordinator, trainer"));
+    systems.add(system);
+    Cluster.get(system).manager().tell(Join.create(address(system)));
+    return system;
+  }
+
+  private ActorSystem<NodeGuardian.Command> trainer(Address seed, CompletableFuture<RunFinished> outcome) {
+    ActorSystem<NodeGuardian.Command> system =
+        ActorSystem.create(NodeGuardian.create(Optional.empty(), outcome), "cohort", node("trainer"));
+    systems.add(system);
+    Cluster.get(system).manager().tell(Join.create(seed));
+    return system;
+  }
+
+  private static Address address(ActorSystem<?> system) {
+    return Cluster.get(system).selfMember().address();
+  }
+
+  private static List<JsonNode> jsonLines(Path file) throws IOException {
+    List<JsonNode> lines = new ArrayList<>();
+    for (String line : Files.readAllLines(file)) {
+      lines.add(JSON.readTree(line));
+    }
+    return lines;
+  }
+
+  @Test
+  void twoPeersOnTwoNodesLearnFromEachOtherAndTheBestOnValidationIsExported() throws Exception {
+    CohortSettings settings =
+        TestCohorts.settings(runs, "two-nodes", "cluster.nodes = 2\ntraining.epochs = 2", "a", "b");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    CompletableFuture<RunFinished> heardBySecondNode = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
+    ActorSystem<NodeGuardian.Command> second = trainer(address(first), heardBySecondNode);
+
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    assertEquals(finished, heardBySecondNode.get(1, TimeUnit.MINUTES), "every node hears the outcome");
+
+    Path run = settings.runPath();
+    List<String> nodes =
+        jsonLines(run.resolve("events.jsonl")).stream()
+            .filter(e -> e.get("event").asText().equals("peer-placed"))
+            .map(e -> e.get("node").asText())
+            .toList();
+    assertEquals(List.of(address(first).toString(), address(second).toString()), nodes, "one peer on each node");
+
+    List<JsonNode> metrics = jsonLines(run.resolve("metrics.jsonl"));
+    for (String peer : List.of("a", "b")) {
+      List<JsonNode> reports = metrics.stream().filter(m -> m.get("peer").asText().equals(peer)).toList();
+      assertTrue(reports.stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0), peer + " never waited in vain");
+      assertTrue(reports.stream().allMatch(m -> m.get("kd_loss").asDouble() > 0),
+          peer + " distilled from the other node's predictions at every step");
+      assertEquals(2, reports.stream().filter(m -> m.get("epoch_end").asBoolean()).count());
+    }
+
+    JsonNode card = JSON.readTree(run.resolve("best/model-card.json").toFile());
+    String best = finished.getBestPeer();
+    double bestValidation =
+        metrics.stream()
+            .filter(m -> m.get("peer").asText().equals(best) && m.get("finished").asBoolean())
+            .findFirst().orElseThrow().get("val_accuracy").asDouble();
+    for (JsonNode m : metrics) {
+      if (m.get("finished").asBoolean()) {
+        assertTrue(m.get("val_accuracy").asDouble() <= bestValidation, "the exported peer is the best on validation");
+      }
+    }
+    assertEquals(best, card.get("peer").asText());
+    assertEquals("val_accuracy", card.get("selectedBy").asText());
+    assertEquals(bestValidation, card.get("validationAccuracy").asDouble());
+    assertEquals(finished.getTestAccuracy(), card.get("testAccuracy").asDouble());
+    assertEquals(200, card.get("testExamples").asInt());
+    assertEquals("MLP 12-16-4", card.get("architecture").asText());
+    assertEquals(2, card.get("config").get("peers").size(), "the card carries the run's config");
+    assertEquals("model.zip", card.get("modelFile").asText());
+    assertTrue(Files.size(run.resolve("best/model.zip")) > 0);
+    assertTrue(Files.exists(run.resolve("checkpoints/a/model.zip")) && Files.exists(run.resolve("checkpoints/b/model.zip")));
+    assertEquals(4, console.stream().filter(l -> l.matches("\\s+[12]\\s+[ab]\\s.*")).count(),
+        "one table row per peer and epoch: " + console);
+  }
+
+  @Test
+  void wireMessagesUsePekkosProtobufSerializer() {
+    CohortSettings settings = TestCohorts.settings(runs, "serializer", "", "a");
+    ActorSystem<NodeGuardian.Command> system = launcher(settings, new CompletableFuture<>());
+    assertInstanceOf(
+        ProtobufSerializer.class,
+        SerializationExtension.get(Adapter.toClassic(system)).findSerializerFor(PeerInbox.getDefaultInstance()));
+  }
+
+  @Test
+  void whenANodeLeavesMidRunThePeerThatRemainsFinishesAndIsExported() throws Exception {
+    CohortSettings settings =
+        TestCohorts.settings(runs, "node-leaves", "cluster.nodes = 2\ntraining.epochs = 40\ndistillation.max-wait = 2s", "a", "b");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
+    ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
+    Path metrics = settings.runPath().resolve("metrics.jsonl");
+    // Let b (on the second node) train a little, then take its node away.
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (!(Files.exists(metrics) && Files.readString(metrics).contains("\"peer\":\"b\""))) {
+      assertTrue(System.nanoTime() < deadline, "peer b never reported");
+      Thread.sleep(50);
+    }
+    ActorTestKit.shutdown(second, Duration.ofSeconds(30));
+
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    assertEquals("a", finished.getBestPeer());
+    List<JsonNode> events = jsonLines(settings.runPath().resolve("events.jsonl"));
+    assertTrue(events.stream().anyMatch(e -> e.get("event").asText().equals("peer-lost") && e.get("peer").asText().equals("b")),
+        "the loss of b is recorded");
+    JsonNode last = jsonLines(metrics).stream().filter(m -> m.get("peer").asText().equals("a")).reduce((x, y) -> y).orElseThrow();
+    assertTrue(last.get("finished").asBoolean());
+    assertEquals(40, last.get("epoch").asInt());
+    assertNotEquals(0.0, last.get("val_accuracy").asDouble());
+  }
+}

@@ -1,0 +1,73 @@
+package dev.cohort.actors.config;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.TestCohorts;
+import java.nio.file.Path;
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+
+class SettingsParserTest {
+
+  private static String failure(String hocon) {
+    return assertThrows(CohortConfigException.class, () -> SettingsParser.parse(ConfigFactory.parseString(hocon)))
+        .getMessage();
+  }
+
+  @Test
+  void theDefaultsAreAValidCohort() {
+    CohortSettings settings = SettingsParser.parse(ConfigFactory.empty());
+    assertEquals(CohortSettings.Topology.DML, settings.distillation().topology());
+    assertEquals(2, settings.peers().size());
+    assertEquals(1, settings.peers().get(0).seed());
+    assertEquals(2, settings.peers().get(1).seed());
+    assertEquals(Duration.ofSeconds(10), settings.distillation().maxWait());
+  }
+
+  @Test
+  void anUnknownKeyIsRejectedByName() {
+    String message = failure("cohort.training.epoch = 3");
+    assertTrue(message.contains("unknown key cohort.training.epoch"), message);
+  }
+
+  @Test
+  void anUnknownTopologyNamesTheKeyTheValueAndTheChoices() {
+    assertEquals(
+        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml]",
+        failure("cohort.distillation.topology = mutual"));
+  }
+
+  @Test
+  void badNumbersNameTheirKey() {
+    assertEquals(
+        "cohort.distillation.temperature = 0.0 is not valid: expected a finite number > 0",
+        failure("cohort.distillation.temperature = 0"));
+    assertEquals(
+        "cohort.training.epochs = 0 is not valid: expected an integer >= 1", failure("cohort.training.epochs = 0"));
+    assertTrue(failure("cohort.training.epochs = many").contains("training.epochs"));
+  }
+
+  @Test
+  void peersAreCheckedOneByOne() {
+    assertTrue(failure("cohort.peers = [{name = a}, {name = a}]").contains("cohort.peers[1].name 'a' is used by another peer"));
+    assertTrue(failure("cohort.peers = [{name = a, model = cnn}]").contains("unknown model 'cnn' for peer a"));
+    assertTrue(failure("cohort.peers = [{name = a, hidden = [0]}]").contains("layer widths must be positive"));
+    assertTrue(failure("cohort.peers = [{name = a, size = 3}]").contains("unknown key 'size' in cohort.peers[0]"));
+    assertTrue(failure("cohort.peers = [{name = \"a b\"}]").contains("not a valid peer name"));
+    assertTrue(failure("cohort.peers = []").contains("cohort.peers is empty"));
+  }
+
+  @Test
+  void aRenderedConfigParsesBackToTheSameSettings() {
+    CohortSettings settings = TestCohorts.settings(Path.of("/tmp/runs"), "r1", "", "a", "b");
+    CohortSettings back = CohortSettings.fromRendered(settings.render());
+    assertEquals(settings.peers(), back.peers());
+    assertEquals(settings.data(), back.data());
+    assertEquals(settings.training(), back.training());
+    assertEquals(settings.distillation(), back.distillation());
+    assertEquals(Path.of("/tmp/runs/r1"), back.runPath());
+  }
+}

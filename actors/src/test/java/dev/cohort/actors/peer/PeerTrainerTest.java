@@ -1,0 +1,214 @@
+package dev.cohort.actors.peer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.ServiceKeys;
+import dev.cohort.actors.TestCohorts;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.config.PeerSpec;
+import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.node.RunDataCache;
+import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.DistillationLoss;
+import dev.cohort.model.MlpPreset;
+import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.SoftTargets;
+import dev.cohort.protocol.CoordinatorInbox;
+import dev.cohort.protocol.Encoding;
+import dev.cohort.protocol.PeerAddress;
+import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerReport;
+import dev.cohort.protocol.ProbabilityCodec;
+import dev.cohort.protocol.SoftPredictions;
+import dev.cohort.protocol.StartTraining;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorRefResolver;
+import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.nd4j.linalg.api.ndarray.INDArray;
+
+/** The peer's step loop against TestProbes playing its teachers and its coordinator. */
+class PeerTrainerTest {
+
+  private static final Duration GENEROUS = Duration.ofSeconds(60);
+
+  @TempDir Path runs;
+  private ActorTestKit testKit;
+  private TestProbe<CoordinatorInbox> coordinator;
+
+  @BeforeEach
+  void start() {
+    testKit =
+        ActorTestKit.create(
+            ConfigFactory.parseString(
+                    "pekko.actor.serialize-messages = on\npekko.actor.allow-java-serialization = off")
+                .withFallback(ConfigFactory.load()));
+    coordinator = testKit.createTestProbe(CoordinatorInbox.class);
+  }
+
+  @AfterEach
+  void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  private final java.util.List<ActorRef<PeerTrainer.Command>> started = new java.util.ArrayList<>();
+
+  private ActorRef<PeerInbox> startPeer(CohortSettings settings, String name) {
+    PeerSpec spec = settings.peers().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
+    started.add(testKit.spawn(
+        PeerTrainer.create(new PeerSetup(settings, spec, coordinator.ref(), new RunDataCache(), "test-node")),
+        ServiceKeys.peerActorName(name)));
+    TestProbe<Receptionist.Listing> listings = testKit.createTestProbe(Receptionist.Listing.class);
+    return listings.awaitAssert(
+        GENEROUS,
+        () -> {
+          testKit.system().receptionist().tell(Receptionist.find(ServiceKeys.peers(settings.runId()), listings.ref()));
+          return listings.receiveMessage().getServiceInstances(ServiceKeys.peers(settings.runId())).stream()
+              .filter(ref -> ref.path().parent().name().equals(ServiceKeys.peerActorName(name)))
+              .findFirst()
+              .orElseThrow(() -> new AssertionError("peer " + name + " has not registered yet"));
+        });
+  }
+
+  private void startTraining(String runId, Map<String, ActorRef<PeerInbox>> peers) {
+    ActorRefResolver resolver = ActorRefResolver.get(testKit.system());
+    StartTraining.Builder start = StartTraining.newBuilder().setRunId(runId);
+    peers.forEach((name, ref) ->
+        start.addPeers(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(ref))));
+    PeerInbox message = PeerInbox.newBuilder().setStart(start).build();
+    peers.values().forEach(ref -> ref.tell(message));
+  }
+
+  /** Waits for the report of {@code peer} that says it has finished every epoch. */
+  private PeerReport finishedReport(String peer) {
+    List<CoordinatorInbox> seen =
+        coordinator.fishForMessage(
+            GENEROUS,
+            m -> m.hasReport() && m.getReport().getPeer().equals(peer) && m.getReport().getFinished()
+                ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndIgnore());
+    return seen.get(seen.size() - 1).getReport();
+  }
+
+  /** The next predictions the probe receives, past the start message the test itself sent it. */
+  private static SoftPredictions nextPredictions(TestProbe<PeerInbox> probe) {
+    List<PeerInbox> seen =
+        probe.fishForMessage(
+            GENEROUS,
+            m -> m.hasPredictions()
+                ? FishingOutcomes.complete()
+                : m.hasStart() ? FishingOutcomes.continueAndIgnore() : FishingOutcomes.fail("unexpected " + m));
+    return seen.get(seen.size() - 1).getPredictions();
+  }
+
+  @Test
+  void aPeerSendsSoftenedPredictionsAndWaitsForItsTeacherBeforeTraining() {
+    CohortSettings settings = TestCohorts.settings(runs, "lockstep", "", "a", "teacher");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
+    startTraining("lockstep", Map.of("a", a, "teacher", teacher.ref()));
+    SoftPredictions first = nextPredictions(teacher);
+    assertEquals("a", first.getFromPeer());
+    assertEquals(0, first.getBatchId());
+    assertEquals(0, first.getModelStep());
+    assertEquals(50, first.getRows());
+    assertEquals(4, first.getClasses());
+    assertEquals(2.0f, first.getTemperature());
+    float[] rows = ProbabilityCodec.decode(first);
+    for (int r = 0; r < 50; r++) {
+      float sum = 0;
+      for (int c = 0; c < 4; c++) {
+        sum += rows[r * 4 + c];
+      }
+      assertEquals(1f, sum, 1e-5f, "row " + r + " is a distribution");
+    }
+
+    teacher.expectNoMessage(Duration.ofMillis(500)); // lock-step: no batch 1 before the teacher answers
+    float[] uniform = new float[50 * 4];
+    Arrays.fill(uniform, 0.25f);
+    a.tell(
+        PeerInbox.newBuilder()
+            .setPredictions(
+                first.toBuilder()
+                    .setFromPeer("teacher")
+                    .setPayload(ProbabilityCodec.encode(uniform, Encoding.FLOAT32)))
+            .build());
+    SoftPredictions second = nextPredictions(teacher);
+    assertEquals(1, second.getBatchId());
+    assertEquals(1, second.getModelStep());
+  }
+
+  @Test
+  void aTeacherThatNeverAnswersDelaysEachStepByAtMostTheWaitBound() {
+    CohortSettings settings =
+        TestCohorts.settings(runs, "ghost", "distillation.max-wait = 200ms", "a", "ghost");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> ghost = testKit.createTestProbe(PeerInbox.class);
+    startTraining("ghost", Map.of("a", a, "ghost", ghost.ref()));
+
+    PeerReport epoch = finishedReport("a");
+    assertTrue(epoch.getEpochEnd());
+    assertEquals(10, epoch.getTeacherTimeouts(), "one missing teacher in each of the 10 steps");
+    assertEquals(0.0, epoch.getKdLoss(), "without a teacher the step is cross-entropy only");
+    assertTrue(epoch.getValAccuracy() > 0.25, "it still learned: " + epoch.getValAccuracy());
+  }
+
+  @Test
+  void withLambdaZeroMutualLearningGivesExactlyTheWeightsOfIndependentTraining() throws IOException {
+    INDArray mutual = trainPairAndReadWeights("lambda0", 0.0);
+    INDArray independent = independentlyTrainedWeights(TestCohorts.settings(runs, "x", "", "a", "b"));
+    assertEquals(independent, mutual);
+    // The comparison can tell: with λ = 1 the same run moves away from independent training.
+    assertNotEquals(independent, trainPairAndReadWeights("lambda1", 1.0));
+  }
+
+  private INDArray trainPairAndReadWeights(String runId, double lambda) throws IOException {
+    CohortSettings settings = TestCohorts.settings(runs, runId, "distillation.lambda = " + lambda, "a", "b");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    ActorRef<PeerInbox> b = startPeer(settings, "b");
+    startTraining(runId, Map.of("a", a, "b", b));
+    PeerReport aDone = finishedReport("a");
+    assertEquals(0, aDone.getTeacherTimeouts(), "every step had b's predictions");
+    Path checkpoint = settings.runPath().resolve("checkpoints/a/model.zip");
+    INDArray weights = PeerNetwork.load(checkpoint, "a").parameters();
+    started.forEach(peer -> testKit.stop(peer, GENEROUS));
+    started.clear();
+    return weights;
+  }
+
+  /** Peer a's network trained alone: same seed, same schedule, cross-entropy only. */
+  private static INDArray independentlyTrainedWeights(CohortSettings settings) {
+    RunData data = RunData.load(settings.data());
+    PeerNetwork network =
+        PeerNetwork.mlp(
+            new MlpPreset(data.train().featureCount(), List.of(16), data.train().classes()),
+            settings.peers().get(0).seed(),
+            settings.training().learningRate(),
+            new DistillationLoss(0.0, settings.distillation().temperature()));
+    BatchSchedule schedule =
+        new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
+    for (int b = 0; b < schedule.batchesPerEpoch(); b++) {
+      int[] rows = schedule.batch(0, b);
+      float[] noTargets = new float[rows.length * data.train().classes()];
+      network.train(
+          data.train().features(rows),
+          SoftTargets.labels(data.train().labels(rows), noTargets, data.train().classes()));
+    }
+    return network.parameters();
+  }
+}
