@@ -133,12 +133,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     receptionist.tell(Receptionist.subscribe(ServiceKeys.HOSTS, listings));
     receptionist.tell(Receptionist.subscribe(ServiceKeys.peers(settings.runId()), listings));
     timers.startSingleTimer(Timeout.STARTUP, settings.cluster().startupTimeout());
+    String topology = settings.distillation().topology().name().toLowerCase(Locale.ROOT);
     run.event("run-started", Map.of("run", settings.runId(), "peers", settings.peers().size(),
-        "nodes", settings.cluster().nodes(), "topology", settings.distillation().topology().name().toLowerCase(Locale.ROOT)));
+        "nodes", settings.cluster().nodes(), "topology", topology));
     console.accept(String.format(Locale.ROOT,
         "run %s: %d peers, %s (T=%s, λ=%s), %d epochs, waiting for %d node(s)",
-        settings.runId(), settings.peers().size(),
-        settings.distillation().topology().name().toLowerCase(Locale.ROOT),
+        settings.runId(), settings.peers().size(), topology,
         settings.distillation().temperature(), settings.distillation().lambda(),
         settings.training().epochs(), settings.cluster().nodes()));
   }

@@ -154,28 +154,36 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   @Override
   public Receive<Command> createReceive() {
     return newReceiveBuilder()
-        .onMessage(FromWire.class, this::onWire)
-        .onMessageEquals(NextStep.INSTANCE, this::onNextStep)
-        .onMessage(WaitExpired.class, this::onWaitExpired)
-        .onMessage(PeerTerminated.class, this::onPeerTerminated)
+        .onMessage(FromWire.class, guarded(this::onWire))
+        .onMessage(NextStep.class, guarded(next -> onNextStep()))
+        .onMessage(WaitExpired.class, guarded(this::onWaitExpired))
+        .onMessage(PeerTerminated.class, guarded(this::onPeerTerminated))
         .build();
   }
 
-  private Behavior<Command> onWire(FromWire wire) {
-    PeerInbox message = wire.message();
-    try {
-      switch (message.getMessageCase()) {
-        case PREDICTIONS -> onPredictions(message.getPredictions());
-        case START -> onStart(message.getStart());
-        case EXPORT -> onExport(message.getExport());
-        case STOP -> {
-          getContext().getLog().info("peer {} stops: {}", name, message.getStop().getReason());
-          return Behaviors.stopped();
-        }
-        default -> getContext().getLog().warn("peer {} ignores an empty message", name);
+  /** Whatever a handler throws is reported to the coordinator as this peer's failure. */
+  private <M extends Command> org.apache.pekko.japi.function.Function<M, Behavior<Command>> guarded(
+      org.apache.pekko.japi.function.Function<M, Behavior<Command>> handler) {
+    return message -> {
+      try {
+        return handler.apply(message);
+      } catch (Exception e) {
+        return fail(e.getMessage() != null ? e.getMessage() : e.toString(), e);
       }
-    } catch (RuntimeException | IOException e) {
-      return fail(e.getMessage(), e);
+    };
+  }
+
+  private Behavior<Command> onWire(FromWire wire) throws IOException {
+    PeerInbox message = wire.message();
+    switch (message.getMessageCase()) {
+      case PREDICTIONS -> onPredictions(message.getPredictions());
+      case START -> onStart(message.getStart());
+      case EXPORT -> onExport(message.getExport());
+      case STOP -> {
+        getContext().getLog().info("peer {} stops: {}", name, message.getStop().getReason());
+        return Behaviors.stopped();
+      }
+      default -> getContext().getLog().warn("peer {} ignores an empty message", name);
     }
     return this;
   }
@@ -202,12 +210,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     beginStep();
   }
 
-  private Behavior<Command> onNextStep() {
-    try {
-      beginStep();
-    } catch (RuntimeException | IOException e) {
-      return fail(e.getMessage(), e);
-    }
+  private Behavior<Command> onNextStep() throws IOException {
+    beginStep();
     return this;
   }
 
@@ -256,9 +260,14 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private void onPredictions(SoftPredictions predictions) {
     String from = predictions.getFromPeer();
     long batchId = predictions.getBatchId();
-    if (!predictions.getRunId().equals(settings.runId()) || !teachers.contains(from)) {
-      getContext().getLog().warn("peer {} ignores predictions from {} of run {}: not one of its teachers {}",
-          name, from, predictions.getRunId(), teachers);
+    if (!predictions.getRunId().equals(settings.runId())) {
+      getContext().getLog().warn("peer {} ignores predictions of {} from run {}", name, from, predictions.getRunId());
+      return;
+    }
+    // Before this peer's own start arrives it does not know its teachers yet, but a teacher may
+    // already have started: keep what comes (only teachers' rows are ever used), don't drop it.
+    if (training && !teachers.contains(from)) {
+      getContext().getLog().warn("peer {} ignores predictions from {}: not one of its teachers {}", name, from, teachers);
       return;
     }
     if (finished || batchId <= trainedThrough) {

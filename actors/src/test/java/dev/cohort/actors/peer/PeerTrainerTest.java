@@ -107,9 +107,13 @@ class PeerTrainerTest {
 
   /** The next predictions the probe receives, past the start message the test itself sent it. */
   private static SoftPredictions nextPredictions(TestProbe<PeerInbox> probe) {
+    return nextPredictions(probe, GENEROUS);
+  }
+
+  private static SoftPredictions nextPredictions(TestProbe<PeerInbox> probe, Duration within) {
     List<PeerInbox> seen =
         probe.fishForMessage(
-            GENEROUS,
+            within,
             m -> m.hasPredictions()
                 ? FishingOutcomes.complete()
                 : m.hasStart() ? FishingOutcomes.continueAndIgnore() : FishingOutcomes.fail("unexpected " + m));
@@ -151,6 +155,36 @@ class PeerTrainerTest {
     SoftPredictions second = nextPredictions(teacher);
     assertEquals(1, second.getBatchId());
     assertEquals(1, second.getModelStep());
+  }
+
+  private static PeerInbox uniformPredictions(String from, long batchId) {
+    float[] uniform = new float[50 * 4];
+    Arrays.fill(uniform, 0.25f);
+    return PeerInbox.newBuilder()
+        .setPredictions(
+            SoftPredictions.newBuilder()
+                .setRunId("early")
+                .setFromPeer(from)
+                .setBatchId(batchId)
+                .setRows(50)
+                .setClasses(4)
+                .setTemperature(2.0f)
+                .setEncoding(Encoding.FLOAT32)
+                .setPayload(ProbabilityCodec.encode(uniform, Encoding.FLOAT32)))
+        .build();
+  }
+
+  @Test
+  void predictionsThatArriveBeforeThePeersOwnStartAreKeptNotDropped() {
+    // A teacher may start (and send) before this peer's start message arrives: different senders.
+    CohortSettings settings = TestCohorts.settings(runs, "early", "distillation.max-wait = 60s", "a", "teacher");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
+    a.tell(uniformPredictions("teacher", 0));
+    startTraining("early", Map.of("a", a, "teacher", teacher.ref()));
+    assertEquals(0, nextPredictions(teacher).getBatchId());
+    // Had batch 0's predictions been dropped, a would wait the full 60 s for them.
+    assertEquals(1, nextPredictions(teacher, Duration.ofSeconds(20)).getBatchId());
   }
 
   @Test
