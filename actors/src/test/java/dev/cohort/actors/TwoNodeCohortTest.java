@@ -151,6 +151,44 @@ class TwoNodeCohortTest {
         "one table row per peer and epoch: " + console);
   }
 
+  /** Runs {@code settings} on two nodes and returns the metrics lines, per peer. */
+  private java.util.Map<String, List<JsonNode>> runOnTwoNodes(CohortSettings settings) throws Exception {
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
+    trainer(address(first), new CompletableFuture<>());
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    assertTrue(Files.exists(settings.runPath().resolve("best/model.zip")));
+    return jsonLines(settings.runPath().resolve("metrics.jsonl")).stream()
+        .collect(java.util.stream.Collectors.groupingBy(m -> m.get("peer").asText()));
+  }
+
+  @Test
+  void aTeacherAssistantChainTeachesEachPeerOnlyFromTheNextLarger() throws Exception {
+    CohortSettings settings = TestCohorts.settings(runs, "ta-chain",
+        "cluster.nodes = 2\ndistillation.topology = ta-chain\ntraining.epochs = 2\n"
+            + "peers = [{name = large, hidden = [32]}, {name = assistant, hidden = [12]}, {name = small, hidden = [4]}]",
+        "unused");
+    var metrics = runOnTwoNodes(settings);
+    assertTrue(metrics.get("large").stream().allMatch(m -> m.get("kd_loss").asDouble() == 0.0),
+        "the largest peer has no teacher");
+    for (String student : List.of("assistant", "small")) {
+      assertTrue(metrics.get(student).stream().allMatch(m -> m.get("kd_loss").asDouble() > 0), student + " distils");
+      assertTrue(metrics.get(student).stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0), student);
+    }
+  }
+
+  @Test
+  void everyPeerOfAnEnsembleDistilsFromTheCohortsAverage() throws Exception {
+    CohortSettings settings = TestCohorts.settings(runs, "ensemble",
+        "cluster.nodes = 2\ndistillation.topology = ensemble", "a", "b", "c");
+    var metrics = runOnTwoNodes(settings);
+    for (String peer : List.of("a", "b", "c")) {
+      assertTrue(metrics.get(peer).stream().allMatch(m -> m.get("kd_loss").asDouble() > 0), peer + " distils");
+      assertTrue(metrics.get(peer).stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0), peer);
+    }
+  }
+
   @Test
   void wireMessagesUsePekkosProtobufSerializer() {
     CohortSettings settings = TestCohorts.settings(runs, "serializer", "", "a");

@@ -16,7 +16,7 @@ public final class PeerNetwork {
   private static final int EVALUATION_CHUNK = 1000;
 
   private final MultiLayerNetwork network;
-  private final DistillationLoss loss;
+  private DistillationLoss loss;
   private final String architecture;
 
   public PeerNetwork(MultiLayerNetwork network, DistillationLoss loss, String architecture) {
@@ -39,6 +39,24 @@ public final class PeerNetwork {
 
   public DistillationLoss loss() {
     return loss;
+  }
+
+  /**
+   * Sets the distillation weight λ of the loss for the next steps (a λ ramp-up changes it step by
+   * step). The loss stays immutable: the output layer gets a new one.
+   */
+  public void distillationWeight(double lambda) {
+    if (lambda == loss.lambda()) {
+      return;
+    }
+    loss = new DistillationLoss(lambda, loss.temperature());
+    outputLayerConfiguration(network).setLossFn(loss);
+    ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) network.getOutputLayer().conf().getLayer()).setLossFn(loss);
+  }
+
+  private static org.deeplearning4j.nn.conf.layers.BaseOutputLayer outputLayerConfiguration(MultiLayerNetwork network) {
+    return (org.deeplearning4j.nn.conf.layers.BaseOutputLayer)
+        network.getLayerWiseConfigurations().getConf(network.getnLayers() - 1).getLayer();
   }
 
   /** Inference-mode logits z for {@code features}. */
@@ -113,11 +131,6 @@ public final class PeerNetwork {
   /** Loads a model zip written by {@link #save}. */
   public static PeerNetwork load(Path file, String architecture) throws IOException {
     MultiLayerNetwork network = ModelSerializer.restoreMultiLayerNetwork(file.toFile(), true);
-    DistillationLoss loss =
-        (DistillationLoss)
-            ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer)
-                    network.getLayerWiseConfigurations().getConf(network.getnLayers() - 1).getLayer())
-                .getLossFn();
-    return new PeerNetwork(network, loss, architecture);
+    return new PeerNetwork(network, (DistillationLoss) outputLayerConfiguration(network).getLossFn(), architecture);
   }
 }

@@ -53,6 +53,25 @@ class PeerNetworkTest {
   }
 
   @Test
+  void changingTheDistillationWeightTakesEffectOnTheNextStep() {
+    int[] rows = new BatchSchedule(DATA.size(), 32, 4).batch(0, 0);
+    float[] target = new float[rows.length * 3];
+    java.util.Arrays.fill(target, 1f / 3);
+    INDArray labels = SoftTargets.labels(DATA.labels(rows), target, 3);
+    PeerNetwork switched = network(9);
+    switched.distillationWeight(0.0);
+    PeerNetwork builtWithZero =
+        PeerNetwork.mlp(new MlpPreset(8, List.of(16), 3), 9, 0.01, new DistillationLoss(0.0, 2));
+    PeerNetwork unchanged = network(9);
+    for (PeerNetwork n : List.of(switched, builtWithZero, unchanged)) {
+      n.train(DATA.features(rows), labels);
+    }
+    assertEquals(builtWithZero.parameters(), switched.parameters());
+    assertTrue(!unchanged.parameters().equals(switched.parameters()), "λ = 0.5 and λ = 0 differ");
+    assertEquals(0.0, switched.loss().lambda());
+  }
+
+  @Test
   void aSavedModelLoadsWithTheSameOutputsAndLoss() throws IOException {
     PeerNetwork network = network(2);
     trainOneEpoch(network, new BatchSchedule(DATA.size(), 64, 1), 0);

@@ -3,6 +3,7 @@ package dev.cohort.actors.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
+import dev.cohort.model.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -31,9 +32,13 @@ public record CohortSettings(
     SYNTHETIC
   }
 
-  public enum Topology {
+  /** The topology presets of a cohort file ({@code ta-chain} is {@code TA_CHAIN}). */
+  public enum TopologyPreset {
     INDEPENDENT,
-    DML
+    DML,
+    ENSEMBLE,
+    TA_CHAIN,
+    CUSTOM
   }
 
   public record Synthetic(int trainExamples, int testExamples, int features, int classes, double noise) {}
@@ -43,8 +48,29 @@ public record CohortSettings(
 
   public record Training(int epochs, int batchSize, double learningRate, long seed, int reportEvery) {}
 
+  /**
+   * @param topology the links the preset (or {@code links}) expands to
+   * @param lambdaRampSteps steps over which λ rises linearly from 0 (0: none)
+   * @param window batches a teacher may run ahead of its slowest student
+   */
   public record Distillation(
-      Topology topology, double temperature, double lambda, Duration maxWait, String encoding) {}
+      TopologyPreset preset,
+      Topology topology,
+      double temperature,
+      double lambda,
+      int lambdaRampSteps,
+      Duration maxWait,
+      int window,
+      String encoding) {
+
+    /** λ for the step after {@code stepsTaken} steps, with the ramp-up applied. */
+    public double lambdaAt(long stepsTaken) {
+      if (lambdaRampSteps == 0 || stepsTaken >= lambdaRampSteps) {
+        return lambda;
+      }
+      return lambda * stepsTaken / lambdaRampSteps;
+    }
+  }
 
   public record Cluster(int nodes, Duration startupTimeout, Duration exportTimeout) {}
 

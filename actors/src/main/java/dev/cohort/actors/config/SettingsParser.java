@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import com.typesafe.config.ConfigValue;
+import dev.cohort.model.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -26,6 +27,7 @@ public final class SettingsParser {
   private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "seed");
   private static final Set<String> MODELS = Set.of("mlp");
   private static final Set<String> ENCODINGS = Set.of("float32", "float16");
+  private static final Set<String> LINK_KEYS = Set.of("teacher", "student", "weight");
 
   private SettingsParser() {}
 
@@ -44,13 +46,14 @@ public final class SettingsParser {
       throw new CohortConfigException("invalid cohort config: " + e.getMessage(), e);
     }
     try {
+      List<PeerSpec> peers = peers(c);
       return new CohortSettings(
           c.getString("run.id"),
           Path.of(c.getString("run.directory")),
           data(c),
           training(c),
-          distillation(c),
-          peers(c),
+          distillation(c, peers),
+          peers,
           cluster(c),
           c);
     } catch (ConfigException.WrongType | ConfigException.BadValue e) {
@@ -103,7 +106,7 @@ public final class SettingsParser {
         positive(c, "training.report-every", ""));
   }
 
-  private static CohortSettings.Distillation distillation(Config c) {
+  private static CohortSettings.Distillation distillation(Config c, List<PeerSpec> peers) {
     double lambda = c.getDouble("distillation.lambda");
     if (!(lambda >= 0) || Double.isInfinite(lambda)) {
       throw invalid("distillation.lambda", lambda, "a finite number >= 0");
@@ -116,12 +119,63 @@ public final class SettingsParser {
     if (maxWait.isNegative() || maxWait.isZero()) {
       throw invalid("distillation.max-wait", maxWait, "a positive duration such as 10s");
     }
+    int ramp = c.getInt("distillation.lambda-ramp-steps");
+    if (ramp < 0) {
+      throw invalid("distillation.lambda-ramp-steps", ramp, "0 (no ramp) or a positive number of steps");
+    }
+    CohortSettings.TopologyPreset preset = oneOf(c, "distillation.topology", CohortSettings.TopologyPreset.class);
     return new CohortSettings.Distillation(
-        oneOf(c, "distillation.topology", CohortSettings.Topology.class),
+        preset,
+        topology(c, preset, peers),
         positiveDouble(c, "distillation.temperature", ""),
         lambda,
+        ramp,
         maxWait,
+        positive(c, "distillation.window", ""),
         encoding);
+  }
+
+  private static Topology topology(Config c, CohortSettings.TopologyPreset preset, List<PeerSpec> peers) {
+    List<String> names = peers.stream().map(PeerSpec::name).toList();
+    List<? extends ConfigObject> links = c.getObjectList("distillation.links");
+    if (preset != CohortSettings.TopologyPreset.CUSTOM && !links.isEmpty()) {
+      throw new CohortConfigException(
+          "cohort.distillation.links is only read with topology = custom (the topology is "
+              + c.getString("distillation.topology") + ")");
+    }
+    return switch (preset) {
+      case INDEPENDENT -> Topology.independent(names);
+      case DML -> Topology.mutual(names);
+      case ENSEMBLE -> Topology.ensemble(names);
+      case TA_CHAIN -> Topology.chain(names, c.getBoolean("distillation.back-links"));
+      case CUSTOM -> customTopology(names, links);
+    };
+  }
+
+  private static Topology customTopology(List<String> names, List<? extends ConfigObject> entries) {
+    List<Topology.Link> links = new ArrayList<>();
+    for (int i = 0; i < entries.size(); i++) {
+      String where = "cohort.distillation.links[" + i + "]";
+      for (String key : entries.get(i).keySet()) {
+        if (!LINK_KEYS.contains(key)) {
+          throw new CohortConfigException("unknown key '" + key + "' in " + where + "; a link has " + new TreeSet<>(LINK_KEYS));
+        }
+      }
+      Config link = entries.get(i).toConfig();
+      if (!link.hasPath("teacher") || !link.hasPath("student")) {
+        throw new CohortConfigException(where + " needs a teacher and a student");
+      }
+      links.add(new Topology.Link(
+          link.getString("teacher"), link.getString("student"), link.hasPath("weight") ? link.getDouble("weight") : 1.0));
+    }
+    if (links.isEmpty()) {
+      throw new CohortConfigException("topology = custom needs cohort.distillation.links (use independent for none)");
+    }
+    try {
+      return Topology.custom(names, links);
+    } catch (IllegalArgumentException e) {
+      throw new CohortConfigException("cohort.distillation.links: " + e.getMessage(), e);
+    }
   }
 
   private static List<PeerSpec> peers(Config c) {
@@ -188,11 +242,11 @@ public final class SettingsParser {
   private static <E extends Enum<E>> E oneOf(Config c, String key, Class<E> type) {
     String value = c.getString(key);
     try {
-      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT));
+      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
       List<String> allowed = new ArrayList<>();
       for (E constant : type.getEnumConstants()) {
-        allowed.add(constant.name().toLowerCase(Locale.ROOT));
+        allowed.add(constant.name().toLowerCase(Locale.ROOT).replace('_', '-'));
       }
       throw invalid(key, "'" + value + "'", "one of " + allowed);
     }

@@ -133,7 +133,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     receptionist.tell(Receptionist.subscribe(ServiceKeys.HOSTS, listings));
     receptionist.tell(Receptionist.subscribe(ServiceKeys.peers(settings.runId()), listings));
     timers.startSingleTimer(Timeout.STARTUP, settings.cluster().startupTimeout());
-    String topology = settings.distillation().topology().name().toLowerCase(Locale.ROOT);
+    String topology = settings.distillation().preset().name().toLowerCase(Locale.ROOT).replace('_', '-');
     run.event("run-started", Map.of("run", settings.runId(), "peers", settings.peers().size(),
         "nodes", settings.cluster().nodes(), "topology", topology));
     console.accept(String.format(Locale.ROOT,

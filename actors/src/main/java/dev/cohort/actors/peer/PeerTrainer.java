@@ -16,20 +16,17 @@ import dev.cohort.protocol.ModelExported;
 import dev.cohort.protocol.PeerAddress;
 import dev.cohort.protocol.PeerFailed;
 import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerProgress;
 import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.ProbabilityCodec;
 import dev.cohort.protocol.SoftPredictions;
 import dev.cohort.protocol.StartTraining;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.TreeMap;
-import java.util.TreeSet;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
@@ -44,14 +41,15 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**
  * One peer of the cohort: its network, its place in the batch schedule, and the exchange with
- * its teachers and students. All ND4J work runs in this actor, on its pinned thread.
+ * its teachers and students along the topology's links. All ND4J work runs in this actor, on its
+ * pinned thread.
  *
  * <p>A step: forward pass on batch b, send softmax(z/T) to every student, wait for every teacher's
- * predictions for b, train once on {@code [one-hot | average of the teachers]}. The wait is
- * bounded by {@code max-wait}: a teacher that has not answered by then is skipped for the step
- * (logged and counted in the next report), so a slow peer never stops its students; a peer that
- * is gone (stopped, or its node left the cluster) is dropped from the teachers for good.
- * Predictions that arrive early are kept until their batch comes; late ones are dropped.
+ * predictions for b, train once on {@code [one-hot | weighted average of the teachers]}. Both
+ * waits are bounded by {@code max-wait}: a teacher that has not answered by then is skipped for
+ * that step (logged and counted in the next report), and a teacher more than {@code window}
+ * batches ahead of a student that does not catch up goes on anyway, so a slow peer never stops
+ * another; a peer that is gone (stopped, or its node left the cluster) is dropped for good.
  *
  * <p>Every epoch it evaluates on the validation split, checkpoints atomically and reports. When
  * done it waits for the coordinator: it may be asked to export itself. Any failure is reported to
@@ -70,10 +68,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private record WaitExpired(long batchId) implements Command {}
 
-  private record PeerTerminated(String peer) implements Command {}
+  private record ThrottleExpired(long batchId) implements Command {}
 
-  /** How far ahead of this peer a teacher's predictions are kept; beyond, they are dropped. */
-  private static final int MAX_BATCHES_AHEAD = 256;
+  private record PeerTerminated(String peer) implements Command {}
 
   private final PeerSetup setup;
   private final CohortSettings settings;
@@ -83,9 +80,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final RunData data;
   private final PeerNetwork network;
   private final BatchSchedule schedule;
-  private final Set<String> teachers = new TreeSet<>();
-  private final Map<String, ActorRef<PeerInbox>> students = new LinkedHashMap<>();
-  private final TreeMap<Long, Map<String, float[]>> early = new TreeMap<>();
+  private final Exchange exchange;
+  private final Map<String, ActorRef<PeerInbox>> peers = new HashMap<>();
   private final ReportWindow window = new ReportWindow();
   private final ReportWindow epochWindow = new ReportWindow();
 
@@ -94,12 +90,13 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private int epoch;
   private int batchIndex;
   private long step;
-  private long trainedThrough = -1;
   private Batch current;
   private long waitStartedNanos = -1;
+  private long throttledSinceNanos = -1;
+  private long ungatedBatch = -1;
 
-  /** The batch in flight: its rows, features and the logits of the forward pass. */
-  private record Batch(long id, int[] rows, INDArray features, INDArray logits) {}
+  /** The batch in flight: its rows, features, the logits of the forward pass and their softened form. */
+  private record Batch(long id, int[] rows, INDArray features, INDArray logits, float[] softened) {}
 
   public static Behavior<Command> create(PeerSetup setup) {
     return Behaviors.setup(
@@ -122,7 +119,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     MlpPreset preset =
         new MlpPreset(data.train().featureCount(), setup.spec().hidden(), data.train().classes());
     DistillationLoss loss =
-        new DistillationLoss(settings.distillation().lambda(), settings.distillation().temperature());
+        new DistillationLoss(settings.distillation().lambdaAt(0), settings.distillation().temperature());
     return PeerNetwork.mlp(preset, setup.spec().seed(), settings.training().learningRate(), loss);
   }
 
@@ -141,6 +138,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     this.network = network;
     this.schedule =
         new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
+    this.exchange = new Exchange(name, settings.distillation().topology());
     this.encoding =
         settings.distillation().encoding().equals("float16") ? Encoding.FLOAT16 : Encoding.FLOAT32;
     ActorRef<PeerInbox> inbox =
@@ -157,6 +155,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         .onMessage(FromWire.class, guarded(this::onWire))
         .onMessage(NextStep.class, guarded(next -> onNextStep()))
         .onMessage(WaitExpired.class, guarded(this::onWaitExpired))
+        .onMessage(ThrottleExpired.class, guarded(this::onThrottleExpired))
         .onMessage(PeerTerminated.class, guarded(this::onPeerTerminated))
         .build();
   }
@@ -177,6 +176,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     PeerInbox message = wire.message();
     switch (message.getMessageCase()) {
       case PREDICTIONS -> onPredictions(message.getPredictions());
+      case PROGRESS -> onProgress(message.getProgress());
       case START -> onStart(message.getStart());
       case EXPORT -> onExport(message.getExport());
       case STOP -> {
@@ -194,19 +194,15 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     ActorRefResolver resolver = ActorRefResolver.get(getContext().getSystem());
     for (PeerAddress peer : start.getPeersList()) {
-      if (peer.getName().equals(name)) {
-        continue;
-      }
-      if (settings.distillation().topology() == CohortSettings.Topology.DML) {
-        // Mutual learning: every other peer is both a teacher and a student of this one.
+      boolean linked = exchange.teachers().contains(peer.getName()) || exchange.students().contains(peer.getName());
+      if (linked) {
         ActorRef<PeerInbox> ref = resolver.resolveActorRef(peer.getRef());
-        teachers.add(peer.getName());
-        students.put(peer.getName(), ref);
+        peers.put(peer.getName(), ref);
         getContext().watchWith(ref, new PeerTerminated(peer.getName()));
       }
     }
     training = true;
-    getContext().getLog().info("peer {} starts training; teachers {}", name, teachers);
+    getContext().getLog().info("peer {} starts training; teachers {}, students {}", name, exchange.teachers(), exchange.students());
     beginStep();
   }
 
@@ -222,23 +218,41 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         return;
       }
     }
+    long id = schedule.batchId(epoch, batchIndex);
+    if (id != ungatedBatch && !exchange.studentsBehind(id, settings.distillation().window()).isEmpty()) {
+      if (throttledSinceNanos < 0) {
+        throttledSinceNanos = System.nanoTime();
+        timers.startSingleTimer(ThrottleExpired.class, new ThrottleExpired(id), settings.distillation().maxWait());
+      }
+      return; // resumed by a student's progress, or by the bound
+    }
+    endThrottle();
     int[] rows = schedule.batch(epoch, batchIndex);
     INDArray features = data.train().features(rows);
-    current = new Batch(schedule.batchId(epoch, batchIndex), rows, features, network.logits(features));
-    if (!students.isEmpty()) {
+    INDArray logits = network.logits(features);
+    boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions();
+    float[] softened = needsSoftened ? SoftTargets.soften(logits, settings.distillation().temperature()) : null;
+    current = new Batch(id, rows, features, logits, softened);
+    if (!exchange.students().isEmpty()) {
       sendPredictions(current);
     }
-    early.headMap(current.id()).clear();
-    if (received(current.id()).keySet().containsAll(teachers)) {
+    if (exchange.complete(id)) {
       trainStep();
     } else {
       waitStartedNanos = System.nanoTime();
-      timers.startSingleTimer(WaitExpired.class, new WaitExpired(current.id()), settings.distillation().maxWait());
+      timers.startSingleTimer(WaitExpired.class, new WaitExpired(id), settings.distillation().maxWait());
+    }
+  }
+
+  private void endThrottle() {
+    if (throttledSinceNanos >= 0) {
+      timers.cancel(ThrottleExpired.class);
+      addWait(System.nanoTime() - throttledSinceNanos);
+      throttledSinceNanos = -1;
     }
   }
 
   private void sendPredictions(Batch batch) {
-    float[] soft = SoftTargets.soften(batch.logits(), settings.distillation().temperature());
     SoftPredictions predictions =
         SoftPredictions.newBuilder()
             .setRunId(settings.runId())
@@ -249,34 +263,24 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             .setClasses(data.train().classes())
             .setTemperature((float) settings.distillation().temperature())
             .setEncoding(encoding)
-            .setPayload(ProbabilityCodec.encode(soft, encoding))
+            .setPayload(ProbabilityCodec.encode(batch.softened(), encoding))
             .build();
     PeerInbox message = PeerInbox.newBuilder().setPredictions(predictions).build();
-    for (ActorRef<PeerInbox> student : students.values()) {
-      student.tell(message);
+    for (String student : exchange.students()) {
+      peers.get(student).tell(message);
     }
   }
 
-  private void onPredictions(SoftPredictions predictions) {
+  private void onPredictions(SoftPredictions predictions) throws IOException {
     String from = predictions.getFromPeer();
     long batchId = predictions.getBatchId();
-    if (!predictions.getRunId().equals(settings.runId())) {
-      getContext().getLog().warn("peer {} ignores predictions of {} from run {}", name, from, predictions.getRunId());
+    if (!predictions.getRunId().equals(settings.runId()) || !exchange.teachers().contains(from)) {
+      getContext().getLog().warn("peer {} ignores predictions from {} of run {}: not one of its teachers {}",
+          name, from, predictions.getRunId(), exchange.teachers());
       return;
     }
-    // Before this peer's own start arrives it does not know its teachers yet, but a teacher may
-    // already have started: keep what comes (only teachers' rows are ever used), don't drop it.
-    if (training && !teachers.contains(from)) {
-      getContext().getLog().warn("peer {} ignores predictions from {}: not one of its teachers {}", name, from, teachers);
-      return;
-    }
-    if (finished || batchId <= trainedThrough) {
-      return; // late: that step is already taken
-    }
-    if (batchId > trainedThrough + MAX_BATCHES_AHEAD) {
-      getContext().getLog().warn("peer {} drops predictions of {} for batch {}: more than {} batches ahead",
-          name, from, batchId, MAX_BATCHES_AHEAD);
-      return;
+    if (finished || !exchange.isCurrentOrAhead(batchId)) {
+      return; // late (that step is taken), or implausibly far ahead
     }
     int classes = data.train().classes();
     if (predictions.getClasses() != classes
@@ -286,23 +290,49 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           settings.distillation().temperature());
       return;
     }
-    early.computeIfAbsent(batchId, b -> new HashMap<>()).put(from, ProbabilityCodec.decode(predictions));
-    if (waitStartedNanos >= 0 && batchId == current.id() && received(batchId).keySet().containsAll(teachers)) {
+    // Kept even before this peer's own start arrives: a teacher may have started first.
+    exchange.predictionsFrom(from, batchId, ProbabilityCodec.decode(predictions));
+    if (waitStartedNanos >= 0 && batchId == current.id() && exchange.complete(batchId)) {
       timers.cancel(WaitExpired.class);
       trainStep();
+    } else {
+      resumeIfUnthrottled();
     }
+  }
+
+  private void onProgress(PeerProgress progress) throws IOException {
+    exchange.progressOf(progress.getPeer(), progress.getTrainedThrough());
+    resumeIfUnthrottled();
+  }
+
+  private void resumeIfUnthrottled() throws IOException {
+    if (throttledSinceNanos >= 0
+        && exchange.studentsBehind(schedule.batchId(epoch, batchIndex), settings.distillation().window()).isEmpty()) {
+      beginStep();
+    }
+  }
+
+  private Behavior<Command> onThrottleExpired(ThrottleExpired expired) throws IOException {
+    if (throttledSinceNanos < 0) {
+      return this;
+    }
+    List<String> behind = exchange.studentsBehind(expired.batchId(), settings.distillation().window());
+    getContext().getLog().warn("peer {}: students {} stayed more than {} batches behind for {} ms; going on",
+        name, behind, settings.distillation().window(), settings.distillation().maxWait().toMillis());
+    ungatedBatch = expired.batchId();
+    beginStep();
+    return this;
   }
 
   private Behavior<Command> onWaitExpired(WaitExpired expired) {
     if (waitStartedNanos < 0 || current == null || expired.batchId() != current.id()) {
       return this;
     }
-    Set<String> missing = new TreeSet<>(teachers);
-    missing.removeAll(received(current.id()).keySet());
+    Set<String> missing = exchange.missing(current.id());
     getContext().getLog().warn(
         "peer {}: no predictions from {} for batch {} within {} ms; training with {} of {} teachers",
         name, missing, current.id(), settings.distillation().maxWait().toMillis(),
-        teachers.size() - missing.size(), teachers.size());
+        exchange.teachers().size() - missing.size(), exchange.teachers().size());
     window.addTimeouts(missing.size());
     epochWindow.addTimeouts(missing.size());
     trainStep();
@@ -310,58 +340,67 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   /**
-   * A peer that stopped, or whose node left or was downed, is neither waited for nor sent to
-   * again: its students go on with the teachers that remain instead of paying max-wait each step.
+   * A peer that stopped, or whose node left or was downed, is neither waited for nor waited on
+   * again: the others go on with the links that remain instead of paying max-wait each step.
    */
-  private Behavior<Command> onPeerTerminated(PeerTerminated terminated) {
-    if (finished || !teachers.remove(terminated.peer())) {
+  private Behavior<Command> onPeerTerminated(PeerTerminated terminated) throws IOException {
+    if (finished || !exchange.remove(terminated.peer())) {
       return this;
     }
-    students.remove(terminated.peer());
-    getContext().getLog().warn("peer {}: teacher {} is gone; continuing with {}", name, terminated.peer(), teachers);
-    if (waitStartedNanos >= 0 && received(current.id()).keySet().containsAll(teachers)) {
+    peers.remove(terminated.peer());
+    getContext().getLog().warn("peer {}: {} is gone; teachers now {}, students {}",
+        name, terminated.peer(), exchange.teachers(), exchange.students());
+    if (waitStartedNanos >= 0 && exchange.complete(current.id())) {
       timers.cancel(WaitExpired.class);
       trainStep();
+    } else {
+      resumeIfUnthrottled();
     }
     return this;
   }
 
-  private Map<String, float[]> received(long batchId) {
-    return early.getOrDefault(batchId, Map.of());
+  private void addWait(long nanos) {
+    window.addWait(nanos);
+    epochWindow.addWait(nanos);
   }
 
   private void trainStep() {
     if (waitStartedNanos >= 0) {
-      long waited = System.nanoTime() - waitStartedNanos;
-      window.addWait(waited);
-      epochWindow.addWait(waited);
+      addWait(System.nanoTime() - waitStartedNanos);
       waitStartedNanos = -1;
     }
     int rows = current.rows().length;
     int classes = data.train().classes();
-    List<SoftTargets.Weighted> fromTeachers = new ArrayList<>();
-    Map<String, float[]> answers = received(current.id());
-    for (String teacher : teachers) {
-      float[] q = answers.get(teacher);
-      if (q != null && q.length == rows * classes) {
-        fromTeachers.add(new SoftTargets.Weighted(q, 1.0));
-      }
-    }
-    early.remove(current.id());
     int[] labels = data.train().labels(current.rows());
-    INDArray target = SoftTargets.labels(labels, SoftTargets.average(fromTeachers, rows * classes), classes);
-    DistillationLoss.Parts parts = network.loss().parts(current.logits(), target);
-    network.train(current.features(), target);
+    float[] target = exchange.takeTarget(current.id(), current.softened(), rows * classes);
+    INDArray labelMatrix = SoftTargets.labels(labels, target, classes);
+    network.distillationWeight(settings.distillation().lambdaAt(step));
+    DistillationLoss.Parts parts = network.loss().parts(current.logits(), labelMatrix);
+    network.train(current.features(), labelMatrix);
     step++;
-    trainedThrough = current.id();
     batchIndex++;
     int correct = PeerNetwork.correct(current.logits(), labels);
     window.addStep(parts, correct, rows);
     epochWindow.addStep(parts, correct, rows);
+    sendProgress(current.id());
     if (step % settings.training().reportEvery() == 0) {
       report(PeerReport.newBuilder());
     }
     getContext().getSelf().tell(NextStep.INSTANCE);
+  }
+
+  /** Teachers that are not also students hear of this peer's progress only this way. */
+  private void sendProgress(long trainedThrough) {
+    List<String> oneWay = exchange.oneWayTeachers();
+    if (oneWay.isEmpty()) {
+      return;
+    }
+    PeerInbox progress =
+        PeerInbox.newBuilder()
+            .setProgress(
+                PeerProgress.newBuilder().setRunId(settings.runId()).setPeer(name).setTrainedThrough(trainedThrough))
+            .build();
+    oneWay.forEach(teacher -> peers.get(teacher).tell(progress));
   }
 
   private void endEpoch() throws IOException {
@@ -383,7 +422,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private void report(PeerReport.Builder report) {
     // The epoch a mid-epoch report belongs to is the one in progress; an epoch-end report's is
-    // the one just completed.
+    // the one just completed, and its figures cover that whole epoch.
     int reportedEpoch = report.getEpochEnd() ? epoch : epoch + 1;
     ReportWindow covered = window;
     if (report.getEpochEnd()) {

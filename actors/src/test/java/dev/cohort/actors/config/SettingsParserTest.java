@@ -6,7 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.TestCohorts;
+import dev.cohort.model.Topology;
 import java.nio.file.Path;
+import java.util.List;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -20,7 +22,7 @@ class SettingsParserTest {
   @Test
   void theDefaultsAreAValidCohort() {
     CohortSettings settings = SettingsParser.parse(ConfigFactory.empty());
-    assertEquals(CohortSettings.Topology.DML, settings.distillation().topology());
+    assertEquals(CohortSettings.TopologyPreset.DML, settings.distillation().preset());
     assertEquals(2, settings.peers().size());
     assertEquals(1, settings.peers().get(0).seed());
     assertEquals(2, settings.peers().get(1).seed());
@@ -36,7 +38,7 @@ class SettingsParserTest {
   @Test
   void anUnknownTopologyNamesTheKeyTheValueAndTheChoices() {
     assertEquals(
-        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml]",
+        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, custom]",
         failure("cohort.distillation.topology = mutual"));
   }
 
@@ -58,6 +60,45 @@ class SettingsParserTest {
     assertTrue(failure("cohort.peers = [{name = a, size = 3}]").contains("unknown key 'size' in cohort.peers[0]"));
     assertTrue(failure("cohort.peers = [{name = \"a b\"}]").contains("not a valid peer name"));
     assertTrue(failure("cohort.peers = []").contains("cohort.peers is empty"));
+  }
+
+  @Test
+  void presetsExpandToLinks() {
+    CohortSettings chain = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { distillation.topology = ta-chain, peers = [{name = l, hidden = [64]}, {name = m, hidden = [32]}, {name = s, hidden = [8]}] }"));
+    assertEquals(CohortSettings.TopologyPreset.TA_CHAIN, chain.distillation().preset());
+    assertEquals(
+        List.of(new Topology.Link("l", "m", 1.0), new Topology.Link("m", "s", 1.0)),
+        chain.distillation().topology().links());
+    CohortSettings custom = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { peers = [{name = a}, {name = b}], distillation { topology = custom, links = [{teacher = a, student = b, weight = 2}] } }"));
+    assertEquals(List.of(new Topology.Link("a", "b", 2.0)), custom.distillation().topology().links());
+  }
+
+  private static final String AB = "cohort.peers = [{name = a}, {name = b}]\n";
+
+  @Test
+  void badLinksAreNamedWithTheirKey() {
+    assertEquals(
+        "cohort.distillation.links: link 0 (a -> c): unknown student 'c'; the peers are [a, b]",
+        failure(AB + "cohort.distillation { topology = custom, links = [{teacher = a, student = c}] }"));
+    assertTrue(failure(AB + "cohort.distillation { topology = custom, links = [{teacher = a, student = b, weight = 0}] }")
+        .contains("weight 0.0 must be finite and > 0"));
+    assertTrue(failure(AB + "cohort.distillation { topology = custom, links = [{teacher = a, student = b, w = 1}] }")
+        .contains("unknown key 'w' in cohort.distillation.links[0]"));
+    assertTrue(failure(AB + "cohort.distillation { topology = dml, links = [{teacher = a, student = b}] }")
+        .contains("only read with topology = custom"));
+    assertTrue(failure("cohort.distillation.topology = custom").contains("needs cohort.distillation.links"));
+  }
+
+  @Test
+  void lambdaRampsUpLinearly() {
+    CohortSettings.Distillation d = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.distillation { lambda = 2.0, lambda-ramp-steps = 4 }")).distillation();
+    assertEquals(0.0, d.lambdaAt(0));
+    assertEquals(1.0, d.lambdaAt(2));
+    assertEquals(2.0, d.lambdaAt(4));
+    assertEquals(2.0, d.lambdaAt(100));
   }
 
   @Test

@@ -20,6 +20,7 @@ import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.PeerAddress;
 import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerProgress;
 import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.ProbabilityCodec;
 import dev.cohort.protocol.SoftPredictions;
@@ -85,13 +86,15 @@ class PeerTrainerTest {
         });
   }
 
-  private void startTraining(String runId, Map<String, ActorRef<PeerInbox>> peers) {
+  /** Tells {@code recipients} (the real peers; probes need no start) who is in the cohort. */
+  private void startTraining(
+      String runId, Map<String, ActorRef<PeerInbox>> peers, List<ActorRef<PeerInbox>> recipients) {
     ActorRefResolver resolver = ActorRefResolver.get(testKit.system());
     StartTraining.Builder start = StartTraining.newBuilder().setRunId(runId);
     peers.forEach((name, ref) ->
         start.addPeers(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(ref))));
     PeerInbox message = PeerInbox.newBuilder().setStart(start).build();
-    peers.values().forEach(ref -> ref.tell(message));
+    recipients.forEach(ref -> ref.tell(message));
   }
 
   /** Waits for the report of {@code peer} that says it has finished every epoch. */
@@ -105,19 +108,14 @@ class PeerTrainerTest {
     return seen.get(seen.size() - 1).getReport();
   }
 
-  /** The next predictions the probe receives, past the start message the test itself sent it. */
   private static SoftPredictions nextPredictions(TestProbe<PeerInbox> probe) {
     return nextPredictions(probe, GENEROUS);
   }
 
   private static SoftPredictions nextPredictions(TestProbe<PeerInbox> probe, Duration within) {
-    List<PeerInbox> seen =
-        probe.fishForMessage(
-            within,
-            m -> m.hasPredictions()
-                ? FishingOutcomes.complete()
-                : m.hasStart() ? FishingOutcomes.continueAndIgnore() : FishingOutcomes.fail("unexpected " + m));
-    return seen.get(seen.size() - 1).getPredictions();
+    PeerInbox message = probe.receiveMessage(within);
+    assertTrue(message.hasPredictions(), "expected predictions, got " + message);
+    return message.getPredictions();
   }
 
   @Test
@@ -125,7 +123,7 @@ class PeerTrainerTest {
     CohortSettings settings = TestCohorts.settings(runs, "lockstep", "", "a", "teacher");
     ActorRef<PeerInbox> a = startPeer(settings, "a");
     TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
-    startTraining("lockstep", Map.of("a", a, "teacher", teacher.ref()));
+    startTraining("lockstep", Map.of("a", a, "teacher", teacher.ref()), List.of(a));
     SoftPredictions first = nextPredictions(teacher);
     assertEquals("a", first.getFromPeer());
     assertEquals(0, first.getBatchId());
@@ -181,10 +179,27 @@ class PeerTrainerTest {
     ActorRef<PeerInbox> a = startPeer(settings, "a");
     TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
     a.tell(uniformPredictions("teacher", 0));
-    startTraining("early", Map.of("a", a, "teacher", teacher.ref()));
+    startTraining("early", Map.of("a", a, "teacher", teacher.ref()), List.of(a));
     assertEquals(0, nextPredictions(teacher).getBatchId());
     // Had batch 0's predictions been dropped, a would wait the full 60 s for them.
     assertEquals(1, nextPredictions(teacher, Duration.ofSeconds(20)).getBatchId());
+  }
+
+  @Test
+  void aTeacherRunsAtMostTheWindowAheadOfItsStudent() {
+    CohortSettings settings = TestCohorts.settings(runs, "window",
+        "distillation { topology = ta-chain, window = 2, max-wait = 60s }", "large", "small");
+    ActorRef<PeerInbox> large = startPeer(settings, "large");
+    TestProbe<PeerInbox> small = testKit.createTestProbe(PeerInbox.class);
+    startTraining("window", Map.of("large", large, "small", small.ref()), List.of(large));
+    assertEquals(0, nextPredictions(small).getBatchId());
+    assertEquals(1, nextPredictions(small).getBatchId());
+    small.expectNoMessage(Duration.ofMillis(500)); // batch 2 would be 3 ahead of a student at -1
+    large.tell(PeerInbox.newBuilder()
+        .setProgress(PeerProgress.newBuilder().setRunId("window").setPeer("small").setTrainedThrough(0))
+        .build());
+    assertEquals(2, nextPredictions(small).getBatchId());
+    small.expectNoMessage(Duration.ofMillis(300));
   }
 
   @Test
@@ -193,7 +208,7 @@ class PeerTrainerTest {
         TestCohorts.settings(runs, "ghost", "distillation.max-wait = 200ms", "a", "ghost");
     ActorRef<PeerInbox> a = startPeer(settings, "a");
     TestProbe<PeerInbox> ghost = testKit.createTestProbe(PeerInbox.class);
-    startTraining("ghost", Map.of("a", a, "ghost", ghost.ref()));
+    startTraining("ghost", Map.of("a", a, "ghost", ghost.ref()), List.of(a));
 
     PeerReport epoch = finishedReport("a");
     assertTrue(epoch.getEpochEnd());
@@ -215,7 +230,7 @@ class PeerTrainerTest {
     CohortSettings settings = TestCohorts.settings(runs, runId, "distillation.lambda = " + lambda, "a", "b");
     ActorRef<PeerInbox> a = startPeer(settings, "a");
     ActorRef<PeerInbox> b = startPeer(settings, "b");
-    startTraining(runId, Map.of("a", a, "b", b));
+    startTraining(runId, Map.of("a", a, "b", b), List.of(a, b));
     PeerReport aDone = finishedReport("a");
     assertEquals(0, aDone.getTeacherTimeouts(), "every step had b's predictions");
     Path checkpoint = settings.runPath().resolve("checkpoints/a/model.zip");

@@ -1,0 +1,128 @@
+package dev.cohort.actors.peer;
+
+import dev.cohort.model.SoftTargets;
+import dev.cohort.model.Topology;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.TreeMap;
+import java.util.TreeSet;
+
+/**
+ * One peer's side of its links: which teachers it waits for and with what weight, the predictions
+ * they sent (kept by batch until used, so early ones are never lost), and how far each of its
+ * students has trained (for flow control). Plain Java, no actor: the trainer owns one.
+ */
+final class Exchange {
+
+  /** How far ahead of this peer predictions are kept; beyond, they are dropped. */
+  static final int MAX_BATCHES_AHEAD = 256;
+
+  private final Map<String, Double> teachers = new LinkedHashMap<>();
+  private final double selfWeight;
+  private final Set<String> students;
+  private final Map<String, Long> studentProgress = new HashMap<>();
+  private final TreeMap<Long, Map<String, float[]>> received = new TreeMap<>();
+  private long trainedThrough = -1;
+
+  Exchange(String self, Topology topology) {
+    double ownWeight = 0;
+    for (Topology.Link link : topology.teachersOf(self)) {
+      if (link.teacher().equals(self)) {
+        ownWeight = link.weight();
+      } else {
+        teachers.put(link.teacher(), link.weight());
+      }
+    }
+    this.selfWeight = ownWeight;
+    this.students = new TreeSet<>(topology.studentsOf(self));
+    students.forEach(s -> studentProgress.put(s, -1L));
+  }
+
+  Set<String> teachers() {
+    return teachers.keySet();
+  }
+
+  Set<String> students() {
+    return students;
+  }
+
+  /** Teachers that do not learn from this peer: they hear of its progress only by message. */
+  List<String> oneWayTeachers() {
+    return teachers.keySet().stream().filter(t -> !students.contains(t)).toList();
+  }
+
+  boolean usesOwnPredictions() {
+    return selfWeight > 0;
+  }
+
+  /** Whether a message from {@code peer} for {@code batchId} can still be used (not late, not too far ahead). */
+  boolean isCurrentOrAhead(long batchId) {
+    return batchId > trainedThrough && batchId <= trainedThrough + MAX_BATCHES_AHEAD;
+  }
+
+  /** Keeps a teacher's rows for {@code batchId}; a student's predictions also tell its progress. */
+  void predictionsFrom(String peer, long batchId, float[] rows) {
+    received.computeIfAbsent(batchId, b -> new HashMap<>()).put(peer, rows);
+    progressOf(peer, batchId - 1); // sending predictions for b means it has trained through b − 1
+  }
+
+  void progressOf(String student, long trainedThroughBatch) {
+    studentProgress.computeIfPresent(student, (s, old) -> Math.max(old, trainedThroughBatch));
+  }
+
+  /** Every teacher has answered for {@code batchId}. */
+  boolean complete(long batchId) {
+    return received.getOrDefault(batchId, Map.of()).keySet().containsAll(teachers.keySet());
+  }
+
+  /** Teachers that have not answered for {@code batchId}. */
+  Set<String> missing(long batchId) {
+    Set<String> missing = new TreeSet<>(teachers.keySet());
+    missing.removeAll(received.getOrDefault(batchId, Map.of()).keySet());
+    return missing;
+  }
+
+  /**
+   * The target for {@code batchId}, {@code Σ w q / Σ w} over the teachers that answered (and this
+   * peer's own softened predictions where it has a self-link), all zero when none did. Forgets
+   * the batch and everything before it.
+   */
+  float[] takeTarget(long batchId, float[] ownSoftened, int length) {
+    List<SoftTargets.Weighted> parts = new ArrayList<>();
+    Map<String, float[]> answers = received.getOrDefault(batchId, Map.of());
+    teachers.forEach((teacher, weight) -> {
+      float[] q = answers.get(teacher);
+      if (q != null && q.length == length) {
+        parts.add(new SoftTargets.Weighted(q, weight));
+      }
+    });
+    // A peer's own predictions say something only next to another's: alone they are no target.
+    if (usesOwnPredictions() && !parts.isEmpty()) {
+      parts.add(new SoftTargets.Weighted(ownSoftened, selfWeight));
+    }
+    received.headMap(batchId, true).clear();
+    trainedThrough = batchId;
+    return SoftTargets.average(parts, length);
+  }
+
+  /** Students more than {@code window} batches behind {@code batchId}, which a teacher must not start yet. */
+  List<String> studentsBehind(long batchId, int window) {
+    return studentProgress.entrySet().stream()
+        .filter(e -> e.getValue() < batchId - window)
+        .map(Map.Entry::getKey)
+        .sorted()
+        .toList();
+  }
+
+  /** Forgets a peer that is gone: it is neither waited for nor waited on. */
+  boolean remove(String peer) {
+    boolean wasTeacher = teachers.remove(peer) != null;
+    boolean wasStudent = students.remove(peer);
+    studentProgress.remove(peer);
+    return wasTeacher || wasStudent;
+  }
+}
