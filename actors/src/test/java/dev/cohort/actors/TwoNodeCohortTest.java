@@ -190,6 +190,20 @@ class TwoNodeCohortTest {
   }
 
   @Test
+  void codistillationOnTwoNodesDistilsAfterTheBurnInFromPredictionsAtMostDStepsStale() throws Exception {
+    CohortSettings settings = TestCohorts.settings(runs, "codistill",
+        "cluster.nodes = 2\ntraining.epochs = 4\n"
+            + "distillation { topology = codistill, codistill { burn-in-steps = 5, lookahead = 2 } }", "a", "b");
+    var metrics = runOnTwoNodes(settings);
+    for (String peer : List.of("a", "b")) {
+      List<JsonNode> reports = metrics.get(peer);
+      assertEquals(0.0, reports.get(0).get("kd_loss").asDouble(), peer + ": steps 0-4 are the burn-in");
+      assertTrue(reports.stream().allMatch(m -> m.get("max_staleness").asLong() <= 2), peer + ": staleness <= d");
+      assertTrue(reports.stream().anyMatch(m -> m.get("kd_loss").asDouble() > 0), peer + " distilled after the burn-in");
+    }
+  }
+
+  @Test
   void wireMessagesUsePekkosProtobufSerializer() {
     CohortSettings settings = TestCohorts.settings(runs, "serializer", "", "a");
     ActorSystem<NodeGuardian.Command> system = launcher(settings, new CompletableFuture<>());

@@ -10,22 +10,41 @@ import java.util.Arrays;
  */
 public final class BatchSchedule {
 
+  private final int[] domain;
   private final int size;
   private final int batchSize;
   private final long seed;
   private int cachedEpoch = -1;
   private int[] cachedOrder;
 
+  /** Batches over rows 0 … size−1. */
   public BatchSchedule(int size, int batchSize, long seed) {
-    if (size <= 0) {
-      throw new IllegalArgumentException("a batch schedule needs at least one example, found " + size);
+    this(identity(size), batchSize, seed);
+  }
+
+  /** Batches over the given rows only (a shard). */
+  public BatchSchedule(int[] rows, int batchSize, long seed) {
+    if (rows.length == 0) {
+      throw new IllegalArgumentException("a batch schedule needs at least one example, found 0");
     }
     if (batchSize <= 0) {
       throw new IllegalArgumentException("batch size must be positive, found " + batchSize);
     }
-    this.size = size;
+    this.domain = rows.clone();
+    this.size = rows.length;
     this.batchSize = batchSize;
     this.seed = seed;
+  }
+
+  private static int[] identity(int size) {
+    if (size <= 0) {
+      throw new IllegalArgumentException("a batch schedule needs at least one example, found " + size);
+    }
+    int[] rows = new int[size];
+    for (int i = 0; i < size; i++) {
+      rows[i] = i;
+    }
+    return rows;
   }
 
   public int batchesPerEpoch() {
@@ -43,7 +62,16 @@ public final class BatchSchedule {
       cachedEpoch = epoch;
     }
     int from = index * batchSize;
-    return Arrays.copyOfRange(cachedOrder, from, Math.min(size, from + batchSize));
+    int[] batch = Arrays.copyOfRange(cachedOrder, from, Math.min(size, from + batchSize));
+    for (int i = 0; i < batch.length; i++) {
+      batch[i] = domain[batch[i]];
+    }
+    return batch;
+  }
+
+  /** Rows of the batch trained at global step {@code step} (epochs follow each other). */
+  public int[] batchAtStep(long step) {
+    return batch((int) (step / batchesPerEpoch()), (int) (step % batchesPerEpoch()));
   }
 
   /** The global batch id of (epoch, index): the step number in lock-step training. */

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.util.Arrays;
 import java.util.BitSet;
@@ -35,6 +36,41 @@ class ScheduleAndSplitTest {
     assertFalse(Arrays.equals(a.batch(0, 0), a.batch(1, 0)));
     assertFalse(Arrays.equals(a.batch(0, 0), new BatchSchedule(1000, 32, 10).batch(0, 0)));
     assertEquals(2 * 32 + 5, a.batchId(2, 5));
+  }
+
+  @Test
+  void shardsAreDisjointCoverEveryRowAndDifferInSizeByAtMostOne() {
+    BitSet seen = new BitSet();
+    int smallest = Integer.MAX_VALUE;
+    int largest = 0;
+    for (int shard = 0; shard < 3; shard++) {
+      int[] rows = Shards.of(100, 3, shard, 7);
+      assertArrayEquals(rows, Shards.of(100, 3, shard, 7), "deterministic");
+      for (int row : rows) {
+        assertFalse(seen.get(row), "row " + row + " in two shards");
+        seen.set(row);
+      }
+      smallest = Math.min(smallest, rows.length);
+      largest = Math.max(largest, rows.length);
+    }
+    assertEquals(100, seen.cardinality());
+    assertTrue(largest - smallest <= 1);
+  }
+
+  @Test
+  void aScheduleOverAShardOnlyYieldsItsRows() {
+    int[] shard = Shards.of(100, 4, 1, 7);
+    BatchSchedule schedule = new BatchSchedule(shard, 8, 3);
+    java.util.Set<Integer> allowed = new java.util.HashSet<>();
+    for (int row : shard) {
+      allowed.add(row);
+    }
+    for (long step = 0; step < 3L * schedule.batchesPerEpoch(); step++) {
+      for (int row : schedule.batchAtStep(step)) {
+        assertTrue(allowed.contains(row), "row " + row + " is not in the shard");
+      }
+    }
+    assertArrayEquals(schedule.batch(1, 2), schedule.batchAtStep(schedule.batchesPerEpoch() + 2L));
   }
 
   @Test

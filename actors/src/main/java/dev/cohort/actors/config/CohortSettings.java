@@ -38,6 +38,7 @@ public record CohortSettings(
     DML,
     ENSEMBLE,
     TA_CHAIN,
+    CODISTILL,
     CUSTOM
   }
 
@@ -51,7 +52,8 @@ public record CohortSettings(
   /**
    * @param topology the links the preset (or {@code links}) expands to
    * @param lambdaRampSteps steps over which λ rises linearly from 0 (0: none)
-   * @param window batches a teacher may run ahead of its slowest student
+   * @param window batches a teacher may run ahead of its slowest student (lock-step topologies)
+   * @param codistill burn-in and lookahead, used when the preset is codistillation
    */
   public record Distillation(
       TopologyPreset preset,
@@ -61,7 +63,13 @@ public record CohortSettings(
       int lambdaRampSteps,
       Duration maxWait,
       int window,
-      String encoding) {
+      String encoding,
+      Codistill codistill) {
+
+    /** Codistillation: shards, no waiting, stale predictions. Every other preset is lock-step. */
+    public boolean isCodistillation() {
+      return preset == TopologyPreset.CODISTILL;
+    }
 
     /** λ for the step after {@code stepsTaken} steps, with the ramp-up applied. */
     public double lambdaAt(long stepsTaken) {
@@ -71,6 +79,9 @@ public record CohortSettings(
       return lambda * stepsTaken / lambdaRampSteps;
     }
   }
+
+  /** @param lookahead d: teachers predict their students' batches d steps ahead */
+  public record Codistill(int burnInSteps, int lookahead) {}
 
   public record Cluster(int nodes, Duration startupTimeout, Duration exportTimeout) {}
 

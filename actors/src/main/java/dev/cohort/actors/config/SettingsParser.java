@@ -132,7 +132,10 @@ public final class SettingsParser {
         ramp,
         maxWait,
         positive(c, "distillation.window", ""),
-        encoding);
+        encoding,
+        new CohortSettings.Codistill(
+            atLeast(c, "distillation.codistill.burn-in-steps", 0, ""),
+            positive(c, "distillation.codistill.lookahead", "")));
   }
 
   private static Topology topology(Config c, CohortSettings.TopologyPreset preset, List<PeerSpec> peers) {
@@ -145,7 +148,7 @@ public final class SettingsParser {
     }
     return switch (preset) {
       case INDEPENDENT -> Topology.independent(names);
-      case DML -> Topology.mutual(names);
+      case DML, CODISTILL -> Topology.mutual(names);
       case ENSEMBLE -> Topology.ensemble(names);
       case TA_CHAIN -> Topology.chain(names, c.getBoolean("distillation.back-links"));
       case CUSTOM -> customTopology(names, links);

@@ -69,6 +69,8 @@ final class RunDirectory implements Closeable {
     line.put("steps_per_second", report.getStepsPerSecond());
     line.put("wait_fraction", report.getWaitFraction());
     line.put("teacher_timeouts", report.getTeacherTimeouts());
+    line.put("mean_staleness", report.getMeanStaleness());
+    line.put("max_staleness", report.getMaxStaleness());
     if (report.getEpochEnd()) {
       line.put("val_accuracy", report.getValAccuracy());
       line.put("val_loss", report.getValLoss());

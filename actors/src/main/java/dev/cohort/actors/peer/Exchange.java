@@ -25,7 +25,7 @@ final class Exchange {
   private final double selfWeight;
   private final Set<String> students;
   private final Map<String, Long> studentProgress = new HashMap<>();
-  private final TreeMap<Long, Map<String, float[]>> received = new TreeMap<>();
+  private final TreeMap<Long, Map<String, Received>> received = new TreeMap<>();
   private long trainedThrough = -1;
 
   Exchange(String self, Topology topology) {
@@ -64,10 +64,19 @@ final class Exchange {
     return batchId > trainedThrough && batchId <= trainedThrough + MAX_BATCHES_AHEAD;
   }
 
-  /** Keeps a teacher's rows for {@code batchId}; a student's predictions also tell its progress. */
-  void predictionsFrom(String peer, long batchId, float[] rows) {
-    received.computeIfAbsent(batchId, b -> new HashMap<>()).put(peer, rows);
-    progressOf(peer, batchId - 1); // sending predictions for b means it has trained through b − 1
+  /** A teacher's rows for a batch and the model step it computed them at. */
+  private record Received(float[] rows, long modelStep) {}
+
+  /** The target of one step and how stale the predictions in it were. */
+  record Target(float[] values, int teachersUsed, long stalenessSum, long maxStaleness) {}
+
+  /**
+   * Keeps a teacher's rows for {@code batchId}, computed at its model step {@code modelStep}; in
+   * lock-step a student's predictions also tell its progress.
+   */
+  void predictionsFrom(String peer, long batchId, long modelStep, float[] rows) {
+    received.computeIfAbsent(batchId, b -> new HashMap<>()).put(peer, new Received(rows, modelStep));
+    progressOf(peer, modelStep - 1); // at model step m it has trained through batch m − 1
   }
 
   void progressOf(String student, long trainedThroughBatch) {
@@ -91,22 +100,34 @@ final class Exchange {
    * peer's own softened predictions where it has a self-link), all zero when none did. Forgets
    * the batch and everything before it.
    */
-  float[] takeTarget(long batchId, float[] ownSoftened, int length) {
+  Target takeTarget(long batchId, float[] ownSoftened, int length) {
     List<SoftTargets.Weighted> parts = new ArrayList<>();
-    Map<String, float[]> answers = received.getOrDefault(batchId, Map.of());
-    teachers.forEach((teacher, weight) -> {
-      float[] q = answers.get(teacher);
-      if (q != null && q.length == length) {
-        parts.add(new SoftTargets.Weighted(q, weight));
+    Map<String, Received> answers = received.getOrDefault(batchId, Map.of());
+    long stalenessSum = 0;
+    long maxStaleness = 0;
+    for (Map.Entry<String, Double> teacher : teachers.entrySet()) {
+      Received q = answers.get(teacher.getKey());
+      if (q != null && q.rows().length == length) {
+        parts.add(new SoftTargets.Weighted(q.rows(), teacher.getValue()));
+        long staleness = batchId - q.modelStep();
+        stalenessSum += staleness;
+        maxStaleness = Math.max(maxStaleness, staleness);
       }
-    });
+    }
+    int teachersUsed = parts.size();
     // A peer's own predictions say something only next to another's: alone they are no target.
     if (usesOwnPredictions() && !parts.isEmpty()) {
       parts.add(new SoftTargets.Weighted(ownSoftened, selfWeight));
     }
     received.headMap(batchId, true).clear();
     trainedThrough = batchId;
-    return SoftTargets.average(parts, length);
+    return new Target(SoftTargets.average(parts, length), teachersUsed, stalenessSum, maxStaleness);
+  }
+
+  /** Forgets what arrived for {@code batchId} and before without using it (a step without distillation). */
+  void skip(long batchId) {
+    received.headMap(batchId, true).clear();
+    trainedThrough = batchId;
   }
 
   /** Students more than {@code window} batches behind {@code batchId}, which a teacher must not start yet. */

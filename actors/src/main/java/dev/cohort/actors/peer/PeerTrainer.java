@@ -8,6 +8,7 @@ import dev.cohort.model.BatchSchedule;
 import dev.cohort.model.DistillationLoss;
 import dev.cohort.model.MlpPreset;
 import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.Shards;
 import dev.cohort.model.SoftTargets;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.Encoding;
@@ -51,6 +52,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * batches ahead of a student that does not catch up goes on anyway, so a slow peer never stops
  * another; a peer that is gone (stopped, or its node left the cluster) is dropped for good.
  *
+ * <p>In codistillation each peer trains on its own shard and never waits: at step t it also computes
+ * predictions for each student's batch of step t + d and sends them, and at its own step s it
+ * uses what has arrived for s (at most d steps stale), nothing before the burn-in.
+ *
  * <p>Every epoch it evaluates on the validation split, checkpoints atomically and reports. When
  * done it waits for the coordinator: it may be asked to export itself. Any failure is reported to
  * the coordinator as {@link PeerFailed} before the actor stops.
@@ -81,6 +86,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final PeerNetwork network;
   private final BatchSchedule schedule;
   private final Exchange exchange;
+  private final boolean codistillation;
+  private final Map<String, BatchSchedule> studentSchedules = new HashMap<>();
   private final Map<String, ActorRef<PeerInbox>> peers = new HashMap<>();
   private final ReportWindow window = new ReportWindow();
   private final ReportWindow epochWindow = new ReportWindow();
@@ -136,9 +143,16 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     this.timers = timers;
     this.data = data;
     this.network = network;
-    this.schedule =
-        new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
     this.exchange = new Exchange(name, settings.distillation().topology());
+    this.codistillation = settings.distillation().isCodistillation();
+    if (codistillation) {
+      // Each peer trains on its own shard; a teacher knows its students' shards and schedules.
+      this.schedule = shardSchedule(name);
+      exchange.students().forEach(student -> studentSchedules.put(student, shardSchedule(student)));
+    } else {
+      this.schedule =
+          new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
+    }
     this.encoding =
         settings.distillation().encoding().equals("float16") ? Encoding.FLOAT16 : Encoding.FLOAT32;
     ActorRef<PeerInbox> inbox =
@@ -147,6 +161,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         .getSystem()
         .receptionist()
         .tell(Receptionist.register(ServiceKeys.peers(settings.runId()), inbox));
+  }
+
+  private BatchSchedule shardSchedule(String peer) {
+    List<String> names = settings.distillation().topology().peers();
+    int[] shard = Shards.of(data.train().size(), names.size(), names.indexOf(peer), settings.data().seed());
+    return new BatchSchedule(shard, settings.training().batchSize(), settings.training().seed());
   }
 
   @Override
@@ -219,7 +239,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
     }
     long id = schedule.batchId(epoch, batchIndex);
-    if (id != ungatedBatch && !exchange.studentsBehind(id, settings.distillation().window()).isEmpty()) {
+    if (!codistillation && id != ungatedBatch
+        && !exchange.studentsBehind(id, settings.distillation().window()).isEmpty()) {
       if (throttledSinceNanos < 0) {
         throttledSinceNanos = System.nanoTime();
         timers.startSingleTimer(ThrottleExpired.class, new ThrottleExpired(id), settings.distillation().maxWait());
@@ -233,6 +254,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions();
     float[] softened = needsSoftened ? SoftTargets.soften(logits, settings.distillation().temperature()) : null;
     current = new Batch(id, rows, features, logits, softened);
+    if (codistillation) {
+      sendLookaheadPredictions(id);
+      trainStep(); // codistillation never waits: what has arrived for this step is what it uses
+      return;
+    }
     if (!exchange.students().isEmpty()) {
       sendPredictions(current);
     }
@@ -253,22 +279,47 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private void sendPredictions(Batch batch) {
-    SoftPredictions predictions =
-        SoftPredictions.newBuilder()
-            .setRunId(settings.runId())
-            .setFromPeer(name)
-            .setModelStep(step)
-            .setBatchId(batch.id())
-            .setRows(batch.rows().length)
-            .setClasses(data.train().classes())
-            .setTemperature((float) settings.distillation().temperature())
-            .setEncoding(encoding)
-            .setPayload(ProbabilityCodec.encode(batch.softened(), encoding))
-            .build();
-    PeerInbox message = PeerInbox.newBuilder().setPredictions(predictions).build();
+    PeerInbox message = predictions(batch.id(), batch.rows().length, batch.softened());
     for (String student : exchange.students()) {
       peers.get(student).tell(message);
     }
+  }
+
+  /**
+   * Codistillation: predictions of this model (at step t) on each student's own batch of step
+   * t + d, so they are there before the student needs them; none that would land in the burn-in.
+   */
+  private void sendLookaheadPredictions(long stepNow) {
+    long target = stepNow + settings.distillation().codistill().lookahead();
+    if (target < settings.distillation().codistill().burnInSteps()) {
+      return;
+    }
+    for (String student : exchange.students()) {
+      BatchSchedule theirs = studentSchedules.get(student);
+      if (target >= (long) settings.training().epochs() * theirs.batchesPerEpoch()) {
+        continue; // past the student's last step
+      }
+      int[] rows = theirs.batchAtStep(target);
+      float[] softened =
+          SoftTargets.soften(network.logits(data.train().features(rows)), settings.distillation().temperature());
+      peers.get(student).tell(predictions(target, rows.length, softened));
+    }
+  }
+
+  private PeerInbox predictions(long batchId, int rows, float[] softened) {
+    return PeerInbox.newBuilder()
+        .setPredictions(
+            SoftPredictions.newBuilder()
+                .setRunId(settings.runId())
+                .setFromPeer(name)
+                .setModelStep(step)
+                .setBatchId(batchId)
+                .setRows(rows)
+                .setClasses(data.train().classes())
+                .setTemperature((float) settings.distillation().temperature())
+                .setEncoding(encoding)
+                .setPayload(ProbabilityCodec.encode(softened, encoding)))
+        .build();
   }
 
   private void onPredictions(SoftPredictions predictions) throws IOException {
@@ -290,8 +341,14 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           settings.distillation().temperature());
       return;
     }
+    long staleness = batchId - predictions.getModelStep();
+    if (codistillation && staleness > settings.distillation().codistill().lookahead()) {
+      getContext().getLog().warn("peer {} ignores predictions of {} for batch {}: {} steps stale, more than d = {}",
+          name, from, batchId, staleness, settings.distillation().codistill().lookahead());
+      return;
+    }
     // Kept even before this peer's own start arrives: a teacher may have started first.
-    exchange.predictionsFrom(from, batchId, ProbabilityCodec.decode(predictions));
+    exchange.predictionsFrom(from, batchId, predictions.getModelStep(), ProbabilityCodec.decode(predictions));
     if (waitStartedNanos >= 0 && batchId == current.id() && exchange.complete(batchId)) {
       timers.cancel(WaitExpired.class);
       trainStep();
@@ -372,7 +429,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     int rows = current.rows().length;
     int classes = data.train().classes();
     int[] labels = data.train().labels(current.rows());
-    float[] target = exchange.takeTarget(current.id(), current.softened(), rows * classes);
+    float[] target = takeTarget(rows * classes);
     INDArray labelMatrix = SoftTargets.labels(labels, target, classes);
     network.distillationWeight(settings.distillation().lambdaAt(step));
     DistillationLoss.Parts parts = network.loss().parts(current.logits(), labelMatrix);
@@ -387,6 +444,23 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       report(PeerReport.newBuilder());
     }
     getContext().getSelf().tell(NextStep.INSTANCE);
+  }
+
+  /** This step's target; in codistillation none before the burn-in, and late teachers counted. */
+  private float[] takeTarget(int length) {
+    if (codistillation && current.id() < settings.distillation().codistill().burnInSteps()) {
+      exchange.skip(current.id());
+      return new float[length];
+    }
+    Exchange.Target target = exchange.takeTarget(current.id(), current.softened(), length);
+    window.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
+    epochWindow.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
+    if (codistillation) {
+      int late = exchange.teachers().size() - target.teachersUsed();
+      window.addTimeouts(late);
+      epochWindow.addTimeouts(late);
+    }
+    return target.values();
   }
 
   /** Teachers that are not also students hear of this peer's progress only this way. */

@@ -13,6 +13,9 @@ final class ReportWindow {
   private long steps;
   private long waitNanos;
   private long timeouts;
+  private long stalenessSum;
+  private long stalenessCount;
+  private long maxStaleness;
   private long startedNanos = System.nanoTime();
 
   void addStep(DistillationLoss.Parts parts, int correctInBatch, int batchSize) {
@@ -31,6 +34,12 @@ final class ReportWindow {
     timeouts += missingTeachers;
   }
 
+  void addStaleness(long sum, int count, long max) {
+    stalenessSum += sum;
+    stalenessCount += count;
+    maxStaleness = Math.max(maxStaleness, max);
+  }
+
   long steps() {
     return steps;
   }
@@ -45,7 +54,9 @@ final class ReportWindow {
         .setTrainAccuracy(examples == 0 ? 0 : (double) correct / examples)
         .setStepsPerSecond(steps / seconds)
         .setWaitFraction(Math.min(1.0, waitNanos / 1e9 / seconds))
-        .setTeacherTimeouts(timeouts);
+        .setTeacherTimeouts(timeouts)
+        .setMeanStaleness(stalenessCount == 0 ? 0 : (double) stalenessSum / stalenessCount)
+        .setMaxStaleness(maxStaleness);
     crossEntropy = 0;
     distillation = 0;
     correct = 0;
@@ -53,6 +64,9 @@ final class ReportWindow {
     steps = 0;
     waitNanos = 0;
     timeouts = 0;
+    stalenessSum = 0;
+    stalenessCount = 0;
+    maxStaleness = 0;
     startedNanos = now;
     return report;
   }

@@ -38,7 +38,7 @@ class SettingsParserTest {
   @Test
   void anUnknownTopologyNamesTheKeyTheValueAndTheChoices() {
     assertEquals(
-        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, custom]",
+        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, codistill, custom]",
         failure("cohort.distillation.topology = mutual"));
   }
 
@@ -76,6 +76,18 @@ class SettingsParserTest {
   }
 
   private static final String AB = "cohort.peers = [{name = a}, {name = b}]\n";
+
+  @Test
+  void codistillationLinksEveryPeerToEveryOtherWithItsBurnInAndLookahead() {
+    CohortSettings.Distillation d = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.distillation { topology = codistill, codistill { burn-in-steps = 50, lookahead = 3 } }")).distillation();
+    assertTrue(d.isCodistillation());
+    assertEquals(new CohortSettings.Codistill(50, 3), d.codistill());
+    assertEquals(Topology.mutual(List.of("mlp-a", "mlp-b")), d.topology());
+    assertEquals(
+        "cohort.distillation.codistill.lookahead = 0 is not valid: expected an integer >= 1",
+        failure("cohort.distillation.codistill.lookahead = 0"));
+  }
 
   @Test
   void badLinksAreNamedWithTheirKey() {

@@ -20,12 +20,12 @@ class ExchangeTest {
   void theTargetIsTheWeightedAverageOfTheTeachersThatAnswered() {
     Exchange exchange = new Exchange("s", Topology.custom(List.of("a", "b", "s"), List.of(
         new Topology.Link("a", "s", 1), new Topology.Link("b", "s", 3))));
-    exchange.predictionsFrom("a", 0, A);
+    exchange.predictionsFrom("a", 0, 0, A);
     assertFalse(exchange.complete(0));
     assertEquals(Set.of("b"), exchange.missing(0));
-    exchange.predictionsFrom("b", 0, B);
+    exchange.predictionsFrom("b", 0, 0, B);
     assertTrue(exchange.complete(0));
-    assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(0, OWN, 2), 1e-6f);
+    assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(0, OWN, 2).values(), 1e-6f);
   }
 
   @Test
@@ -33,9 +33,9 @@ class ExchangeTest {
     Exchange exchange = new Exchange("s", Topology.ensemble(List.of("a", "s")));
     assertTrue(exchange.usesOwnPredictions());
     assertEquals(Set.of("a"), exchange.teachers(), "its own predictions are not waited for");
-    exchange.predictionsFrom("a", 0, A);
-    assertArrayEquals(new float[] {0.6f, 0.4f}, exchange.takeTarget(0, OWN, 2), 1e-6f);
-    assertArrayEquals(new float[] {0f, 0f}, exchange.takeTarget(1, OWN, 2), "no teacher: no target");
+    exchange.predictionsFrom("a", 0, 0, A);
+    assertArrayEquals(new float[] {0.6f, 0.4f}, exchange.takeTarget(0, OWN, 2).values(), 1e-6f);
+    assertArrayEquals(new float[] {0f, 0f}, exchange.takeTarget(1, OWN, 2).values(), "no teacher: no target");
   }
 
   @Test
@@ -65,7 +65,7 @@ class ExchangeTest {
   void studentsThatAreAlsoTeachersReportProgressThroughTheirPredictions() {
     Exchange dml = new Exchange("a", Topology.mutual(List.of("a", "b")));
     assertEquals(List.of(), dml.oneWayTeachers());
-    dml.predictionsFrom("b", 7, B);
+    dml.predictionsFrom("b", 7, 7, B);
     assertEquals(List.of(), dml.studentsBehind(10, 4), "b has trained through 6");
     Exchange small = new Exchange("small", Topology.chain(List.of("large", "small"), false));
     assertEquals(List.of("large"), small.oneWayTeachers());

@@ -202,6 +202,71 @@ class PeerTrainerTest {
     small.expectNoMessage(Duration.ofMillis(300));
   }
 
+  private static PeerInbox teacherPredictions(String runId, long batchId, long modelStep) {
+    PeerInbox uniform = uniformPredictions("t", batchId);
+    return uniform.toBuilder()
+        .setPredictions(uniform.getPredictions().toBuilder().setRunId(runId).setModelStep(modelStep))
+        .build();
+  }
+
+  /** Reports of {@code peer} until (and with) the one that says it has finished. */
+  private List<PeerReport> reportsUntilFinished(String peer) {
+    return coordinator
+        .fishForMessage(
+            GENEROUS,
+            m -> m.hasReport() && m.getReport().getPeer().equals(peer) && m.getReport().getFinished()
+                ? FishingOutcomes.complete()
+                : FishingOutcomes.continueAndCollect())
+        .stream()
+        .filter(CoordinatorInbox::hasReport)
+        .map(CoordinatorInbox::getReport)
+        .filter(r -> r.getPeer().equals(peer))
+        .toList();
+  }
+
+  @Test
+  void codistillationUsesNoTargetBeforeTheBurnInAndNothingStalerThanTheLookahead() {
+    // 500 training rows in 2 shards of 250, batches of 50: 5 steps an epoch, 30 steps in all.
+    CohortSettings settings = TestCohorts.settings(runs, "codistill",
+        "distillation { topology = codistill, codistill { burn-in-steps = 10, lookahead = 2 } }\n"
+            + "training.epochs = 6", "a", "t");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> t = testKit.createTestProbe(PeerInbox.class);
+    for (long batch = 0; batch < 30; batch++) {
+      long modelStep = batch == 12 ? batch - 3 : batch - 2; // batch 12's are too stale to use
+      a.tell(teacherPredictions("codistill", batch, modelStep));
+    }
+    startTraining("codistill", Map.of("a", a, "t", t.ref()), List.of(a));
+
+    SoftPredictions first = nextPredictions(t);
+    assertEquals(10, first.getBatchId(), "nothing for the student's burn-in");
+    assertEquals(8, first.getModelStep(), "computed d = 2 steps ahead");
+
+    List<PeerReport> reports = reportsUntilFinished("a").stream().filter(r -> !r.getEpochEnd()).toList();
+    assertEquals(List.of(5L, 10L, 15L, 20L, 25L, 30L), reports.stream().map(PeerReport::getStep).toList());
+    assertEquals(0.0, reports.get(0).getKdLoss(), "steps 0-4: burn-in");
+    assertEquals(0.0, reports.get(1).getKdLoss(), "steps 5-9: burn-in");
+    for (PeerReport report : reports.subList(2, reports.size())) {
+      assertTrue(report.getKdLoss() > 0, "distillation after the burn-in, step " + report.getStep());
+      assertEquals(2, report.getMaxStaleness(), "never staler than d");
+      assertEquals(0.0, report.getWaitFraction(), "codistillation never waits");
+    }
+    assertEquals(1, reports.get(2).getTeacherTimeouts(), "steps 10-14: batch 12 had nothing fresh enough");
+  }
+
+  @Test
+  void aCodistillationStudentWhoseTeacherNeverAnswersNeverWaits() {
+    CohortSettings settings = TestCohorts.settings(runs, "codistill-ghost",
+        "distillation { topology = codistill, max-wait = 60s, codistill { burn-in-steps = 2, lookahead = 1 } }", "a", "t");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    startTraining("codistill-ghost", Map.of("a", a, "t", testKit.createTestProbe(PeerInbox.class).ref()), List.of(a));
+    PeerReport done = finishedReport("a");
+    assertEquals(5, done.getStep());
+    assertEquals(3, done.getTeacherTimeouts(), "steps 2-4 had no teacher");
+    assertEquals(0.0, done.getKdLoss());
+    assertEquals(0.0, done.getWaitFraction());
+  }
+
   @Test
   void aTeacherThatNeverAnswersDelaysEachStepByAtMostTheWaitBound() {
     CohortSettings settings =
