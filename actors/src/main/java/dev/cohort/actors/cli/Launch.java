@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.typed.Cluster;
@@ -79,22 +80,47 @@ final class Launch {
             "unknown option " + option + " (expected --nodes N, --spawn K, --port P, --data DIR, --set key=value)");
       }
     }
-    Config base = overrides.withFallback(cohortFile);
-    CohortSettings preliminary = SettingsParser.parse(base);
-    String runId = preliminary.runId().isEmpty() ? newRunId() : preliminary.runId();
-    Config resolved =
-        set(set(set(base, "run.id", runId), "run.directory", preliminary.runDirectory().toAbsolutePath().toString()),
-            "data.directory", preliminary.data().directory().toAbsolutePath().toString());
-    CohortSettings settings = SettingsParser.parse(resolved);
+    Prepared run = prepare(overrides.withFallback(cohortFile), source, new RunDataCache());
+    CohortSettings settings = run.settings();
     int extraNodes = spawn == null ? settings.cluster().nodes() - 1 : spawn;
     if (extraNodes < 0 || extraNodes >= settings.cluster().nodes()) {
       throw new UsageException(
           "--spawn " + extraNodes + " must be between 0 and " + (settings.cluster().nodes() - 1)
               + " (the cohort expects " + settings.cluster().nodes() + " nodes, this one included)");
     }
-    // Read and check the data before anything starts: a missing or corrupt file is one clear
-    // error here, and this node's peers then train on the copy already in memory.
-    RunDataCache data = new RunDataCache();
+    System.out.println("Cohort run directory: " + settings.runPath());
+    Outcome outcome = execute(run, extraNodes, port, System.out::println);
+    if (outcome.interrupted()) {
+      return 130; // the shutdown hook is stopping everything
+    }
+    RunFinished finished = outcome.finished();
+    if (!finished.getSuccess()) {
+      System.err.println("error: " + finished.getMessage());
+      return 1;
+    }
+    System.out.printf(java.util.Locale.ROOT, "best peer %s exported to %s (test accuracy %.4f)%n",
+        finished.getBestPeer(), Path.of(finished.getModelPath()).getParent(), finished.getTestAccuracy());
+    return 0;
+  }
+
+  /** A run ready to start: its settings, with run id and absolute paths, and its data, loaded. */
+  record Prepared(CohortSettings settings, RunDataCache data) {}
+
+  /** How a run ended; {@code interrupted} when Ctrl-C stopped it (then {@code finished} says little). */
+  record Outcome(RunFinished finished, boolean interrupted) {}
+
+  /**
+   * Resolves a cohort config (run id, absolute paths), reads and checks its data — a missing or
+   * corrupt file is one clear error here, before anything starts, and this node's peers then train
+   * on the copy in {@code data} — and creates the run directory with the resolved config.
+   */
+  static Prepared prepare(Config cohort, String source, RunDataCache data) throws IOException {
+    CohortSettings preliminary = SettingsParser.parse(cohort);
+    String runId = preliminary.runId().isEmpty() ? newRunId() : preliminary.runId();
+    Config resolved =
+        set(set(set(cohort, "run.id", runId), "run.directory", preliminary.runDirectory().toAbsolutePath().toString()),
+            "data.directory", preliminary.data().directory().toAbsolutePath().toString());
+    CohortSettings settings = SettingsParser.parse(resolved);
     data.get(settings.data());
     Path runPath = settings.runPath();
     if (Files.exists(runPath)) {
@@ -105,19 +131,22 @@ final class Launch {
         runPath.resolve("config.conf"),
         "# Resolved configuration of run " + runId + " (from " + source + ")\n"
             + settings.source().atPath("cohort").root().render(ConfigRenderOptions.defaults().setOriginComments(false)));
-    System.out.println("Cohort run directory: " + runPath);
-    return start(settings, data, extraNodes, port);
+    return new Prepared(settings, data);
   }
 
-  private static int start(CohortSettings settings, RunDataCache data, int extraNodes, int port)
-      throws IOException {
+  /**
+   * Starts this JVM's node (coordinator and trainer) and {@code extraNodes} more JVMs, waits for
+   * the outcome and stops them all. {@code console} receives the run's progress lines.
+   */
+  static Outcome execute(Prepared run, int extraNodes, int port, Consumer<String> console) throws IOException {
+    CohortSettings settings = run.settings();
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(
             NodeGuardian.create(
-                Optional.of(new NodeGuardian.Launch(settings, System.out::println, outcome::complete)),
+                Optional.of(new NodeGuardian.Launch(settings, console, outcome::complete)),
                 new CompletableFuture<>(),
-                data),
+                run.data()),
             NodeConfig.SYSTEM_NAME,
             NodeConfig.create("127.0.0.1", port, List.of(), List.of(NodeGuardian.COORDINATOR_ROLE, "trainer")));
     Cluster cluster = Cluster.get(system);
@@ -137,38 +166,32 @@ final class Launch {
             "cohort-launcher-shutdown");
     Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
     String seed = self.getHost().get() + ":" + self.getPort().get();
-    System.out.println("node 1 (coordinator) at " + self);
+    console.accept("node 1 (coordinator) at " + self);
     if (extraNodes > 0) {
-      System.out.println("starting " + extraNodes + " more JVM(s), logs in " + settings.runPath().resolve("logs"));
+      console.accept("starting " + extraNodes + " more JVM(s), logs in " + settings.runPath().resolve("logs"));
       children.start(extraNodes, seed, settings.runPath().resolve("logs"));
     }
     int byHand = settings.cluster().nodes() - 1 - extraNodes;
     if (byHand > 0) {
-      System.out.println("waiting for " + byHand + " node(s) started by hand: ./cohort node --seed " + seed);
+      console.accept("waiting for " + byHand + " node(s) started by hand: ./cohort node --seed " + seed);
     }
     RunFinished finished = outcome.join();
     if (interrupted.get()) {
-      return 130; // the shutdown hook is stopping everything
+      return new Outcome(finished, true);
     }
     children.stop(30);
     system.terminate();
     system.getWhenTerminated().toCompletableFuture().join();
     Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
-    if (!finished.getSuccess()) {
-      System.err.println("error: " + finished.getMessage());
-      return 1;
-    }
-    System.out.printf(java.util.Locale.ROOT, "best peer %s exported to %s (test accuracy %.4f)%n",
-        finished.getBestPeer(), Path.of(finished.getModelPath()).getParent(), finished.getTestAccuracy());
-    return 0;
+    return new Outcome(finished, false);
   }
 
-  private static Config set(Config config, String key, Object value) {
+  static Config set(Config config, String key, Object value) {
     return config.withValue("cohort." + key, ConfigValueFactory.fromAnyRef(value));
   }
 
   /** {@code --set training.epochs=2} (the {@code cohort.} prefix is optional), value parsed as HOCON. */
-  private static Config setting(Config overrides, String assignment) {
+  static Config setting(Config overrides, String assignment) {
     int equals = assignment.indexOf('=');
     if (equals <= 0) {
       throw new UsageException("--set expects key=value, found '" + assignment + "'");

@@ -19,6 +19,9 @@ public final class Main {
             'cohort node'; P is this node's port (default: any free port)
         cohort node --seed HOST:PORT [--host H] [--port P]
             one trainer node that joins an existing cluster
+        cohort bench learning [--seeds N] [--subset N] [--subset-epochs E] [--full-epochs E]
+                              [--modes independent,dml,ensemble,ta-chain] [--out FILE] [--set key=value]...
+            test accuracy of each topology over N seeds, written to docs/RESULTS.md
       """;
 
   private Main() {}
@@ -38,6 +41,7 @@ public final class Main {
         case "demo" -> Launch.demo(rest);
         case "run" -> Launch.run(rest);
         case "node" -> NodeCommand.run(rest);
+        case "bench" -> LearningBenchmark.run(Arguments.remaining(rest));
         default -> throw new UsageException("unknown command '" + args[0] + "'");
       };
     } catch (UsageException e) {

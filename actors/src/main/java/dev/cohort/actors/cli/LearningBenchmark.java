@@ -1,0 +1,229 @@
+package dev.cohort.actors.cli;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.node.RunDataCache;
+import dev.cohort.model.AtomicFiles;
+import dev.cohort.model.PeerNetwork;
+import dev.cohort.protocol.RunFinished;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+
+/**
+ * {@code cohort bench learning}: does distillation help here? Runs each topology over several
+ * seeds on a training subset and on the full training set, one JVM per process run (accuracy
+ * does not depend on how the nodes are laid out), and writes a Markdown table of test accuracy:
+ * every peer's (its final checkpoint, evaluated on the test split for this table only) and the
+ * best peer's (chosen on the validation split, as every run does), as mean ± sd over the seeds.
+ */
+final class LearningBenchmark {
+
+  /** A topology, its peers, and the mode with the same peers trained independently (or null). */
+  private record Mode(String topology, String peers, String baseline) {}
+
+  private static final Map<String, Mode> MODES = new LinkedHashMap<>();
+
+  static {
+    String three = "[{name = mlp-a, hidden = [256]}, {name = mlp-b, hidden = [256]}, {name = mlp-c, hidden = [128]}]";
+    String chain = "[{name = large, hidden = [512, 256]}, {name = assistant, hidden = [128]}, {name = small, hidden = [32]}]";
+    MODES.put("independent", new Mode("independent", three, null));
+    MODES.put("dml", new Mode("dml", three, "independent"));
+    MODES.put("ensemble", new Mode("ensemble", three, "independent"));
+    MODES.put("ta-independent", new Mode("independent", chain, null));
+    MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent"));
+  }
+
+  /** One training-set size and its epochs. */
+  private record Setting(String name, int trainLimit, int epochs) {}
+
+  /** The outcome of one run. */
+  private record Result(Map<String, Double> peerTest, String best, double bestTest) {}
+
+  private LearningBenchmark() {}
+
+  static int run(List<String> words) throws IOException {
+    Arguments arguments = new Arguments(words);
+    if (!arguments.hasMore() || !arguments.next().equals("learning")) {
+      throw new UsageException("the benchmark is: cohort bench learning [options]");
+    }
+    int seeds = 3;
+    int subset = 5000;
+    int subsetEpochs = 30;
+    int fullEpochs = 5;
+    Path out = Path.of("docs", "RESULTS.md");
+    Path runs = Path.of("runs", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    List<String> modes = new ArrayList<>(MODES.keySet());
+    Config overrides = ConfigFactory.empty();
+    while (arguments.hasMore()) {
+      String option = arguments.next();
+      switch (option) {
+        case "--seeds" -> seeds = arguments.intValueOf(option);
+        case "--subset" -> subset = arguments.intValueOf(option);
+        case "--subset-epochs" -> subsetEpochs = arguments.intValueOf(option);
+        case "--full-epochs" -> fullEpochs = arguments.intValueOf(option);
+        case "--out" -> out = Path.of(arguments.valueOf(option));
+        case "--runs" -> runs = Path.of(arguments.valueOf(option));
+        case "--modes" -> modes = List.of(arguments.valueOf(option).split(","));
+        case "--set" -> overrides = Launch.setting(overrides, arguments.valueOf(option));
+        default -> throw new UsageException(
+            "unknown option " + option + " (expected --seeds, --subset, --subset-epochs, --full-epochs, --out,"
+                + " --runs, --modes, --set)");
+      }
+    }
+    for (String mode : modes) {
+      if (!MODES.containsKey(mode)) {
+        throw new UsageException("unknown mode '" + mode + "' (expected some of " + MODES.keySet() + ")");
+      }
+    }
+    List<Setting> settings =
+        List.of(new Setting(subset + "-image subset, " + subsetEpochs + " epochs", subset, subsetEpochs),
+            new Setting("full training set, " + fullEpochs + " epochs", 0, fullEpochs));
+    RunDataCache data = new RunDataCache();
+    Map<Setting, Map<String, List<Result>>> results = new LinkedHashMap<>();
+    CohortSettings[] sample = new CohortSettings[1];
+    for (Setting setting : settings) {
+      for (String mode : modes) {
+        for (int seed = 1; seed <= seeds; seed++) {
+          Result result = runOnce(setting, mode, seed, runs, overrides, data, sample);
+          results.computeIfAbsent(setting, s -> new LinkedHashMap<>())
+              .computeIfAbsent(mode, m -> new ArrayList<>())
+              .add(result);
+        }
+      }
+    }
+    AtomicFiles.writeString(out, markdown(results, "./cohort bench " + String.join(" ", words), seeds, sample[0]));
+    System.out.println("wrote " + out);
+    return 0;
+  }
+
+  private static Result runOnce(
+      Setting setting, String mode, int seed, Path runs, Config overrides, RunDataCache data, CohortSettings[] sample)
+      throws IOException {
+    Mode m = MODES.get(mode);
+    String runId = mode + "-" + (setting.trainLimit() > 0 ? "subset" : "full") + "-seed" + seed;
+    Config cohort = overrides.withFallback(ConfigFactory.parseString(
+        "cohort {\n"
+            + "  run { id = \"" + runId + "\", directory = \"" + runs.toAbsolutePath() + "\" }\n"
+            + "  data.train-limit = " + setting.trainLimit() + "\n"
+            + "  training { epochs = " + setting.epochs() + ", seed = " + seed + " }\n"
+            + "  distillation.topology = \"" + m.topology() + "\"\n"
+            + "  peers = " + withSeeds(m.peers(), seed) + "\n"
+            + "  cluster.nodes = 1\n"
+            + "}\n"));
+    long started = System.nanoTime();
+    Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench learning", data);
+    Launch.Outcome outcome = Launch.execute(prepared, 0, 0, line -> {});
+    RunFinished finished = outcome.finished();
+    if (outcome.interrupted() || !finished.getSuccess()) {
+      throw new IllegalStateException("benchmark run " + runId + " failed: " + finished.getMessage());
+    }
+    CohortSettings settings = prepared.settings();
+    sample[0] = settings;
+    RunData splits = data.get(settings.data());
+    Map<String, Double> peerTest = new LinkedHashMap<>();
+    for (var peer : settings.peers()) {
+      Path checkpoint = settings.runPath().resolve("checkpoints").resolve(peer.name()).resolve("model.zip");
+      peerTest.put(peer.name(), PeerNetwork.load(checkpoint, peer.name()).evaluate(splits.test()).accuracy());
+    }
+    System.out.printf(Locale.ROOT, "%-34s %-11s seed %d: best %s %.4f, peers %s (%.0f s)%n",
+        setting.name(), mode, seed, finished.getBestPeer(), finished.getTestAccuracy(), peerTest,
+        (System.nanoTime() - started) / 1e9);
+    return new Result(peerTest, finished.getBestPeer(), finished.getTestAccuracy());
+  }
+
+  /** Each peer's initialisation seed depends on the run's seed, so seeds differ in more than batch order. */
+  private static String withSeeds(String peers, int seed) {
+    StringBuilder out = new StringBuilder();
+    int index = 0;
+    for (String part : peers.split("}")) {
+      if (part.contains("name")) {
+        out.append(part).append(", seed = ").append(seed * 100 + ++index).append("}");
+      } else {
+        out.append(part);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String markdown(
+      Map<Setting, Map<String, List<Result>>> results, String command, int seeds, CohortSettings sample) {
+    StringBuilder md = new StringBuilder();
+    md.append("# Does distillation help? Test accuracy by topology\n\n")
+        .append("Generated on ").append(LocalDate.now()).append(" by\n\n```sh\n").append(command).append("\n```\n\n")
+        .append(String.format(Locale.ROOT,
+            "Every run trains its peers from scratch (batch %d, Adam %s, T = %s, λ = %s), picks the best\n"
+                + "peer on the validation split (%,d examples carved from the training set) and exports it; the\n"
+                + "*best peer* column is that peer's test accuracy. Every peer's final checkpoint is also evaluated\n"
+                + "on the test split, for this table only. Values are mean ± sd over %d seeds (batch order and\n"
+                + "initialisation). The last column compares with the same peers trained independently:\n"
+                + "the best peers' means, and each peer's, in points, with the standard error of the difference;\n"
+                + "a difference within twice that error is reported as no measurable difference.\n",
+            sample.training().batchSize(), sample.training().learningRate(), sample.distillation().temperature(),
+            sample.distillation().lambda(), sample.data().validationSize(), seeds));
+    for (var bySetting : results.entrySet()) {
+      md.append("\n## ").append(bySetting.getKey().name()).append("\n\n")
+          .append("| topology | peers: test accuracy (mean ± sd) | best peer (chosen on validation) | vs the same peers trained independently |\n")
+          .append("| --- | --- | --- | --- |\n");
+      for (var byMode : bySetting.getValue().entrySet()) {
+        List<Result> runs = byMode.getValue();
+        List<String> peerCells = new ArrayList<>();
+        for (String peer : runs.get(0).peerTest().keySet()) {
+          peerCells.add(peer + " " + meanSd(runs.stream().map(r -> r.peerTest().get(peer)).toList()));
+        }
+        String baselineMode = MODES.get(byMode.getKey()).baseline();
+        List<Result> baseline = baselineMode == null ? null : bySetting.getValue().get(baselineMode);
+        md.append("| ").append(byMode.getKey()).append(" | ").append(String.join("; ", peerCells)).append(" | ")
+            .append(meanSd(runs.stream().map(Result::bestTest).toList())).append(" | ")
+            .append(baseline == null ? "—" : comparison(runs, baseline))
+            .append(" |\n");
+      }
+    }
+    return md.toString();
+  }
+
+  private static String comparison(List<Result> runs, List<Result> baseline) {
+    List<String> parts = new ArrayList<>();
+    parts.add("best " + difference(runs.stream().map(Result::bestTest).toList(),
+        baseline.stream().map(Result::bestTest).toList()));
+    for (String peer : runs.get(0).peerTest().keySet()) {
+      parts.add(peer + " " + difference(runs.stream().map(r -> r.peerTest().get(peer)).toList(),
+          baseline.stream().map(r -> r.peerTest().get(peer)).toList()));
+    }
+    return String.join("; ", parts);
+  }
+
+  /** The difference of the means in points, its standard error, and whether it exceeds twice that. */
+  private static String difference(List<Double> values, List<Double> base) {
+    double delta = 100 * (mean(values) - mean(base));
+    double error = 100 * Math.sqrt(sd(values) * sd(values) / values.size() + sd(base) * sd(base) / base.size());
+    String verdict = Math.abs(delta) <= 2 * error ? "no measurable difference" : delta > 0 ? "better" : "worse";
+    return String.format(Locale.ROOT, "%+.2f (±%.2f, %s)", delta, error, verdict);
+  }
+
+  private static String meanSd(List<Double> values) {
+    return String.format(Locale.ROOT, "%.4f ± %.4f", mean(values), sd(values));
+  }
+
+  private static double mean(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+
+  private static double sd(List<Double> values) {
+    if (values.size() < 2) {
+      return 0;
+    }
+    double mean = mean(values);
+    double squares = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+    return Math.sqrt(squares / (values.size() - 1));
+  }
+}
