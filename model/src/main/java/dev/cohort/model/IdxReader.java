@@ -47,7 +47,8 @@ public final class IdxReader {
             labels + ": label " + labelValues[i] + " of example " + i + " is not below " + classes + " classes");
       }
     }
-    return new LabeledData(imageHolder[0], labelValues, shape[1] * shape[2], classes);
+    return new LabeledData(
+        imageHolder[0], labelValues, shape[1] * shape[2], classes, new LabeledData.ImageShape(shape[1], shape[2], 1));
   }
 
   /** Returns {count, rows, cols} and stores the scaled pixels in {@code into[0]}. */

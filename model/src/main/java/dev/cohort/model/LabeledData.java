@@ -15,8 +15,22 @@ public final class LabeledData {
   private final int[] labels;
   private final int featureCount;
   private final int classes;
+  private final ImageShape imageShape;
 
+  /** Height × width × channels of image rows (features are then row-major pixels, channel last). */
+  public record ImageShape(int height, int width, int channels) {
+    public int pixels() {
+      return height * width * channels;
+    }
+  }
+
+  /** Rows that are not images. */
   public LabeledData(float[] features, int[] labels, int featureCount, int classes) {
+    this(features, labels, featureCount, classes, null);
+  }
+
+  /** @param imageShape the shape of each row when rows are images, or null */
+  public LabeledData(float[] features, int[] labels, int featureCount, int classes, ImageShape imageShape) {
     if (featureCount <= 0 || classes <= 0) {
       throw new IllegalArgumentException("featureCount and classes must be positive");
     }
@@ -32,8 +46,17 @@ public final class LabeledData {
     }
     this.features = features;
     this.labels = labels;
+    if (imageShape != null && imageShape.pixels() != featureCount) {
+      throw new IllegalArgumentException(imageShape + " does not hold " + featureCount + " features");
+    }
     this.featureCount = featureCount;
     this.classes = classes;
+    this.imageShape = imageShape;
+  }
+
+  /** The shape of each row when the rows are images. */
+  public java.util.Optional<ImageShape> imageShape() {
+    return java.util.Optional.ofNullable(imageShape);
   }
 
   public int size() {
@@ -76,7 +99,7 @@ public final class LabeledData {
     for (int i = 0; i < rows.length; i++) {
       System.arraycopy(features, rows[i] * featureCount, out, i * featureCount, featureCount);
     }
-    return new LabeledData(out, labels(rows), featureCount, classes);
+    return new LabeledData(out, labels(rows), featureCount, classes, imageShape);
   }
 
   /** Row indices 0 … size−1. */

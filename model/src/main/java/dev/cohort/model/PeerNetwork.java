@@ -29,6 +29,10 @@ public final class PeerNetwork {
     return new PeerNetwork(preset.build(seed, learningRate, loss), loss, preset.describe());
   }
 
+  public static PeerNetwork cnn(CnnPreset preset, long seed, double learningRate, DistillationLoss loss) {
+    return new PeerNetwork(preset.build(seed, learningRate, loss), loss, preset.describe());
+  }
+
   public String architecture() {
     return architecture;
   }

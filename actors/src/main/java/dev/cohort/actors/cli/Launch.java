@@ -10,6 +10,7 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.actors.node.RunDataCache;
+import dev.cohort.actors.peer.PeerModels;
 import dev.cohort.model.AtomicFiles;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
@@ -121,7 +122,7 @@ final class Launch {
         set(set(set(cohort, "run.id", runId), "run.directory", preliminary.runDirectory().toAbsolutePath().toString()),
             "data.directory", preliminary.data().directory().toAbsolutePath().toString());
     CohortSettings settings = SettingsParser.parse(resolved);
-    data.get(settings.data());
+    PeerModels.check(settings, data.get(settings.data()));
     Path runPath = settings.runPath();
     if (Files.exists(runPath)) {
       throw new CohortConfigException("run directory " + runPath + " already exists: choose another cohort.run.id");

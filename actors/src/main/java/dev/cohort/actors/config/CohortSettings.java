@@ -29,6 +29,7 @@ public record CohortSettings(
 
   public enum DataFormat {
     IDX,
+    CSV,
     SYNTHETIC
   }
 
@@ -44,8 +45,17 @@ public record CohortSettings(
 
   public record Synthetic(int trainExamples, int testExamples, int features, int classes, double noise) {}
 
+  /** @param labelColumn 0-based; negative counts from the end */
+  public record Csv(Path train, Path test, int labelColumn, boolean header, char separator) {}
+
   public record Data(
-      DataFormat format, Path directory, int validationSize, int trainLimit, long seed, Synthetic synthetic) {}
+      DataFormat format,
+      Path directory,
+      int validationSize,
+      int trainLimit,
+      long seed,
+      Synthetic synthetic,
+      Csv csv) {}
 
   public record Training(int epochs, int batchSize, double learningRate, long seed, int reportEvery) {}
 

@@ -24,8 +24,8 @@ import java.util.regex.Pattern;
 public final class SettingsParser {
 
   private static final Pattern PEER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-  private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "seed");
-  private static final Set<String> MODELS = Set.of("mlp");
+  private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "conv", "seed");
+  private static final Set<String> MODELS = Set.of("mlp", "cnn");
   private static final Set<String> ENCODINGS = Set.of("float32", "float16");
   private static final Set<String> LINK_KEYS = Set.of("teacher", "student", "weight");
 
@@ -88,13 +88,29 @@ public final class SettingsParser {
     if (trainLimit < 0) {
       throw invalid("data.train-limit", trainLimit, "0 (all) or a positive count");
     }
+    Config csvConfig = c.getConfig("data.csv");
+    String separator = csvConfig.getString("separator");
+    if (separator.length() != 1) {
+      throw invalid("data.csv.separator", "'" + separator + "'", "one character");
+    }
+    CohortSettings.Csv csv =
+        new CohortSettings.Csv(
+            Path.of(csvConfig.getString("train")),
+            Path.of(csvConfig.getString("test")),
+            csvConfig.getInt("label-column"),
+            csvConfig.getBoolean("header"),
+            separator.charAt(0));
+    if (format == CohortSettings.DataFormat.CSV && (csvConfig.getString("train").isEmpty() || csvConfig.getString("test").isEmpty())) {
+      throw new CohortConfigException("data.format = csv needs cohort.data.csv.train and cohort.data.csv.test");
+    }
     return new CohortSettings.Data(
         format,
         Path.of(c.getString("data.directory")),
         positive(c, "data.validation-size", ""),
         trainLimit,
         c.getLong("data.seed"),
-        synthetic);
+        synthetic,
+        csv);
   }
 
   private static CohortSettings.Training training(Config c) {
@@ -222,17 +238,30 @@ public final class SettingsParser {
             where + ".model: unknown model '" + model + "' for peer " + name + " (expected one of "
                 + new TreeSet<>(MODELS) + ")");
       }
-      List<Integer> hidden = p.hasPath("hidden") ? p.getIntList("hidden") : List.of(256);
-      for (int width : hidden) {
-        if (width <= 0) {
-          throw new CohortConfigException(
-              where + ".hidden " + hidden + " of peer " + name + ": layer widths must be positive");
-        }
+      boolean cnn = model.equals("cnn");
+      List<Integer> hidden = widths(p, "hidden", cnn ? List.of(500) : List.of(256), where, name);
+      if (!cnn && p.hasPath("conv")) {
+        throw new CohortConfigException(where + ".conv: peer " + name + " is an MLP; conv is for model = cnn");
+      }
+      List<Integer> conv = cnn ? widths(p, "conv", List.of(20, 50), where, name) : List.of();
+      if (cnn && conv.isEmpty()) {
+        throw new CohortConfigException(where + ".conv of peer " + name + ": a CNN needs at least one convolution");
       }
       long seed = p.hasPath("seed") ? p.getLong("seed") : i + 1;
-      peers.add(new PeerSpec(name, model, hidden, seed));
+      peers.add(new PeerSpec(name, model, hidden, conv, seed));
     }
     return peers;
+  }
+
+  private static List<Integer> widths(Config peer, String key, List<Integer> otherwise, String where, String name) {
+    List<Integer> widths = peer.hasPath(key) ? peer.getIntList(key) : otherwise;
+    for (int width : widths) {
+      if (width <= 0) {
+        throw new CohortConfigException(
+            where + "." + key + " " + widths + " of peer " + name + ": layer widths must be positive");
+      }
+    }
+    return widths;
   }
 
   private static CohortSettings.Cluster cluster(Config c) {

@@ -1,6 +1,8 @@
 package dev.cohort.actors.node;
 
 import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.model.CsvReader;
+import dev.cohort.model.DatasetException;
 import dev.cohort.model.IdxDataset;
 import dev.cohort.model.LabeledData;
 import dev.cohort.model.SyntheticData;
@@ -18,6 +20,17 @@ public record RunData(LabeledData train, LabeledData validation, LabeledData tes
       IdxDataset.Splits splits = IdxDataset.load(settings.directory());
       trainPool = splits.train();
       test = splits.test();
+    } else if (settings.format() == CohortSettings.DataFormat.CSV) {
+      CohortSettings.Csv csv = settings.csv();
+      CsvReader.Table train = CsvReader.read(csv.train(), csv.labelColumn(), csv.header(), csv.separator());
+      CsvReader.Table testTable = CsvReader.read(csv.test(), csv.labelColumn(), csv.header(), csv.separator());
+      if (train.featureCount() != testTable.featureCount()) {
+        throw new DatasetException(csv.test() + " has " + testTable.featureCount() + " feature columns, but "
+            + csv.train() + " has " + train.featureCount());
+      }
+      int classes = Math.max(train.maxLabel(), testTable.maxLabel()) + 1;
+      trainPool = train.withClasses(classes);
+      test = testTable.withClasses(classes);
     } else {
       CohortSettings.Synthetic s = settings.synthetic();
       int poolSize = s.trainExamples() + settings.validationSize();

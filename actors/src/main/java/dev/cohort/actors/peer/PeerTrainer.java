@@ -6,7 +6,6 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.node.RunData;
 import dev.cohort.model.BatchSchedule;
 import dev.cohort.model.DistillationLoss;
-import dev.cohort.model.MlpPreset;
 import dev.cohort.model.PeerNetwork;
 import dev.cohort.model.Shards;
 import dev.cohort.model.SoftTargets;
@@ -112,22 +111,13 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           PeerNetwork network;
           try {
             data = setup.data().get(setup.settings().data());
-            network = buildNetwork(setup, data);
+            network = PeerModels.network(setup.spec(), data, setup.settings());
           } catch (RuntimeException e) {
             reportFailure(context, setup, "cannot start: " + e.getMessage(), e);
             return Behaviors.stopped();
           }
           return Behaviors.withTimers(timers -> new PeerTrainer(context, timers, setup, data, network));
         });
-  }
-
-  private static PeerNetwork buildNetwork(PeerSetup setup, RunData data) {
-    CohortSettings settings = setup.settings();
-    MlpPreset preset =
-        new MlpPreset(data.train().featureCount(), setup.spec().hidden(), data.train().classes());
-    DistillationLoss loss =
-        new DistillationLoss(settings.distillation().lambdaAt(0), settings.distillation().temperature());
-    return PeerNetwork.mlp(preset, setup.spec().seed(), settings.training().learningRate(), loss);
   }
 
   private PeerTrainer(

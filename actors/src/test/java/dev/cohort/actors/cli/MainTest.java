@@ -86,6 +86,54 @@ class MainTest {
         data.resolve("train-images-idx3-ubyte").toString(), "magic number 0x12345678");
   }
 
+  /** A CSV of 4 features and 3 classes, label last; {@code broken} drops the label of line 5. */
+  private Path csvData(String name, int rows, boolean broken) throws IOException {
+    StringBuilder csv = new StringBuilder("f1,f2,f3,f4,label\n");
+    java.util.SplittableRandom random = new java.util.SplittableRandom(rows);
+    for (int r = 0; r < rows; r++) {
+      int label = random.nextInt(3);
+      java.util.List<String> cells = new java.util.ArrayList<>();
+      for (int f = 0; f < 4; f++) {
+        cells.add(String.format(java.util.Locale.ROOT, "%.3f", label * (f + 1) + random.nextDouble()));
+      }
+      if (!(broken && r == 3)) {
+        cells.add(String.valueOf(label));
+      }
+      csv.append(String.join(",", cells)).append('\n');
+    }
+    Path file = dir.resolve(name);
+    Files.writeString(file, csv.toString());
+    return file;
+  }
+
+  @Test
+  void aCohortRunsOnCsvData() throws IOException {
+    Path train = csvData("train.csv", 300, false);
+    Path test = csvData("test.csv", 60, false);
+    Path file = cohortFile("cohort { data { format = csv, validation-size = 50, csv { train = \"" + train + "\", test = \""
+        + test + "\" } }\n training.epochs = 2\n cluster.nodes = 1\n peers = [{name = a, hidden = [8]}, {name = b, hidden = [8]}] }\n");
+    Result result = run("run", file.toString());
+    assertEquals(0, result.code(), result.err());
+    try (var runs = Files.list(dir.resolve("runs"))) {
+      Path run = runs.findFirst().orElseThrow();
+      assertTrue(Files.readString(run.resolve("best/model-card.json")).contains("MLP 4-8-3"));
+    }
+  }
+
+  @Test
+  void aRaggedCsvRowIsNamedByFileAndLine() throws IOException {
+    Path train = csvData("train.csv", 10, true);
+    Path file = cohortFile("cohort.data { format = csv, validation-size = 2, csv { train = \"" + train + "\", test = \""
+        + train + "\" } }\n");
+    assertOneCleanError(run("run", file.toString()), train + ":5: 4 columns, expected 5 like the first row");
+  }
+
+  @Test
+  void aCnnOnDataWithoutImagesIsRejectedBeforeAnythingStarts() throws IOException {
+    Path file = cohortFile("cohort { data.format = synthetic, peers = [{name = lenet, model = cnn}] }\n");
+    assertOneCleanError(run("run", file.toString()), "peer lenet is a CNN, which needs image data");
+  }
+
   @Test
   void anUnknownOptionOrCommandIsAUsageError() throws IOException {
     assertOneCleanError(run("run", cohortFile("").toString(), "--epochs", "3"), "unknown option --epochs");
