@@ -88,6 +88,11 @@ class TwoNodeCohortTest {
     return Cluster.get(system).selfMember().address();
   }
 
+  /** The peers' reports in metrics.jsonl (the other lines are cohort-level). */
+  private static List<JsonNode> peerReports(Path metrics) throws IOException {
+    return jsonLines(metrics).stream().filter(m -> m.has("peer")).toList();
+  }
+
   private static List<JsonNode> jsonLines(Path file) throws IOException {
     List<JsonNode> lines = new ArrayList<>();
     for (String line : Files.readAllLines(file)) {
@@ -117,7 +122,18 @@ class TwoNodeCohortTest {
             .toList();
     assertEquals(List.of(address(first).toString(), address(second).toString()), nodes, "one peer on each node");
 
-    List<JsonNode> metrics = jsonLines(run.resolve("metrics.jsonl"));
+    List<JsonNode> metrics = peerReports(run.resolve("metrics.jsonl"));
+    List<JsonNode> cohort = jsonLines(run.resolve("metrics.jsonl")).stream().filter(m -> m.has("cohort")).toList();
+    assertEquals(List.of(1, 2), cohort.stream().map(m -> m.get("epoch").asInt()).toList(), "cohort metrics every epoch");
+    for (JsonNode line : cohort) {
+      double ensemble = line.get("ensemble_val_accuracy").asDouble();
+      assertTrue(ensemble > 0.25 && ensemble <= 1, "ensemble accuracy " + ensemble);
+      double agreement = line.get("agreement").get("a").get("b").asDouble();
+      assertEquals(agreement, line.get("agreement").get("b").get("a").asDouble());
+      assertTrue(agreement > 0 && agreement <= 1);
+      assertTrue(line.get("kl").get("a").get("b").asDouble() >= 0);
+    }
+    assertEquals(2, console.stream().filter(l -> l.contains("(cohort)") && l.contains("ensemble val_acc")).count());
     for (String peer : List.of("a", "b")) {
       List<JsonNode> reports = metrics.stream().filter(m -> m.get("peer").asText().equals(peer)).toList();
       assertTrue(reports.stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0), peer + " never waited in vain");
@@ -159,7 +175,7 @@ class TwoNodeCohortTest {
     RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
     assertTrue(finished.getSuccess(), finished.getMessage());
     assertTrue(Files.exists(settings.runPath().resolve("best/model.zip")));
-    return jsonLines(settings.runPath().resolve("metrics.jsonl")).stream()
+    return peerReports(settings.runPath().resolve("metrics.jsonl")).stream()
         .collect(java.util.stream.Collectors.groupingBy(m -> m.get("peer").asText()));
   }
 
@@ -234,7 +250,7 @@ class TwoNodeCohortTest {
     List<JsonNode> events = jsonLines(settings.runPath().resolve("events.jsonl"));
     assertTrue(events.stream().anyMatch(e -> e.get("event").asText().equals("peer-lost") && e.get("peer").asText().equals("b")),
         "the loss of b is recorded");
-    JsonNode last = jsonLines(metrics).stream().filter(m -> m.get("peer").asText().equals("a")).reduce((x, y) -> y).orElseThrow();
+    JsonNode last = peerReports(metrics).stream().filter(m -> m.get("peer").asText().equals("a")).reduce((x, y) -> y).orElseThrow();
     assertTrue(last.get("finished").asBoolean());
     assertEquals(40, last.get("epoch").asInt());
     assertNotEquals(0.0, last.get("val_accuracy").asDouble());

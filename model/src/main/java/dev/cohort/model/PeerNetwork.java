@@ -78,10 +78,11 @@ public final class PeerNetwork {
     return network.params().dup();
   }
 
-  /** Accuracy and mean cross-entropy on {@code data}. */
+  /** Accuracy, mean cross-entropy and the class probabilities on {@code data}. */
   public Evaluation evaluate(LabeledData data) {
     int correct = 0;
     double crossEntropy = 0;
+    float[] probabilities = new float[data.size() * data.classes()];
     int[] all = data.allRows();
     for (int from = 0; from < all.length; from += EVALUATION_CHUNK) {
       int[] rows = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + EVALUATION_CHUNK));
@@ -96,13 +97,16 @@ public final class PeerNetwork {
         if (argMax(z, r * classes, classes) == labels[r]) {
           correct++;
         }
+        for (int c = 0; c < classes; c++) {
+          probabilities[(from + r) * classes + c] = (float) Math.exp(logP[r * classes + c]);
+        }
       }
     }
-    return new Evaluation((double) correct / data.size(), crossEntropy / data.size(), data.size());
+    return new Evaluation((double) correct / data.size(), crossEntropy / data.size(), data.size(), probabilities);
   }
 
-  /** Accuracy and loss of a model on a split. */
-  public record Evaluation(double accuracy, double crossEntropy, int examples) {}
+  /** Accuracy and loss of a model on a split, and its class probabilities (rows × classes, row-major). */
+  public record Evaluation(double accuracy, double crossEntropy, int examples, float[] probabilities) {}
 
   private static int argMax(double[] z, int offset, int classes) {
     int best = 0;

@@ -5,6 +5,7 @@ import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
+import dev.cohort.model.CohortMetrics;
 import dev.cohort.model.ModelCard;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.ExportModel;
@@ -18,6 +19,7 @@ import dev.cohort.protocol.PlacePeer;
 import dev.cohort.protocol.RunFinished;
 import dev.cohort.protocol.StartTraining;
 import dev.cohort.protocol.StopTraining;
+import dev.cohort.protocol.ValidationPredictions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
@@ -97,6 +99,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Map<String, PeerReport> lastEpochEnd = new HashMap<>();
   private final Set<String> dead = new TreeSet<>();
   private final TreeMap<Integer, Map<String, PeerReport>> epochs = new TreeMap<>();
+  private final CohortEvaluation evaluation = new CohortEvaluation();
   private int printedEpoch;
   private String exportingPeer;
 
@@ -251,6 +254,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       case REPORT -> onReport(message.getReport());
       case EXPORTED -> onExported(message.getExported());
       case FAILED -> onFailed(message.getFailed());
+      case VALIDATION -> onValidation(message.getValidation());
       default -> getContext().getLog().warn("coordinator ignores an empty message");
     }
     return phase == Phase.DONE ? Behaviors.stopped() : this;
@@ -268,6 +272,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     epochs.computeIfAbsent(report.getEpoch(), e -> new HashMap<>()).put(report.getPeer(), report);
     printCompletedEpochs();
     maybeExport();
+  }
+
+  private void onValidation(ValidationPredictions chunk) {
+    if (chunk.getRunId().equals(settings.runId())) {
+      evaluation.accept(chunk, livePeers()).ifPresent(metrics -> recordCohortMetrics(chunk.getEpoch(), metrics));
+    }
+  }
+
+  private List<String> livePeers() {
+    return peerNames().stream().filter(p -> !dead.contains(p)).toList();
+  }
+
+  private void recordCohortMetrics(int epoch, CohortMetrics metrics) {
+    run.cohortMetrics(epoch, metrics);
+    console.accept(String.format(Locale.ROOT,
+        "%5d  %-14s ensemble val_acc %.4f; agreement %.4f, KL %.4f between peers (mean over pairs)",
+        epoch, "(cohort)", metrics.ensembleAccuracy(), metrics.meanAgreement(), metrics.meanKl()));
   }
 
   /** Prints each epoch's rows once every live peer has reported it, in the cohort file's order. */
@@ -316,6 +337,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return;
     }
     printCompletedEpochs();
+    for (int epoch : List.copyOf(evaluation.pendingEpochs())) {
+      evaluation.completed(epoch, livePeers()).ifPresent(metrics -> recordCohortMetrics(epoch, metrics));
+    }
     maybeExport();
   }
 
@@ -324,7 +348,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (phase != Phase.TRAINING) {
       return;
     }
-    List<String> live = peerNames().stream().filter(p -> !dead.contains(p)).toList();
+    List<String> live = livePeers();
     if (live.isEmpty()) {
       finish(false, "every peer was lost: " + dead);
       return;

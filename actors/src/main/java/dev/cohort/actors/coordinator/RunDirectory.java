@@ -1,6 +1,7 @@
 package dev.cohort.actors.coordinator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cohort.model.CohortMetrics;
 import dev.cohort.protocol.PeerReport;
 import java.io.BufferedWriter;
 import java.io.Closeable;
@@ -78,6 +79,20 @@ final class RunDirectory implements Closeable {
     line.put("epoch_end", report.getEpochEnd());
     line.put("finished", report.getFinished());
     append(metrics, line);
+  }
+
+  /** A cohort-level metrics line: agreement and KL between peers, ensemble accuracy. */
+  void cohortMetrics(int epoch, CohortMetrics metrics) {
+    Map<String, Object> line = new LinkedHashMap<>();
+    line.put("time", Instant.now().toString());
+    line.put("cohort", true);
+    line.put("epoch", epoch);
+    line.put("ensemble_val_accuracy", metrics.ensembleAccuracy());
+    line.put("mean_agreement", metrics.meanAgreement());
+    line.put("mean_kl", metrics.meanKl());
+    line.put("agreement", metrics.agreement());
+    line.put("kl", metrics.kl());
+    append(this.metrics, line);
   }
 
   private static void append(BufferedWriter writer, Map<String, Object> line) {

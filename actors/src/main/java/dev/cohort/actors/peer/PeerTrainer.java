@@ -21,6 +21,7 @@ import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.ProbabilityCodec;
 import dev.cohort.protocol.SoftPredictions;
 import dev.cohort.protocol.StartTraining;
+import dev.cohort.protocol.ValidationPredictions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -482,6 +483,35 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             .setValAccuracy(validation.accuracy())
             .setValLoss(validation.crossEntropy())
             .setFinished(finished));
+    sendValidationPredictions(validation);
+  }
+
+  /** Rows per validation chunk: 1,000 rows of 10 classes in float16 are 20 KB, far below a frame. */
+  private static final int VALIDATION_CHUNK_ROWS = 1000;
+
+  /** The probabilities behind the coordinator's cohort metrics, in chunks. */
+  private void sendValidationPredictions(PeerNetwork.Evaluation validation) {
+    int classes = data.validation().classes();
+    int total = data.validation().size();
+    for (int first = 0; first < total; first += VALIDATION_CHUNK_ROWS) {
+      int rows = Math.min(VALIDATION_CHUNK_ROWS, total - first);
+      float[] chunk = java.util.Arrays.copyOfRange(validation.probabilities(), first * classes, (first + rows) * classes);
+      ValidationPredictions.Builder message =
+          ValidationPredictions.newBuilder()
+              .setRunId(settings.runId())
+              .setPeer(name)
+              .setEpoch(epoch)
+              .setFirstRow(first)
+              .setTotalRows(total)
+              .setRows(rows)
+              .setClasses(classes)
+              .setEncoding(Encoding.FLOAT16)
+              .setPayload(ProbabilityCodec.encode(chunk, Encoding.FLOAT16));
+      for (int r = first; r < first + rows; r++) {
+        message.addLabels(data.validation().label(r));
+      }
+      setup.coordinator().tell(CoordinatorInbox.newBuilder().setValidation(message).build());
+    }
   }
 
   private void report(PeerReport.Builder report) {
