@@ -220,6 +220,46 @@ class TwoNodeCohortTest {
   }
 
   @Test
+  void classicDistillationTrainsTheTeacherFirstThenFreezesItForItsStudents() throws Exception {
+    CohortSettings settings = TestCohorts.settings(runs, "kd",
+        "cluster.nodes = 2\ntraining.epochs = 2\ndistillation { topology = kd, kd.teacher-epochs = 2 }\n"
+            + "peers = [{name = teacher, hidden = [32]}, {name = s1, hidden = [4]}, {name = s2, hidden = [4]}]",
+        "unused");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
+    trainer(address(first), new CompletableFuture<>());
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    assertTrue(finished.getBestPeer().startsWith("s"), "a frozen teacher is never exported: " + finished.getBestPeer());
+
+    List<JsonNode> reports = peerReports(settings.runPath().resolve("metrics.jsonl"));
+    int frozenAt = -1;
+    for (int i = 0; i < reports.size(); i++) {
+      if (reports.get(i).get("peer").asText().equals("teacher") && reports.get(i).get("pretraining").asBoolean()
+          && reports.get(i).get("frozen").asBoolean()) {
+        frozenAt = i;
+      }
+    }
+    assertTrue(frozenAt >= 0, "the teacher reported being frozen");
+    for (int i = 0; i < frozenAt; i++) {
+      assertEquals("teacher", reports.get(i).get("peer").asText(), "nobody else trains before the teacher is frozen");
+    }
+    List<Double> servingAccuracy = reports.stream()
+        .filter(m -> m.get("peer").asText().equals("teacher") && m.get("epoch_end").asBoolean() && !m.get("pretraining").asBoolean())
+        .map(m -> m.get("val_accuracy").asDouble())
+        .toList();
+    assertEquals(2, servingAccuracy.size());
+    assertEquals(servingAccuracy.get(0), servingAccuracy.get(1), "a frozen teacher does not change");
+    assertEquals(reports.get(frozenAt).get("val_accuracy").asDouble(), servingAccuracy.get(0));
+    for (String student : List.of("s1", "s2")) {
+      List<JsonNode> mine = reports.stream().filter(m -> m.get("peer").asText().equals(student)).toList();
+      assertTrue(mine.stream().allMatch(m -> m.get("kd_loss").asDouble() > 0), student + " distils at every step");
+      assertTrue(mine.stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0), student);
+    }
+    assertTrue(console.stream().anyMatch(l -> l.contains("KD teacher teacher is frozen after 2 epochs")), console.toString());
+  }
+
+  @Test
   void wireMessagesUsePekkosProtobufSerializer() {
     CohortSettings settings = TestCohorts.settings(runs, "serializer", "", "a");
     ActorSystem<NodeGuardian.Command> system = launcher(settings, new CompletableFuture<>());

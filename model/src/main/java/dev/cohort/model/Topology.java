@@ -23,7 +23,8 @@ import java.util.Set;
  *   <li>{@link #ensemble}: every peer from every peer including itself, equal weights (the
  *       cohort's averaged prediction);
  *   <li>{@link #chain}: each peer from the one before it in the list (large → assistant → small,
- *       Mirzadeh et al.), optionally with back-links from each student to its teacher.
+ *       Mirzadeh et al.), optionally with back-links from each student to its teacher;
+ *   <li>{@link #teacher}: the first peer teaches all the others (classic KD, Hinton et al.).
  * </ul>
  */
 public final class Topology {
@@ -61,6 +62,15 @@ public final class Topology {
       for (String teacher : peers) {
         links.add(new Link(teacher, student, 1.0));
       }
+    }
+    return custom(peers, links);
+  }
+
+  /** Classic knowledge distillation: the first peer teaches every other, and learns from none. */
+  public static Topology teacher(List<String> peers) {
+    List<Link> links = new ArrayList<>();
+    for (String student : peers.subList(1, peers.size())) {
+      links.add(new Link(peers.get(0), student, 1.0));
     }
     return custom(peers, links);
   }

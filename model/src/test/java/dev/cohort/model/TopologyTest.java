@@ -44,6 +44,15 @@ class TopologyTest {
   }
 
   @Test
+  void classicDistillationTeachesEveryStudentFromTheFirstPeerOnly() {
+    Topology kd = Topology.teacher(PEERS);
+    assertEquals(List.of(), teacherNames(kd, "large"));
+    assertEquals(List.of("large"), teacherNames(kd, "assistant"));
+    assertEquals(List.of("large"), teacherNames(kd, "small"));
+    assertEquals(List.of("assistant", "small"), kd.studentsOf("large"));
+  }
+
+  @Test
   void independentTrainingHasNoLinks() {
     assertEquals(List.of(), Topology.independent(PEERS).links());
   }

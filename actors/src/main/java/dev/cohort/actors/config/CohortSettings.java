@@ -40,6 +40,7 @@ public record CohortSettings(
     ENSEMBLE,
     TA_CHAIN,
     CODISTILL,
+    KD,
     CUSTOM
   }
 
@@ -64,6 +65,7 @@ public record CohortSettings(
    * @param lambdaRampSteps steps over which λ rises linearly from 0 (0: none)
    * @param window batches a teacher may run ahead of its slowest student (lock-step topologies)
    * @param codistill burn-in and lookahead, used when the preset is codistillation
+   * @param teacherEpochs with the kd preset, the epochs the teacher trains alone before it is frozen
    */
   public record Distillation(
       TopologyPreset preset,
@@ -74,11 +76,17 @@ public record CohortSettings(
       Duration maxWait,
       int window,
       String encoding,
-      Codistill codistill) {
+      Codistill codistill,
+      int teacherEpochs) {
 
     /** Codistillation: shards, no waiting, stale predictions. Every other preset is lock-step. */
     public boolean isCodistillation() {
       return preset == TopologyPreset.CODISTILL;
+    }
+
+    /** The frozen KD teacher, when the preset is kd. */
+    public java.util.Optional<String> frozenTeacher() {
+      return preset == TopologyPreset.KD ? java.util.Optional.of(topology.peers().get(0)) : java.util.Optional.empty();
     }
 
     /** λ for the step after {@code stepsTaken} steps, with the ramp-up applied. */

@@ -151,7 +151,8 @@ public final class SettingsParser {
         encoding,
         new CohortSettings.Codistill(
             atLeast(c, "distillation.codistill.burn-in-steps", 0, ""),
-            positive(c, "distillation.codistill.lookahead", "")));
+            positive(c, "distillation.codistill.lookahead", "")),
+        positive(c, "distillation.kd.teacher-epochs", ""));
   }
 
   private static Topology topology(Config c, CohortSettings.TopologyPreset preset, List<PeerSpec> peers) {
@@ -167,6 +168,12 @@ public final class SettingsParser {
       case DML, CODISTILL -> Topology.mutual(names);
       case ENSEMBLE -> Topology.ensemble(names);
       case TA_CHAIN -> Topology.chain(names, c.getBoolean("distillation.back-links"));
+      case KD -> {
+        if (names.size() < 2) {
+          throw new CohortConfigException("topology = kd needs a teacher (the first peer) and at least one student");
+        }
+        yield Topology.teacher(names);
+      }
       case CUSTOM -> customTopology(names, links);
     };
   }

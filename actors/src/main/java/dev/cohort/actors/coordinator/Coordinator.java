@@ -30,6 +30,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -101,6 +102,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final TreeMap<Integer, Map<String, PeerReport>> epochs = new TreeMap<>();
   private final CohortEvaluation evaluation = new CohortEvaluation();
   private int printedEpoch;
+  private PeerInbox startMessage;
   private String exportingPeer;
 
   /**
@@ -238,14 +240,27 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       start.addPeers(
           PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(peers.get(name))));
     }
-    PeerInbox message = PeerInbox.newBuilder().setStart(start).build();
-    for (String name : peerNames()) {
-      peers.get(name).tell(message);
-    }
+    startMessage = PeerInbox.newBuilder().setStart(start).build();
     phase = Phase.TRAINING;
     run.event("training-started", Map.of("peers", peerNames()));
     console.accept("all " + peers.size() + " peers registered; training starts");
     console.accept(EpochTable.header());
+    Optional<String> teacher = settings.distillation().frozenTeacher();
+    if (teacher.isPresent()) {
+      // Classic KD: the teacher trains alone first; its students start once it is frozen.
+      peers.get(teacher.get()).tell(startMessage);
+    } else {
+      startStudents();
+    }
+  }
+
+  /** Starts every peer that is not a (frozen) KD teacher. */
+  private void startStudents() {
+    for (String name : peerNames()) {
+      if (settings.distillation().frozenTeacher().filter(name::equals).isEmpty()) {
+        peers.get(name).tell(startMessage);
+      }
+    }
   }
 
   private Behavior<Command> onWire(FromWire wire) {
@@ -265,6 +280,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return;
     }
     run.metrics(report);
+    if (report.getPretraining()) {
+      onTeacherTraining(report);
+      return;
+    }
     if (!report.getEpochEnd()) {
       return;
     }
@@ -289,6 +308,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     console.accept(String.format(Locale.ROOT,
         "%5d  %-14s ensemble val_acc %.4f; agreement %.4f, KL %.4f between peers (mean over pairs)",
         epoch, "(cohort)", metrics.ensembleAccuracy(), metrics.meanAgreement(), metrics.meanKl()));
+  }
+
+  private void onTeacherTraining(PeerReport report) {
+    if (!report.getEpochEnd()) {
+      return;
+    }
+    console.accept(EpochTable.row("T" + report.getEpoch(), report));
+    if (report.getFrozen()) {
+      run.event("teacher-frozen", Map.of("peer", report.getPeer(), "val_accuracy", report.getValAccuracy()));
+      console.accept("KD teacher " + report.getPeer() + " is frozen after " + report.getEpoch()
+          + " epochs of its own; its students start");
+      startStudents();
+    }
   }
 
   /** Prints each epoch's rows once every live peer has reported it, in the cohort file's order. */
@@ -358,6 +390,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     String best = null;
     for (String peer : live) {
+      if (lastEpochEnd.get(peer).getFrozen()) {
+        continue; // a frozen KD teacher is the baseline's given, not a result of this run
+      }
       if (best == null || lastEpochEnd.get(peer).getValAccuracy() > lastEpochEnd.get(best).getValAccuracy()) {
         best = peer;
       }

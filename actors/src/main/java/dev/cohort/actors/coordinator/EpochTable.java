@@ -15,9 +15,14 @@ final class EpochTable {
   }
 
   static String row(PeerReport report) {
+    return row(String.valueOf(report.getEpoch()), report);
+  }
+
+  /** A row whose first column reads {@code label} instead of the epoch (e.g. a KD teacher's own epochs). */
+  static String row(String label, PeerReport report) {
     return String.format(
-        Locale.ROOT, "%5d  %-14s %8.4f %8.4f %9.4f %8.4f %8.1f %7.1f %8d",
-        report.getEpoch(),
+        Locale.ROOT, "%5s  %-14s %8.4f %8.4f %9.4f %8.4f %8.1f %7.1f %8d",
+        label,
         report.getPeer(),
         report.getCeLoss(),
         report.getKdLoss(),

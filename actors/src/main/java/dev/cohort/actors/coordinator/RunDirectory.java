@@ -78,6 +78,8 @@ final class RunDirectory implements Closeable {
     }
     line.put("epoch_end", report.getEpochEnd());
     line.put("finished", report.getFinished());
+    line.put("pretraining", report.getPretraining());
+    line.put("frozen", report.getFrozen());
     append(metrics, line);
   }
 

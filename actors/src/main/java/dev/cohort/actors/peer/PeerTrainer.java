@@ -56,6 +56,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * predictions for each student's batch of step t + d and sends them, and at its own step s it
  * uses what has arrived for s (at most d steps stale), nothing before the burn-in.
  *
+ * <p>A KD teacher (the kd preset's first peer) first trains alone for {@code kd.teacher-epochs}
+ * without sending anything, then is frozen: it no longer trains and serves its students' batches
+ * in lock-step for {@code training.epochs}.
+ *
  * <p>Every epoch it evaluates on the validation split, checkpoints atomically and reports. When
  * done it waits for the coordinator: it may be asked to export itself. Any failure is reported to
  * the coordinator as {@link PeerFailed} before the actor stops.
@@ -94,6 +98,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private boolean training;
   private boolean finished;
+  private boolean pretraining;
+  private boolean frozen;
   private int epoch;
   private int batchIndex;
   private long step;
@@ -213,7 +219,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
     }
     training = true;
-    getContext().getLog().info("peer {} starts training; teachers {}, students {}", name, exchange.teachers(), exchange.students());
+    pretraining = settings.distillation().frozenTeacher().filter(name::equals).isPresent();
+    getContext().getLog().info("peer {} starts {}; teachers {}, students {}", name,
+        pretraining ? "its training as the KD teacher" : "training", exchange.teachers(), exchange.students());
     beginStep();
   }
 
@@ -230,7 +238,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
     }
     long id = schedule.batchId(epoch, batchIndex);
-    if (!codistillation && id != ungatedBatch
+    if (!codistillation && !pretraining && id != ungatedBatch
         && !exchange.studentsBehind(id, settings.distillation().window()).isEmpty()) {
       if (throttledSinceNanos < 0) {
         throttledSinceNanos = System.nanoTime();
@@ -250,7 +258,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       trainStep(); // codistillation never waits: what has arrived for this step is what it uses
       return;
     }
-    if (!exchange.students().isEmpty()) {
+    if (!exchange.students().isEmpty() && !pretraining) {
       sendPredictions(current);
     }
     if (exchange.complete(id)) {
@@ -303,7 +311,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             SoftPredictions.newBuilder()
                 .setRunId(settings.runId())
                 .setFromPeer(name)
-                .setModelStep(step)
+                // A frozen model's predictions are as current as can be.
+                .setModelStep(frozen ? batchId : step)
                 .setBatchId(batchId)
                 .setRows(rows)
                 .setClasses(data.train().classes())
@@ -422,16 +431,21 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     int[] labels = data.train().labels(current.rows());
     float[] target = takeTarget(rows * classes);
     INDArray labelMatrix = SoftTargets.labels(labels, target, classes);
-    network.distillationWeight(settings.distillation().lambdaAt(step));
-    DistillationLoss.Parts parts = network.loss().parts(current.logits(), labelMatrix);
-    network.train(current.features(), labelMatrix);
-    step++;
+    DistillationLoss.Parts parts;
+    if (frozen) {
+      parts = network.loss().parts(current.logits(), labelMatrix);
+    } else {
+      network.distillationWeight(settings.distillation().lambdaAt(step));
+      parts = network.loss().parts(current.logits(), labelMatrix);
+      network.train(current.features(), labelMatrix);
+      step++;
+    }
     batchIndex++;
     int correct = PeerNetwork.correct(current.logits(), labels);
     window.addStep(parts, correct, rows);
     epochWindow.addStep(parts, correct, rows);
     sendProgress(current.id());
-    if (step % settings.training().reportEvery() == 0) {
+    if ((current.id() + 1) % settings.training().reportEvery() == 0) {
       report(PeerReport.newBuilder());
     }
     getContext().getSelf().tell(NextStep.INSTANCE);
@@ -471,18 +485,33 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private void endEpoch() throws IOException {
     PeerNetwork.Evaluation validation = network.evaluate(data.validation());
     Path checkpoint = settings.runPath().resolve("checkpoints").resolve(name).resolve("model.zip");
-    network.save(checkpoint);
+    if (!frozen) {
+      network.save(checkpoint);
+    }
     epoch++;
     batchIndex = 0;
-    finished = epoch == settings.training().epochs();
-    getContext().getLog().info("peer {} finished epoch {}: validation accuracy {}; checkpoint {}",
-        name, epoch, String.format("%.4f", validation.accuracy()), checkpoint);
-    report(
+    getContext().getLog().info("peer {} finished {}epoch {}: validation accuracy {}", name,
+        pretraining ? "its own training " : "", epoch, String.format("%.4f", validation.accuracy()));
+    PeerReport.Builder report =
         PeerReport.newBuilder()
             .setEpochEnd(true)
             .setValAccuracy(validation.accuracy())
-            .setValLoss(validation.crossEntropy())
-            .setFinished(finished));
+            .setValLoss(validation.crossEntropy());
+    if (pretraining) {
+      if (epoch == settings.distillation().teacherEpochs()) {
+        // Frozen from here on; the students' epochs start from the first batch.
+        frozen = true;
+        report.setFrozen(true);
+      }
+      report(report.setPretraining(true));
+      if (frozen) {
+        pretraining = false;
+        epoch = 0;
+      }
+      return;
+    }
+    finished = epoch == settings.training().epochs();
+    report(report.setFinished(finished).setFrozen(frozen));
     sendValidationPredictions(validation);
   }
 

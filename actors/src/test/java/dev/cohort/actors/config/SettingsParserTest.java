@@ -38,7 +38,7 @@ class SettingsParserTest {
   @Test
   void anUnknownTopologyNamesTheKeyTheValueAndTheChoices() {
     assertEquals(
-        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, codistill, custom]",
+        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, codistill, kd, custom]",
         failure("cohort.distillation.topology = mutual"));
   }
 
@@ -55,7 +55,7 @@ class SettingsParserTest {
   @Test
   void peersAreCheckedOneByOne() {
     assertTrue(failure("cohort.peers = [{name = a}, {name = a}]").contains("cohort.peers[1].name 'a' is used by another peer"));
-    assertTrue(failure("cohort.peers = [{name = a, model = cnn}]").contains("unknown model 'cnn' for peer a"));
+    assertTrue(failure("cohort.peers = [{name = a, model = resnet}]").contains("unknown model 'resnet' for peer a"));
     assertTrue(failure("cohort.peers = [{name = a, hidden = [0]}]").contains("layer widths must be positive"));
     assertTrue(failure("cohort.peers = [{name = a, size = 3}]").contains("unknown key 'size' in cohort.peers[0]"));
     assertTrue(failure("cohort.peers = [{name = \"a b\"}]").contains("not a valid peer name"));
