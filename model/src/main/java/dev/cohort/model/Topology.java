@@ -1,11 +1,9 @@
 package dev.cohort.model;
 
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
@@ -152,46 +150,5 @@ public final class Topology {
   @Override
   public String toString() {
     return "Topology" + links;
-  }
-
-  /** A cycle among distinct peers (self-links do not count), or an empty list. */
-  public List<String> cycle() {
-    Map<String, List<String>> next = new HashMap<>();
-    for (Link link : links) {
-      if (!link.teacher().equals(link.student())) {
-        next.computeIfAbsent(link.teacher(), t -> new ArrayList<>()).add(link.student());
-      }
-    }
-    Map<String, Integer> state = new HashMap<>(); // 1 = on the current path, 2 = done
-    for (String start : peers) {
-      List<String> path = new ArrayList<>();
-      if (findCycle(start, next, state, path)) {
-        return path;
-      }
-    }
-    return List.of();
-  }
-
-  private static boolean findCycle(
-      String peer, Map<String, List<String>> next, Map<String, Integer> state, List<String> path) {
-    Integer s = state.get(peer);
-    if (s != null && s == 2) {
-      return false;
-    }
-    if (s != null && s == 1) {
-      path.subList(0, path.indexOf(peer)).clear();
-      path.add(peer);
-      return true;
-    }
-    state.put(peer, 1);
-    path.add(peer);
-    for (String student : next.getOrDefault(peer, List.of())) {
-      if (findCycle(student, next, state, path)) {
-        return true;
-      }
-    }
-    path.remove(path.size() - 1);
-    state.put(peer, 2);
-    return false;
   }
 }
