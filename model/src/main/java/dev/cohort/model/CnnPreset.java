@@ -8,22 +8,19 @@ import org.deeplearning4j.nn.conf.NeuralNetConfiguration;
 import org.deeplearning4j.nn.conf.inputs.InputType;
 import org.deeplearning4j.nn.conf.layers.ConvolutionLayer;
 import org.deeplearning4j.nn.conf.layers.DenseLayer;
-import org.deeplearning4j.nn.conf.layers.OutputLayer;
 import org.deeplearning4j.nn.conf.layers.SubsamplingLayer;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
-import org.deeplearning4j.nn.weights.WeightInit;
 import org.nd4j.linalg.activations.Activation;
 import org.nd4j.linalg.api.buffer.DataType;
-import org.nd4j.linalg.learning.config.Adam;
 import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * A LeNet-style CNN: for each width in {@code convolutions}, a 5×5 ReLU convolution ("same"
  * padding) then 2×2 max pooling; then ReLU dense layers of the {@code hidden} widths; then C
- * linear logits for the {@link DistillationLoss}. LeNet-5 on MNIST is {@code convolutions = [20, 50],
+ * linear logits. LeNet-5 on MNIST is {@code convolutions = [20, 50],
  * hidden = [500]}. Rows are flat images, row-major.
  */
-public record CnnPreset(LabeledData.ImageShape image, List<Integer> convolutions, List<Integer> hidden, int classes) {
+public record CnnPreset(LabeledData.ImageShape image, List<Integer> convolutions, List<Integer> hidden, int classes)
+    implements NetworkPreset {
 
   public CnnPreset {
     convolutions = List.copyOf(convolutions);
@@ -32,16 +29,8 @@ public record CnnPreset(LabeledData.ImageShape image, List<Integer> convolutions
       throw new IllegalArgumentException(
           "a CNN needs at least one convolution and 2 classes, found " + convolutions + " and " + classes);
     }
-    for (int width : convolutions) {
-      if (width <= 0) {
-        throw new IllegalArgumentException("convolution widths must be positive, found " + convolutions);
-      }
-    }
-    for (int width : hidden) {
-      if (width <= 0) {
-        throw new IllegalArgumentException("hidden layer widths must be positive, found " + hidden);
-      }
-    }
+    NetworkPreset.requirePositive(convolutions, "convolution");
+    NetworkPreset.requirePositive(hidden, "hidden layer");
     int side = Math.min(image.height(), image.width());
     if (side >> convolutions.size() < 1) {
       throw new IllegalArgumentException(
@@ -50,6 +39,7 @@ public record CnnPreset(LabeledData.ImageShape image, List<Integer> convolutions
   }
 
   /** A readable shape, e.g. {@code CNN 28x28x1 conv[20,50] fc[500]-10}. */
+  @Override
   public String describe() {
     return "CNN " + image.height() + "x" + image.width() + "x" + image.channels()
         + " conv[" + join(convolutions) + "]" + (hidden.isEmpty() ? "" : " fc[" + join(hidden) + "]") + "-" + classes;
@@ -59,15 +49,10 @@ public record CnnPreset(LabeledData.ImageShape image, List<Integer> convolutions
     return widths.stream().map(String::valueOf).collect(Collectors.joining(","));
   }
 
+  @Override
   public MultiLayerConfiguration configuration(
       long seed, IUpdater updater, DistillationLoss loss, DataType dataType) {
-    NeuralNetConfiguration.ListBuilder layers =
-        new NeuralNetConfiguration.Builder()
-            .seed(seed)
-            .dataType(dataType)
-            .updater(updater)
-            .weightInit(WeightInit.RELU)
-            .list();
+    NeuralNetConfiguration.ListBuilder layers = NetworkPreset.layers(seed, updater, dataType);
     for (int width : convolutions) {
       layers.layer(
           new ConvolutionLayer.Builder(5, 5)
@@ -82,20 +67,8 @@ public record CnnPreset(LabeledData.ImageShape image, List<Integer> convolutions
     for (int width : hidden) {
       layers.layer(new DenseLayer.Builder().nOut(width).activation(Activation.RELU).build());
     }
-    layers.layer(
-        new OutputLayer.Builder(loss)
-            .nOut(classes)
-            .activation(Activation.IDENTITY)
-            .weightInit(WeightInit.XAVIER)
-            .build());
+    layers.layer(NetworkPreset.logits(loss, classes).build());
     layers.setInputType(InputType.convolutionalFlat(image.height(), image.width(), image.channels()));
     return layers.build();
-  }
-
-  public MultiLayerNetwork build(long seed, double learningRate, DistillationLoss loss) {
-    MultiLayerNetwork network =
-        new MultiLayerNetwork(configuration(seed, new Adam(learningRate), loss, DataType.FLOAT));
-    network.init();
-    return network;
   }
 }

@@ -25,11 +25,7 @@ public final class PeerNetwork {
     this.architecture = architecture;
   }
 
-  public static PeerNetwork mlp(MlpPreset preset, long seed, double learningRate, DistillationLoss loss) {
-    return new PeerNetwork(preset.build(seed, learningRate, loss), loss, preset.describe());
-  }
-
-  public static PeerNetwork cnn(CnnPreset preset, long seed, double learningRate, DistillationLoss loss) {
+  public static PeerNetwork of(NetworkPreset preset, long seed, double learningRate, DistillationLoss loss) {
     return new PeerNetwork(preset.build(seed, learningRate, loss), loss, preset.describe());
   }
 

@@ -44,7 +44,7 @@ class CnnAndCsvTest {
     LabeledData data = quadrants(400, 1);
     CnnPreset preset = new CnnPreset(data.imageShape().orElseThrow(), List.of(4, 8), List.of(16), 4);
     assertEquals("CNN 8x8x1 conv[4,8] fc[16]-4", preset.describe());
-    PeerNetwork network = PeerNetwork.cnn(preset, 3, 0.01, new DistillationLoss(0.5, 2));
+    PeerNetwork network = PeerNetwork.of(preset, 3, 0.01, new DistillationLoss(0.5, 2));
     BatchSchedule schedule = new BatchSchedule(data.size(), 32, 1);
     for (int epoch = 0; epoch < 4; epoch++) {
       for (int b = 0; b < schedule.batchesPerEpoch(); b++) {

@@ -19,7 +19,7 @@ class PeerNetworkTest {
   private static final LabeledData DATA = SyntheticData.gaussianClusters(600, 8, 3, 0.3, 3);
 
   private static PeerNetwork network(long seed) {
-    return PeerNetwork.mlp(new MlpPreset(8, List.of(16), 3), seed, 0.01, new DistillationLoss(0.5, 2));
+    return PeerNetwork.of(new MlpPreset(8, List.of(16), 3), seed, 0.01, new DistillationLoss(0.5, 2));
   }
 
   private static void trainOneEpoch(PeerNetwork network, BatchSchedule schedule, int epoch) {
@@ -61,7 +61,7 @@ class PeerNetworkTest {
     PeerNetwork switched = network(9);
     switched.distillationWeight(0.0);
     PeerNetwork builtWithZero =
-        PeerNetwork.mlp(new MlpPreset(8, List.of(16), 3), 9, 0.01, new DistillationLoss(0.0, 2));
+        PeerNetwork.of(new MlpPreset(8, List.of(16), 3), 9, 0.01, new DistillationLoss(0.0, 2));
     PeerNetwork unchanged = network(9);
     for (PeerNetwork n : List.of(switched, builtWithZero, unchanged)) {
       n.train(DATA.features(rows), labels);

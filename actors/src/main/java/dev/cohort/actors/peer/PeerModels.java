@@ -8,6 +8,7 @@ import dev.cohort.model.CnnPreset;
 import dev.cohort.model.DistillationLoss;
 import dev.cohort.model.LabeledData;
 import dev.cohort.model.MlpPreset;
+import dev.cohort.model.NetworkPreset;
 import dev.cohort.model.PeerNetwork;
 
 /** Builds a peer's network from its spec and the data it will see (input size, classes, image shape). */
@@ -19,11 +20,7 @@ public final class PeerModels {
     DistillationLoss loss =
         new DistillationLoss(settings.distillation().lambdaAt(0), settings.distillation().temperature());
     double learningRate = settings.training().learningRate();
-    LabeledData train = data.train();
-    if (spec.model().equals("cnn")) {
-      return PeerNetwork.cnn(cnnPreset(spec, train), spec.seed(), learningRate, loss);
-    }
-    return PeerNetwork.mlp(mlpPreset(spec, train), spec.seed(), learningRate, loss);
+    return PeerNetwork.of(preset(spec, data.train()), spec.seed(), learningRate, loss);
   }
 
   /**
@@ -32,16 +29,14 @@ public final class PeerModels {
    */
   public static void check(CohortSettings settings, RunData data) {
     for (PeerSpec spec : settings.peers()) {
-      if (spec.model().equals("cnn")) {
-        cnnPreset(spec, data.train());
-      } else {
-        mlpPreset(spec, data.train());
-      }
+      preset(spec, data.train());
     }
   }
 
-  private static MlpPreset mlpPreset(PeerSpec spec, LabeledData train) {
-    return new MlpPreset(train.featureCount(), spec.hidden(), train.classes());
+  private static NetworkPreset preset(PeerSpec spec, LabeledData train) {
+    return spec.model().equals("cnn")
+        ? cnnPreset(spec, train)
+        : new MlpPreset(train.featureCount(), spec.hidden(), train.classes());
   }
 
   private static CnnPreset cnnPreset(PeerSpec spec, LabeledData train) {

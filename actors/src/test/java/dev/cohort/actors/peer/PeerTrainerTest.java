@@ -309,7 +309,7 @@ class PeerTrainerTest {
   private static INDArray independentlyTrainedWeights(CohortSettings settings) {
     RunData data = RunData.load(settings.data());
     PeerNetwork network =
-        PeerNetwork.mlp(
+        PeerNetwork.of(
             new MlpPreset(data.train().featureCount(), List.of(16), data.train().classes()),
             settings.peers().get(0).seed(),
             settings.training().learningRate(),
