@@ -130,7 +130,10 @@ final class Exchange {
     trainedThrough = batchId;
   }
 
-  /** Students more than {@code window} batches behind {@code batchId}, which a teacher must not start yet. */
+  /**
+   * Linked peers (students; in codistillation, whose links go both ways, also the teachers) more
+   * than {@code window} batches behind {@code batchId}: this peer must not start it yet.
+   */
   List<String> studentsBehind(long batchId, int window) {
     return studentProgress.entrySet().stream()
         .filter(e -> e.getValue() < batchId - window)

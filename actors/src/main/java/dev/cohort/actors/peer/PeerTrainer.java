@@ -52,9 +52,12 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * batches ahead of a student that does not catch up goes on anyway, so a slow peer never stops
  * another; a peer that is gone (stopped, or its node left the cluster) is dropped for good.
  *
- * <p>In codistillation each peer trains on its own shard and never waits: at step t it also computes
- * predictions for each student's batch of step t + d and sends them, and at its own step s it
- * uses what has arrived for s (at most d steps stale), nothing before the burn-in.
+ * <p>In codistillation each peer trains on its own shard and never waits for predictions: at step t
+ * it also computes predictions for each student's batch of step t + d and sends them, and at its
+ * own step s it uses what has arrived for s (at most d steps stale), nothing before the burn-in.
+ * Staleness is bounded as in stale-synchronous training: after the burn-in a peer does not start
+ * step s before every teacher has trained through s − d (bounded by max-wait), so a faster peer
+ * waits for a slower one instead of drifting beyond the reach of its predictions.
  *
  * <p>A KD teacher (the kd preset's first peer) first trains alone for {@code kd.teacher-epochs}
  * without sending anything, then is frozen: it no longer trains and serves its students' batches
@@ -238,8 +241,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
     }
     long id = schedule.batchId(epoch, batchIndex);
-    if (!codistillation && !pretraining && id != ungatedBatch
-        && !exchange.studentsBehind(id, settings.distillation().window()).isEmpty()) {
+    if (gated(id) && id != ungatedBatch && !exchange.studentsBehind(id, gateWindow()).isEmpty()) {
       if (throttledSinceNanos < 0) {
         throttledSinceNanos = System.nanoTime();
         timers.startSingleTimer(ThrottleExpired.class, new ThrottleExpired(id), settings.distillation().maxWait());
@@ -269,6 +271,21 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
   }
 
+  /**
+   * Whether step {@code id} waits for slow peers: in lock-step for students more than the window
+   * behind; in codistillation, after the burn-in, for teachers more than d steps behind.
+   */
+  private boolean gated(long id) {
+    if (pretraining) {
+      return false;
+    }
+    return !codistillation || id >= settings.distillation().codistill().burnInSteps();
+  }
+
+  private int gateWindow() {
+    return codistillation ? settings.distillation().codistill().lookahead() : settings.distillation().window();
+  }
+
   private void endThrottle() {
     if (throttledSinceNanos >= 0) {
       timers.cancel(ThrottleExpired.class);
@@ -296,7 +313,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     for (String student : exchange.students()) {
       BatchSchedule theirs = studentSchedules.get(student);
       if (target >= (long) settings.training().epochs() * theirs.batchesPerEpoch()) {
-        continue; // past the student's last step
+        // Past the student's last step: nothing to predict, but it still needs to hear how far
+        // this peer has got, or its staleness bound would hold it back.
+        sendProgress(stepNow - 1, List.of(student));
+        continue;
       }
       int[] rows = theirs.batchAtStep(target);
       float[] softened =
@@ -364,7 +384,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private void resumeIfUnthrottled() throws IOException {
     if (throttledSinceNanos >= 0
-        && exchange.studentsBehind(schedule.batchId(epoch, batchIndex), settings.distillation().window()).isEmpty()) {
+        && exchange.studentsBehind(schedule.batchId(epoch, batchIndex), gateWindow()).isEmpty()) {
       beginStep();
     }
   }
@@ -373,9 +393,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     if (throttledSinceNanos < 0) {
       return this;
     }
-    List<String> behind = exchange.studentsBehind(expired.batchId(), settings.distillation().window());
-    getContext().getLog().warn("peer {}: students {} stayed more than {} batches behind for {} ms; going on",
-        name, behind, settings.distillation().window(), settings.distillation().maxWait().toMillis());
+    List<String> behind = exchange.studentsBehind(expired.batchId(), gateWindow());
+    getContext().getLog().warn("peer {}: {} stayed more than {} batches behind for {} ms; going on",
+        name, behind, gateWindow(), settings.distillation().maxWait().toMillis());
     ungatedBatch = expired.batchId();
     beginStep();
     return this;
@@ -444,7 +464,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     int correct = PeerNetwork.correct(current.logits(), labels);
     window.addStep(parts, correct, rows);
     epochWindow.addStep(parts, correct, rows);
-    sendProgress(current.id());
+    sendProgress(current.id(), exchange.oneWayTeachers());
     if ((current.id() + 1) % settings.training().reportEvery() == 0) {
       report(PeerReport.newBuilder());
     }
@@ -468,10 +488,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     return target.values();
   }
 
-  /** Teachers that are not also students hear of this peer's progress only this way. */
-  private void sendProgress(long trainedThrough) {
-    List<String> oneWay = exchange.oneWayTeachers();
-    if (oneWay.isEmpty()) {
+  /**
+   * Tells {@code recipients} how far this peer has trained. Teachers that are not also students
+   * hear of its progress only this way (the others read it from its predictions).
+   */
+  private void sendProgress(long trainedThrough, java.util.Collection<String> recipients) {
+    if (recipients.isEmpty()) {
       return;
     }
     PeerInbox progress =
@@ -479,7 +501,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             .setProgress(
                 PeerProgress.newBuilder().setRunId(settings.runId()).setPeer(name).setTrainedThrough(trainedThrough))
             .build();
-    oneWay.forEach(teacher -> peers.get(teacher).tell(progress));
+    recipients.forEach(peer -> peers.get(peer).tell(progress));
   }
 
   private void endEpoch() throws IOException {
@@ -513,6 +535,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     finished = epoch == settings.training().epochs();
     report(report.setFinished(finished).setFrozen(frozen));
     sendValidationPredictions(validation);
+    if (finished) {
+      // A finished peer holds nobody back any more.
+      java.util.Set<String> linked = new java.util.TreeSet<>(exchange.teachers());
+      linked.addAll(exchange.students());
+      sendProgress(Long.MAX_VALUE, linked);
+    }
   }
 
   /** Rows per validation chunk: 1,000 rows of 10 classes in float16 are 20 KB, far below a frame. */
