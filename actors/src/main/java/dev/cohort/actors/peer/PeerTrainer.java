@@ -222,6 +222,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
     }
     training = true;
+    window.restart();
+    epochWindow.restart();
     pretraining = settings.distillation().frozenTeacher().filter(name::equals).isPresent();
     getContext().getLog().info("peer {} starts {}; teachers {}, students {}", name,
         pretraining ? "its training as the KD teacher" : "training", exchange.teachers(), exchange.students());

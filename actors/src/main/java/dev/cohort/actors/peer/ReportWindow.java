@@ -40,8 +40,9 @@ final class ReportWindow {
     maxStaleness = Math.max(maxStaleness, max);
   }
 
-  long steps() {
-    return steps;
+  /** Starts the clock now: time before training (waiting for the start) is nobody's step time. */
+  void restart() {
+    drainInto(PeerReport.newBuilder());
   }
 
   /** Fills the window's fields of {@code report} and starts a new window. */
