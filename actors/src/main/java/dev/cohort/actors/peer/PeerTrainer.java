@@ -9,10 +9,7 @@ import dev.cohort.model.DistillationLoss;
 import dev.cohort.model.PeerNetwork;
 import dev.cohort.model.Shards;
 import dev.cohort.model.SoftTargets;
-import dev.cohort.protocol.CoordinatorInbox;
-import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.ExportModel;
-import dev.cohort.protocol.ModelExported;
 import dev.cohort.protocol.PeerAddress;
 import dev.cohort.protocol.PeerFailed;
 import dev.cohort.protocol.PeerInbox;
@@ -21,7 +18,6 @@ import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.ProbabilityCodec;
 import dev.cohort.protocol.SoftPredictions;
 import dev.cohort.protocol.StartTraining;
-import dev.cohort.protocol.ValidationPredictions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.HashMap;
@@ -88,7 +84,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final CohortSettings settings;
   private final String name;
   private final TimerScheduler<Command> timers;
-  private final Encoding encoding;
+  private final PeerMessages messages;
   private final RunData data;
   private final PeerNetwork network;
   private final BatchSchedule schedule;
@@ -153,8 +149,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       this.schedule =
           new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
     }
-    this.encoding =
-        settings.distillation().encoding().equals("float16") ? Encoding.FLOAT16 : Encoding.FLOAT32;
+    this.messages = new PeerMessages(setup, data.train().classes());
     ActorRef<PeerInbox> inbox =
         context.spawn(WireInbox.<PeerInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
     context
@@ -327,21 +322,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
   }
 
+  /** A frozen model's predictions are as current as can be: their model step is their batch. */
   private PeerInbox predictions(long batchId, int rows, float[] softened) {
-    return PeerInbox.newBuilder()
-        .setPredictions(
-            SoftPredictions.newBuilder()
-                .setRunId(settings.runId())
-                .setFromPeer(name)
-                // A frozen model's predictions are as current as can be.
-                .setModelStep(frozen ? batchId : step)
-                .setBatchId(batchId)
-                .setRows(rows)
-                .setClasses(data.train().classes())
-                .setTemperature((float) settings.distillation().temperature())
-                .setEncoding(encoding)
-                .setPayload(ProbabilityCodec.encode(softened, encoding)))
-        .build();
+    return messages.predictions(batchId, frozen ? batchId : step, rows, softened);
   }
 
   private void onPredictions(SoftPredictions predictions) throws IOException {
@@ -498,11 +481,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     if (recipients.isEmpty()) {
       return;
     }
-    PeerInbox progress =
-        PeerInbox.newBuilder()
-            .setProgress(
-                PeerProgress.newBuilder().setRunId(settings.runId()).setPeer(name).setTrainedThrough(trainedThrough))
-            .build();
+    PeerInbox progress = messages.progress(trainedThrough);
     recipients.forEach(peer -> peers.get(peer).tell(progress));
   }
 
@@ -545,32 +524,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
   }
 
-  /** Rows per validation chunk: 1,000 rows of 10 classes in float16 are 20 KB, far below a frame. */
-  private static final int VALIDATION_CHUNK_ROWS = 1000;
-
-  /** The probabilities behind the coordinator's cohort metrics, in chunks. */
+  /** The probabilities behind the coordinator's cohort metrics. */
   private void sendValidationPredictions(PeerNetwork.Evaluation validation) {
-    int classes = data.validation().classes();
-    int total = data.validation().size();
-    for (int first = 0; first < total; first += VALIDATION_CHUNK_ROWS) {
-      int rows = Math.min(VALIDATION_CHUNK_ROWS, total - first);
-      float[] chunk = java.util.Arrays.copyOfRange(validation.probabilities(), first * classes, (first + rows) * classes);
-      ValidationPredictions.Builder message =
-          ValidationPredictions.newBuilder()
-              .setRunId(settings.runId())
-              .setPeer(name)
-              .setEpoch(epoch)
-              .setFirstRow(first)
-              .setTotalRows(total)
-              .setRows(rows)
-              .setClasses(classes)
-              .setEncoding(Encoding.FLOAT16)
-              .setPayload(ProbabilityCodec.encode(chunk, Encoding.FLOAT16));
-      for (int r = first; r < first + rows; r++) {
-        message.addLabels(data.validation().label(r));
-      }
-      setup.coordinator().tell(CoordinatorInbox.newBuilder().setValidation(message).build());
-    }
+    messages.validation(epoch, validation.probabilities(), data.validation()).forEach(setup.coordinator()::tell);
   }
 
   private void report(PeerReport.Builder report) {
@@ -582,18 +538,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       window.drainInto(PeerReport.newBuilder());
       covered = epochWindow;
     }
-    PeerReport built =
-        covered
-            .drainInto(report)
-            .setRunId(settings.runId())
-            .setPeer(name)
-            .setNode(setup.node())
-            .setEpoch(reportedEpoch)
-            .setStep(step)
-            .setParameterCount(network.parameterCount())
-            .setArchitecture(network.architecture())
-            .build();
-    setup.coordinator().tell(CoordinatorInbox.newBuilder().setReport(built).build());
+    setup.coordinator().tell(messages.report(covered.drainInto(report), reportedEpoch, step, network));
   }
 
   private void onExport(ExportModel export) throws IOException {
@@ -602,18 +547,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     PeerNetwork.Evaluation test = network.evaluate(data.test());
     getContext().getLog().info("peer {} exported to {}; test accuracy {}", name, file,
         String.format("%.4f", test.accuracy()));
-    setup.coordinator().tell(
-        CoordinatorInbox.newBuilder()
-            .setExported(
-                ModelExported.newBuilder()
-                    .setRunId(settings.runId())
-                    .setPeer(name)
-                    .setModelPath(file.toString())
-                    .setTestAccuracy(test.accuracy())
-                    .setTestExamples(test.examples())
-                    .setParameterCount(network.parameterCount())
-                    .setArchitecture(network.architecture()))
-            .build());
+    setup.coordinator().tell(messages.exported(file, test, network));
   }
 
   private Behavior<Command> fail(String reason, Throwable cause) {
@@ -623,15 +557,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private static void reportFailure(
       ActorContext<Command> context, PeerSetup setup, String reason, Throwable cause) {
-    String peer = setup.spec().name();
-    context.getLog().error("peer {} failed: {}", peer, reason, cause);
-    setup.coordinator().tell(
-        CoordinatorInbox.newBuilder()
-            .setFailed(
-                PeerFailed.newBuilder()
-                    .setRunId(setup.settings().runId())
-                    .setPeer(peer)
-                    .setReason("peer " + peer + " on " + setup.node() + ": " + reason))
-            .build());
+    context.getLog().error("peer {} failed: {}", setup.spec().name(), reason, cause);
+    setup.coordinator().tell(PeerMessages.failed(setup, reason));
   }
 }

@@ -1,0 +1,132 @@
+package dev.cohort.actors.peer;
+
+import dev.cohort.model.LabeledData;
+import dev.cohort.model.PeerNetwork;
+import dev.cohort.protocol.CoordinatorInbox;
+import dev.cohort.protocol.Encoding;
+import dev.cohort.protocol.ModelExported;
+import dev.cohort.protocol.PeerFailed;
+import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerProgress;
+import dev.cohort.protocol.PeerReport;
+import dev.cohort.protocol.ProbabilityCodec;
+import dev.cohort.protocol.SoftPredictions;
+import dev.cohort.protocol.ValidationPredictions;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+
+/** The wire messages one peer sends, stamped with its run, its name and its node. */
+final class PeerMessages {
+
+  /** Rows per validation chunk: 1,000 rows of 10 classes in float16 are 20 KB, far below a frame. */
+  static final int VALIDATION_CHUNK_ROWS = 1000;
+
+  private final String runId;
+  private final String peer;
+  private final String node;
+  private final int classes;
+  private final float temperature;
+  private final Encoding encoding;
+
+  PeerMessages(PeerSetup setup, int classes) {
+    this.runId = setup.settings().runId();
+    this.peer = setup.spec().name();
+    this.node = setup.node();
+    this.classes = classes;
+    this.temperature = (float) setup.settings().distillation().temperature();
+    this.encoding =
+        setup.settings().distillation().encoding().equals("float16") ? Encoding.FLOAT16 : Encoding.FLOAT32;
+  }
+
+  /** softmax(z / T) for batch {@code batchId}, computed by the model at {@code modelStep}. */
+  PeerInbox predictions(long batchId, long modelStep, int rows, float[] softened) {
+    return PeerInbox.newBuilder()
+        .setPredictions(
+            SoftPredictions.newBuilder()
+                .setRunId(runId)
+                .setFromPeer(peer)
+                .setModelStep(modelStep)
+                .setBatchId(batchId)
+                .setRows(rows)
+                .setClasses(classes)
+                .setTemperature(temperature)
+                .setEncoding(encoding)
+                .setPayload(ProbabilityCodec.encode(softened, encoding)))
+        .build();
+  }
+
+  PeerInbox progress(long trainedThrough) {
+    return PeerInbox.newBuilder()
+        .setProgress(PeerProgress.newBuilder().setRunId(runId).setPeer(peer).setTrainedThrough(trainedThrough))
+        .build();
+  }
+
+  /** {@code report}'s window figures completed with who, where and how far. */
+  CoordinatorInbox report(PeerReport.Builder report, int epoch, long step, PeerNetwork network) {
+    return CoordinatorInbox.newBuilder()
+        .setReport(
+            report
+                .setRunId(runId)
+                .setPeer(peer)
+                .setNode(node)
+                .setEpoch(epoch)
+                .setStep(step)
+                .setParameterCount(network.parameterCount())
+                .setArchitecture(network.architecture()))
+        .build();
+  }
+
+  /** The validation probabilities of {@code epoch} and the split's labels, in chunks of rows. */
+  List<CoordinatorInbox> validation(int epoch, float[] probabilities, LabeledData split) {
+    List<CoordinatorInbox> chunks = new ArrayList<>();
+    int total = split.size();
+    for (int first = 0; first < total; first += VALIDATION_CHUNK_ROWS) {
+      int rows = Math.min(VALIDATION_CHUNK_ROWS, total - first);
+      float[] chunk = Arrays.copyOfRange(probabilities, first * classes, (first + rows) * classes);
+      ValidationPredictions.Builder message =
+          ValidationPredictions.newBuilder()
+              .setRunId(runId)
+              .setPeer(peer)
+              .setEpoch(epoch)
+              .setFirstRow(first)
+              .setTotalRows(total)
+              .setRows(rows)
+              .setClasses(classes)
+              .setEncoding(Encoding.FLOAT16)
+              .setPayload(ProbabilityCodec.encode(chunk, Encoding.FLOAT16));
+      for (int r = first; r < first + rows; r++) {
+        message.addLabels(split.label(r));
+      }
+      chunks.add(CoordinatorInbox.newBuilder().setValidation(message).build());
+    }
+    return chunks;
+  }
+
+  CoordinatorInbox exported(Path file, PeerNetwork.Evaluation test, PeerNetwork network) {
+    return CoordinatorInbox.newBuilder()
+        .setExported(
+            ModelExported.newBuilder()
+                .setRunId(runId)
+                .setPeer(peer)
+                .setModelPath(file.toString())
+                .setTestAccuracy(test.accuracy())
+                .setTestExamples(test.examples())
+                .setParameterCount(network.parameterCount())
+                .setArchitecture(network.architecture()))
+        .build();
+  }
+
+  /** Built without an instance: a peer that cannot start has no classes to stamp. */
+  static CoordinatorInbox failed(PeerSetup setup, String reason) {
+    String peer = setup.spec().name();
+    return CoordinatorInbox.newBuilder()
+        .setFailed(
+            PeerFailed.newBuilder()
+                .setRunId(setup.settings().runId())
+                .setPeer(peer)
+                .setReason("peer " + peer + " on " + setup.node() + ": " + reason))
+        .build();
+  }
+}
