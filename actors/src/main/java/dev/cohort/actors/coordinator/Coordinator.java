@@ -32,7 +32,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
@@ -99,9 +98,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Map<String, ActorRef<PeerInbox>> peers = new LinkedHashMap<>();
   private final Map<String, PeerReport> lastEpochEnd = new HashMap<>();
   private final Set<String> dead = new TreeSet<>();
-  private final TreeMap<Integer, Map<String, PeerReport>> epochs = new TreeMap<>();
+  private final EpochTable table;
   private final CohortEvaluation evaluation = new CohortEvaluation();
-  private int printedEpoch;
   private PeerInbox startMessage;
   private String exportingPeer;
 
@@ -124,6 +122,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       Consumer<RunFinished> onFinished) {
     super(context);
     this.settings = settings;
+    this.table = new EpochTable(settings.peers().stream().map(PeerSpec::name).toList());
     this.console = console;
     this.onFinished = onFinished;
     this.timers = timers;
@@ -288,7 +287,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return;
     }
     lastEpochEnd.put(report.getPeer(), report);
-    epochs.computeIfAbsent(report.getEpoch(), e -> new HashMap<>()).put(report.getPeer(), report);
+    table.add(report);
     printCompletedEpochs();
     maybeExport();
   }
@@ -323,27 +322,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
   }
 
-  /** Prints each epoch's rows once every live peer has reported it, in the cohort file's order. */
+  /** Prints each epoch's rows once every live peer has reported it. */
   private void printCompletedEpochs() {
-    while (epochs.containsKey(printedEpoch + 1)) {
-      Map<String, PeerReport> reports = epochs.get(printedEpoch + 1);
-      List<String> waitingFor = new ArrayList<>();
-      for (String name : peerNames()) {
-        if (!dead.contains(name) && !reports.containsKey(name)) {
-          waitingFor.add(name);
-        }
-      }
-      if (!waitingFor.isEmpty()) {
-        return;
-      }
-      printedEpoch++;
-      for (String name : peerNames()) {
-        if (reports.containsKey(name)) {
-          console.accept(EpochTable.row(reports.get(name)));
-        }
-      }
-    }
+    table.completedRows(livePeers()).forEach(console);
   }
+
 
   private boolean isFinished(String peer) {
     PeerReport last = lastEpochEnd.get(peer);

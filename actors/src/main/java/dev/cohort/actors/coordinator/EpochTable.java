@@ -1,12 +1,46 @@
 package dev.cohort.actors.coordinator;
 
 import dev.cohort.protocol.PeerReport;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
 
-/** The per-epoch, per-peer lines the coordinator prints: the loss split into CE and KD, accuracies. */
+/**
+ * The per-epoch, per-peer lines the coordinator prints: the loss split into CE and KD,
+ * accuracies. Each epoch's rows come out together, in the cohort file's order, once every live
+ * peer has reported that epoch.
+ */
 final class EpochTable {
 
-  private EpochTable() {}
+  private final List<String> order;
+  private final TreeMap<Integer, Map<String, PeerReport>> epochs = new TreeMap<>();
+  private int printed;
+
+  /** @param order the peers in the cohort file's order */
+  EpochTable(List<String> order) {
+    this.order = List.copyOf(order);
+  }
+
+  void add(PeerReport epochEnd) {
+    epochs.computeIfAbsent(epochEnd.getEpoch(), e -> new HashMap<>()).put(epochEnd.getPeer(), epochEnd);
+  }
+
+  /** The rows of every epoch not printed yet that each peer in {@code live} has reported. */
+  List<String> completedRows(List<String> live) {
+    List<String> rows = new ArrayList<>();
+    while (epochs.containsKey(printed + 1) && epochs.get(printed + 1).keySet().containsAll(live)) {
+      Map<String, PeerReport> reports = epochs.remove(++printed);
+      for (String peer : order) {
+        if (reports.containsKey(peer)) {
+          rows.add(row(reports.get(peer)));
+        }
+      }
+    }
+    return rows;
+  }
 
   static String header() {
     return String.format(
