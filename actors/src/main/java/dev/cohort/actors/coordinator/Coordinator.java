@@ -304,9 +304,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private void recordCohortMetrics(int epoch, CohortMetrics metrics) {
     run.cohortMetrics(epoch, metrics);
-    console.accept(String.format(Locale.ROOT,
-        "%5d  %-14s ensemble val_acc %.4f; agreement %.4f, KL %.4f between peers (mean over pairs)",
-        epoch, "(cohort)", metrics.ensembleAccuracy(), metrics.meanAgreement(), metrics.meanKl()));
+    table.cohortLine(epoch, String.format(Locale.ROOT,
+            "%5d  %-14s ensemble val_acc %.4f; agreement %.4f, KL %.4f between peers (mean over pairs)",
+            epoch, "(cohort)", metrics.ensembleAccuracy(), metrics.meanAgreement(), metrics.meanKl()))
+        .forEach(console);
   }
 
   private void onTeacherTraining(PeerReport report) {

@@ -17,6 +17,7 @@ final class EpochTable {
 
   private final List<String> order;
   private final TreeMap<Integer, Map<String, PeerReport>> epochs = new TreeMap<>();
+  private final Map<Integer, String> cohortLines = new HashMap<>();
   private int printed;
 
   /** @param order the peers in the cohort file's order */
@@ -38,8 +39,21 @@ final class EpochTable {
           rows.add(row(reports.get(peer)));
         }
       }
+      String cohort = cohortLines.remove(printed);
+      if (cohort != null) {
+        rows.add(cohort);
+      }
     }
     return rows;
+  }
+
+  /** The cohort's line for {@code epoch}: printed now if its rows are out, else right after them. */
+  List<String> cohortLine(int epoch, String line) {
+    if (epoch <= printed) {
+      return List.of(line);
+    }
+    cohortLines.put(epoch, line);
+    return List.of();
   }
 
   static String header() {

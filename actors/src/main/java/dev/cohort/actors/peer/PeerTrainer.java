@@ -514,8 +514,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       return;
     }
     finished = epoch == settings.training().epochs();
-    report(report.setFinished(finished).setFrozen(frozen));
+    // The probabilities first: when the last report of an epoch arrives, its cohort metrics can too.
     sendValidationPredictions(validation);
+    report(report.setFinished(finished).setFrozen(frozen));
     if (finished) {
       // A finished peer holds nobody back any more.
       java.util.Set<String> linked = new java.util.TreeSet<>(exchange.teachers());
