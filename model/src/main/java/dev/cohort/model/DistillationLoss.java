@@ -77,14 +77,39 @@ public final class DistillationLoss implements ILossFunction {
   @Override
   public double computeScore(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-    double sum = computeScoreArray(labels, preOutput, activationFn, mask).sumNumber().doubleValue();
-    return average ? sum / preOutput.size(0) : sum;
+    return score(rows(labels, preOutput, activationFn), preOutput, mask, average);
   }
 
   @Override
   public INDArray computeScoreArray(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    Rows rows = new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
+    return scoreArray(rows(labels, preOutput, activationFn), preOutput, mask);
+  }
+
+  @Override
+  public INDArray computeGradient(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
+    return gradient(rows(labels, preOutput, activationFn), preOutput, activationFn, mask);
+  }
+
+  /** What a training step asks for: the row math done once for both. */
+  @Override
+  public Pair<Double, INDArray> computeGradientAndScore(
+      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
+    Rows rows = rows(labels, preOutput, activationFn);
+    return Pair.of(score(rows, preOutput, mask, average), gradient(rows, preOutput, activationFn, mask));
+  }
+
+  private Rows rows(INDArray labels, INDArray preOutput, IActivation activationFn) {
+    return new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
+  }
+
+  private static double score(Rows rows, INDArray preOutput, INDArray mask, boolean average) {
+    double sum = scoreArray(rows, preOutput, mask).sumNumber().doubleValue();
+    return average ? sum / preOutput.size(0) : sum;
+  }
+
+  private static INDArray scoreArray(Rows rows, INDArray preOutput, INDArray mask) {
     double[] scores = new double[rows.n];
     for (int r = 0; r < rows.n; r++) {
       scores[r] = rows.crossEntropy(r) + rows.distillation(r);
@@ -93,10 +118,7 @@ public final class DistillationLoss implements ILossFunction {
     return applyMask(array, mask);
   }
 
-  @Override
-  public INDArray computeGradient(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask) {
-    Rows rows = new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
+  private static INDArray gradient(Rows rows, INDArray preOutput, IActivation activationFn, INDArray mask) {
     double[] gradient = new double[rows.n * rows.classes];
     for (int r = 0; r < rows.n; r++) {
       rows.gradient(r, gradient);
@@ -104,14 +126,6 @@ public final class DistillationLoss implements ILossFunction {
     INDArray dLdOutput = Matrices.matrix(gradient, rows.n, rows.classes, preOutput.dataType());
     INDArray dLdPreOutput = activationFn.backprop(preOutput.dup(), dLdOutput).getFirst();
     return applyMask(dLdPreOutput, mask);
-  }
-
-  @Override
-  public Pair<Double, INDArray> computeGradientAndScore(
-      INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-    return Pair.of(
-        computeScore(labels, preOutput, activationFn, mask, average),
-        computeGradient(labels, preOutput, activationFn, mask));
   }
 
   private static INDArray applyMask(INDArray perRow, INDArray mask) {

@@ -190,6 +190,15 @@ class DistillationLossTest {
   }
 
   @Test
+  void theCombinedCallGivesTheSameScoreAndGradientAsTheSeparateOnes() {
+    Batch b = batch(5, 19);
+    DistillationLoss loss = new DistillationLoss(0.8, 2.5);
+    var both = loss.computeGradientAndScore(b.labels(), b.logits(), new ActivationIdentity(), null, true);
+    assertEquals(loss.computeScore(b.labels(), b.logits(), new ActivationIdentity(), null, true), both.getFirst(), 0.0);
+    assertEquals(loss.computeGradient(b.labels(), b.logits(), new ActivationIdentity(), null), both.getSecond());
+  }
+
+  @Test
   void aZeroTargetRowAddsNeitherLossNorGradient() {
     Batch b = batch(3, 15);
     double[][] t = deepCopy(b.t());

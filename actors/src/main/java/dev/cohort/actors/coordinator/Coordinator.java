@@ -50,9 +50,11 @@ import org.apache.pekko.cluster.typed.Cluster;
 
 /**
  * Runs one cohort: waits for the expected nodes, places the peers on them round-robin, starts
- * training once every peer has registered, records every report, prints each epoch's table, and
- * at the end asks the peer with the best validation accuracy to export itself, writes its model
- * card and tells every node the run is over.
+ * training once every peer has registered (with the kd topology: the teacher alone first, its
+ * students once it is frozen), records every report, prints each epoch's table and the cohort's
+ * metrics (ensemble accuracy, agreement and KL between peers), and at the end asks the peer with
+ * the best validation accuracy (never a frozen teacher) to export itself, writes its model card
+ * and tells every node the run is over.
  *
  * <p>Nothing waits forever: nodes and peers that are not up within {@code startup-timeout}, or an
  * export that does not come within {@code export-timeout}, end the run with an error naming what
