@@ -1,6 +1,7 @@
 package dev.cohort.actors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,6 +12,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.node.NodeGuardian;
+import dev.cohort.model.Checkpoints;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
@@ -162,7 +164,8 @@ class TwoNodeCohortTest {
     assertEquals(2, card.get("config").get("peers").size(), "the card carries the run's config");
     assertEquals("model.zip", card.get("modelFile").asText());
     assertTrue(Files.size(run.resolve("best/model.zip")) > 0);
-    assertTrue(Files.exists(run.resolve("checkpoints/a/model.zip")) && Files.exists(run.resolve("checkpoints/b/model.zip")));
+    assertFalse(new Checkpoints(run.resolve("checkpoints/a")).marks().isEmpty());
+    assertFalse(new Checkpoints(run.resolve("checkpoints/b")).marks().isEmpty());
     assertEquals(4, console.stream().filter(l -> l.matches("\\s+[12]\\s+[ab]\\s.*")).count(),
         "one table row per peer and epoch: " + console);
   }
@@ -269,9 +272,10 @@ class TwoNodeCohortTest {
   }
 
   @Test
-  void whenANodeLeavesMidRunThePeerThatRemainsFinishesAndIsExported() throws Exception {
+  void whenANodeLeavesMidRunAndRestartsAreOffThePeerThatRemainsFinishesAndIsExported() throws Exception {
     CohortSettings settings =
-        TestCohorts.settings(runs, "node-leaves", "cluster.nodes = 2\ntraining.epochs = 40\ndistillation.max-wait = 2s", "a", "b");
+        TestCohorts.settings(runs, "node-leaves",
+            "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 40\ndistillation.max-wait = 2s", "a", "b");
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
     ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
     ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
@@ -290,6 +294,8 @@ class TwoNodeCohortTest {
     List<JsonNode> events = jsonLines(settings.runPath().resolve("events.jsonl"));
     assertTrue(events.stream().anyMatch(e -> e.get("event").asText().equals("peer-lost") && e.get("peer").asText().equals("b")),
         "the loss of b is recorded");
+    assertTrue(events.stream().anyMatch(e -> e.get("event").asText().equals("peer-given-up") && e.get("peer").asText().equals("b")),
+        "b is not restarted: " + events);
     JsonNode last = peerReports(metrics).stream().filter(m -> m.get("peer").asText().equals("a")).reduce((x, y) -> y).orElseThrow();
     assertTrue(last.get("finished").asBoolean());
     assertEquals(40, last.get("epoch").asInt());

@@ -50,9 +50,13 @@ final class Launch {
 
   static int run(Arguments arguments) throws Exception {
     if (!arguments.hasMore()) {
-      throw new UsageException("run needs a cohort file: cohort run COHORT.conf [options]");
+      throw new UsageException("run needs a cohort file: cohort run COHORT.conf [options], or cohort run --resume RUN_DIR");
     }
-    Path file = Path.of(arguments.next());
+    String first = arguments.next();
+    if (first.equals("--resume")) {
+      return resume(arguments);
+    }
+    Path file = Path.of(first);
     if (!Files.isRegularFile(file)) {
       throw new UsageException("cohort file not found: " + file.toAbsolutePath());
     }
@@ -65,32 +69,54 @@ final class Launch {
     return launch(config, file.toString(), arguments);
   }
 
-  private static int launch(Config cohortFile, String source, Arguments arguments) throws Exception {
-    Config overrides = ConfigFactory.empty();
-    Integer spawn = null;
-    int port = 0;
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--nodes" -> overrides = set(overrides, "cluster.nodes", arguments.intValueOf(option));
-        case "--spawn" -> spawn = arguments.intValueOf(option);
-        case "--port" -> port = arguments.intValueOf(option);
-        case "--data" -> overrides = set(set(overrides, "data.directory", arguments.valueOf(option)), "data.format", "idx");
-        case "--set" -> overrides = setting(overrides, arguments.valueOf(option));
-        default -> throw new UsageException(
-            "unknown option " + option + " (expected --nodes N, --spawn K, --port P, --data DIR, --set key=value)");
-      }
+  /**
+   * {@code run --resume RUN_DIR [--nodes N] [--spawn K] [--port P]}: continues a stopped run from its
+   * resolved config and its peers' latest good checkpoints, in the same run directory.
+   */
+  private static int resume(Arguments arguments) throws Exception {
+    if (!arguments.hasMore()) {
+      throw new UsageException("--resume needs a run directory: cohort run --resume runs/<id>");
     }
-    Prepared run = prepare(overrides.withFallback(cohortFile), source, new RunDataCache());
+    Path runPath = Path.of(arguments.next()).toAbsolutePath();
+    Path configFile = runPath.resolve("config.conf");
+    if (!Files.isRegularFile(configFile)) {
+      throw new UsageException("cannot resume " + runPath + ": it has no config.conf (is it a run directory?)");
+    }
+    Config config;
+    try {
+      config = ConfigFactory.parseFile(configFile.toFile());
+    } catch (ConfigException e) {
+      throw new CohortConfigException("cannot parse " + configFile + ": " + e.getMessage(), e);
+    }
+    LaunchOptions options = LaunchOptions.parse(arguments, false);
+    RunDataCache data = new RunDataCache();
+    CohortSettings settings = SettingsParser.parse(options.overrides().withFallback(config));
+    if (!settings.runPath().equals(runPath)) {
+      throw new CohortConfigException("cannot resume " + runPath + ": its config.conf names the run directory "
+          + settings.runPath() + " (was the run moved? cohort.run.directory and cohort.run.id must point back to it)");
+    }
+    PeerModels.check(settings, data.get(settings.data()));
+    System.out.println("Resuming run " + settings.runId() + " in " + runPath);
+    return finish(new Prepared(settings, data, true), options);
+  }
+
+  private static int launch(Config cohortFile, String source, Arguments arguments) throws Exception {
+    LaunchOptions options = LaunchOptions.parse(arguments, true);
+    Prepared run = prepare(options.overrides().withFallback(cohortFile), source, new RunDataCache());
+    System.out.println("Cohort run directory: " + run.settings().runPath());
+    return finish(run, options);
+  }
+
+  /** Starts the nodes, waits for the outcome and prints it; the process's exit code. */
+  private static int finish(Prepared run, LaunchOptions options) throws IOException {
     CohortSettings settings = run.settings();
-    int extraNodes = spawn == null ? settings.cluster().nodes() - 1 : spawn;
+    int extraNodes = options.spawn() == null ? settings.cluster().nodes() - 1 : options.spawn();
     if (extraNodes < 0 || extraNodes >= settings.cluster().nodes()) {
       throw new UsageException(
           "--spawn " + extraNodes + " must be between 0 and " + (settings.cluster().nodes() - 1)
               + " (the cohort expects " + settings.cluster().nodes() + " nodes, this one included)");
     }
-    System.out.println("Cohort run directory: " + settings.runPath());
-    Outcome outcome = execute(run, extraNodes, port, System.out::println);
+    Outcome outcome = execute(run, extraNodes, options.port(), System.out::println);
     if (outcome.interrupted()) {
       return 130; // the shutdown hook is stopping everything
     }
@@ -104,8 +130,15 @@ final class Launch {
     return 0;
   }
 
-  /** A run ready to start: its settings, with run id and absolute paths, and its data, loaded. */
-  record Prepared(CohortSettings settings, RunDataCache data) {}
+  /**
+   * A run ready to start: its settings, with run id and absolute paths, and its data, loaded;
+   * {@code resume}: a stopped run continued from its checkpoints.
+   */
+  record Prepared(CohortSettings settings, RunDataCache data, boolean resume) {
+    Prepared(CohortSettings settings, RunDataCache data) {
+      this(settings, data, false);
+    }
+  }
 
   /** How a run ended; {@code interrupted} when Ctrl-C stopped it (then {@code finished} says little). */
   record Outcome(RunFinished finished, boolean interrupted) {}
@@ -142,14 +175,15 @@ final class Launch {
   static Outcome execute(Prepared run, int extraNodes, int port, Consumer<String> console) throws IOException {
     CohortSettings settings = run.settings();
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    int slots = NodeConfig.localSlots(settings.cluster().nodes());
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(
             NodeGuardian.create(
-                Optional.of(new NodeGuardian.Launch(settings, console, outcome::complete)),
+                Optional.of(new NodeGuardian.Launch(settings, console, outcome::complete, run.resume())),
                 new CompletableFuture<>(),
                 run.data()),
             NodeConfig.SYSTEM_NAME,
-            NodeConfig.create("127.0.0.1", port, List.of(), List.of(NodeGuardian.COORDINATOR_ROLE, "trainer")));
+            NodeConfig.create("127.0.0.1", port, List.of(), List.of(NodeGuardian.COORDINATOR_ROLE, "trainer"), slots));
     Cluster cluster = Cluster.get(system);
     Address self = cluster.selfMember().address();
     cluster.manager().tell(Join.create(self));
@@ -170,7 +204,7 @@ final class Launch {
     console.accept("node 1 (coordinator) at " + self);
     if (extraNodes > 0) {
       console.accept("starting " + extraNodes + " more JVM(s), logs in " + settings.runPath().resolve("logs"));
-      children.start(extraNodes, seed, settings.runPath().resolve("logs"));
+      children.start(extraNodes, seed, slots, settings.runPath().resolve("logs"));
     }
     int byHand = settings.cluster().nodes() - 1 - extraNodes;
     if (byHand > 0) {

@@ -25,6 +25,8 @@ final class NodeCommand {
     List<String> seeds = new ArrayList<>();
     boolean exitWhenFinished = false;
     boolean exitWithParent = false;
+    Integer slots = null;
+    List<String> roles = List.of(NodeGuardian.COORDINATOR_ROLE, "trainer");
     while (arguments.hasMore()) {
       String option = arguments.next();
       switch (option) {
@@ -33,20 +35,25 @@ final class NodeCommand {
         case "--port" -> port = arguments.intValueOf(option);
         case "--exit-when-finished" -> exitWhenFinished = true;
         case "--exit-with-parent" -> exitWithParent = true;
+        case "--slots" -> slots = arguments.intValueOf(option);
+        case "--roles" -> roles = List.of(arguments.valueOf(option).split(","));
         default -> throw new UsageException(
-            "unknown option " + option + " (expected --seed host:port, --host H, --port P,"
-                + " --exit-when-finished, --exit-with-parent)");
+            "unknown option " + option + " (expected --seed host:port, --host H, --port P, --slots N,"
+                + " --roles coordinator,trainer, --exit-when-finished, --exit-with-parent)");
       }
     }
+    if (seeds.isEmpty() && System.getenv("COHORT_SEEDS") != null) {
+      seeds.addAll(List.of(System.getenv("COHORT_SEEDS").split(",")));
+    }
     if (seeds.isEmpty()) {
-      throw new UsageException("node needs at least one --seed host:port");
+      throw new UsageException("node needs at least one --seed host:port (or COHORT_SEEDS=host:port,...)");
     }
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
     ActorSystem<NodeGuardian.Command> system =
         ActorSystem.create(
             NodeGuardian.create(Optional.empty(), outcome),
             NodeConfig.SYSTEM_NAME,
-            NodeConfig.create(host, port, seeds, List.of("trainer")));
+            NodeConfig.create(host, port, seeds, roles, slots));
     if (exitWhenFinished) {
       outcome.thenRun(system::terminate);
     }

@@ -58,7 +58,9 @@ public record CohortSettings(
       Synthetic synthetic,
       Csv csv) {}
 
-  public record Training(int epochs, int batchSize, double learningRate, long seed, int reportEvery) {}
+  /** @param checkpointEvery steps between checkpoints (besides the one at every epoch's end); 0: epoch ends only */
+  public record Training(
+      int epochs, int batchSize, double learningRate, long seed, int reportEvery, int checkpointEvery) {}
 
   /**
    * @param topology the links the preset (or {@code links}) expands to
@@ -101,7 +103,12 @@ public record CohortSettings(
   /** @param lookahead d: teachers predict their students' batches d steps ahead */
   public record Codistill(int burnInSteps, int lookahead) {}
 
-  public record Cluster(int nodes, Duration startupTimeout, Duration exportTimeout) {}
+  /**
+   * @param maxRestarts times a lost peer is restarted from its checkpoint before the run goes on without it
+   * @param recoveryGrace how long a coordinator that took over waits for the peers to re-register
+   */
+  public record Cluster(
+      int nodes, Duration startupTimeout, Duration exportTimeout, int maxRestarts, Duration recoveryGrace) {}
 
   /** This run's own folder: {@code <run.directory>/<run.id>}. */
   public Path runPath() {

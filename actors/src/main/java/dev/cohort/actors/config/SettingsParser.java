@@ -119,7 +119,8 @@ public final class SettingsParser {
         positive(c, "training.batch-size", ""),
         positiveDouble(c, "training.learning-rate", ""),
         c.getLong("training.seed"),
-        positive(c, "training.report-every", ""));
+        positive(c, "training.report-every", ""),
+        atLeastZero(c, "training.checkpoint-every"));
   }
 
   private static CohortSettings.Distillation distillation(Config c, List<PeerSpec> peers) {
@@ -271,11 +272,21 @@ public final class SettingsParser {
     return widths;
   }
 
+  private static int atLeastZero(Config c, String key) {
+    int value = c.getInt(key);
+    if (value < 0) {
+      throw invalid(key, value, "an integer >= 0");
+    }
+    return value;
+  }
+
   private static CohortSettings.Cluster cluster(Config c) {
     return new CohortSettings.Cluster(
         positive(c, "cluster.nodes", ""),
         c.getDuration("cluster.startup-timeout"),
-        c.getDuration("cluster.export-timeout"));
+        c.getDuration("cluster.export-timeout"),
+        atLeastZero(c, "cluster.max-restarts"),
+        c.getDuration("cluster.recovery-grace"));
   }
 
   private static <E extends Enum<E>> E oneOf(Config c, String key, Class<E> type) {

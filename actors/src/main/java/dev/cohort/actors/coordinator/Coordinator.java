@@ -7,6 +7,8 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.model.CohortMetrics;
 import dev.cohort.model.ModelCard;
+import dev.cohort.protocol.AdoptRun;
+import dev.cohort.protocol.Checkpointed;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.ExportModel;
 import dev.cohort.protocol.HostInbox;
@@ -14,6 +16,7 @@ import dev.cohort.protocol.ModelExported;
 import dev.cohort.protocol.PeerAddress;
 import dev.cohort.protocol.PeerFailed;
 import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerJoined;
 import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.PlacePeer;
 import dev.cohort.protocol.RunFinished;
@@ -46,7 +49,11 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
+import org.apache.pekko.cluster.ClusterEvent;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
+import org.apache.pekko.cluster.typed.Subscribe;
 
 /**
  * Runs one cohort: waits for the expected nodes, places the peers on them round-robin, starts
@@ -71,9 +78,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** One adapter serves both subscriptions: a second adapter for the same class would replace the first. */
   private record ListingChanged(Receptionist.Listing listing) implements Command {}
 
+  private record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements Command {}
+
+  private record RestartTimeout(String peer, int restart) implements Command {}
+
   private enum Timeout implements Command {
     STARTUP,
-    EXPORT
+    EXPORT,
+    RECOVERED
   }
 
   private enum Phase {
@@ -99,10 +111,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private List<ActorRef<HostInbox>> hosts = List.of();
   private final Map<String, ActorRef<PeerInbox>> peers = new LinkedHashMap<>();
   private final Map<String, PeerReport> lastEpochEnd = new HashMap<>();
+  private final Map<String, PeerReport> lastReport = new HashMap<>();
   private final Set<String> dead = new TreeSet<>();
+  /** Peers placed again after their node was lost, until they register. */
+  private final Map<String, Long> restarting = new HashMap<>();
+  /** Peers whose node is unreachable but not yet downed: restarted once it is, never while it may still run. */
+  private final Map<String, String> awaitingDown = new HashMap<>();
+  /** Peers to restart as soon as some node can take them. */
+  private final Set<String> unplaced = new TreeSet<>();
+  private final Map<String, Integer> restarts = new HashMap<>();
+  private final Map<String, String> nodeOfPeer = new HashMap<>();
+  private final Set<String> started = new TreeSet<>();
+  private final Placement placement = new Placement();
+  private final boolean recovering;
+  private final boolean resuming;
   private final EpochTable table;
   private final CohortEvaluation evaluation = new CohortEvaluation();
-  private PeerInbox startMessage;
+  private boolean teacherFrozen;
   private String exportingPeer;
 
   /**
@@ -111,9 +136,39 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    */
   public static Behavior<Command> create(
       CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished) {
+    return create(settings, console, onFinished, Mode.FRESH);
+  }
+
+  /**
+   * A coordinator that takes over a run in progress (its predecessor's node was lost, or the run
+   * is resumed): it rebuilds its state from the run directory and from the peers that register.
+   */
+  public static Behavior<Command> takeOver(
+      CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished) {
+    return create(settings, console, onFinished, Mode.TAKE_OVER);
+  }
+
+  /**
+   * A coordinator that continues a stopped run on a new cluster: it waits for the nodes, places
+   * every peer that was not given up with its latest good checkpoint, and goes on from there.
+   */
+  public static Behavior<Command> resume(
+      CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished) {
+    return create(settings, console, onFinished, Mode.RESUME);
+  }
+
+  private enum Mode {
+    FRESH,
+    TAKE_OVER,
+    RESUME
+  }
+
+  private static Behavior<Command> create(
+      CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished, Mode mode) {
     return Behaviors.setup(
         context ->
-            Behaviors.withTimers(timers -> new Coordinator(context, timers, settings, console, onFinished)));
+            Behaviors.withTimers(
+                timers -> new Coordinator(context, timers, settings, console, onFinished, mode)));
   }
 
   private Coordinator(
@@ -121,9 +176,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       TimerScheduler<Command> timers,
       CohortSettings settings,
       Consumer<String> console,
-      Consumer<RunFinished> onFinished) {
+      Consumer<RunFinished> onFinished,
+      Mode mode) {
     super(context);
     this.settings = settings;
+    this.recovering = mode == Mode.TAKE_OVER;
+    this.resuming = mode == Mode.RESUME;
     this.table = new EpochTable(settings.peers().stream().map(PeerSpec::name).toList());
     this.console = console;
     this.onFinished = onFinished;
@@ -136,12 +194,23 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     var receptionist = context.getSystem().receptionist();
     ActorRef<Receptionist.Listing> listings =
         context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
+    receptionist.tell(Receptionist.register(ServiceKeys.coordinator(settings.runId()), inbox));
     receptionist.tell(Receptionist.subscribe(ServiceKeys.HOSTS, listings));
     receptionist.tell(Receptionist.subscribe(ServiceKeys.peers(settings.runId()), listings));
-    timers.startSingleTimer(Timeout.STARTUP, settings.cluster().startupTimeout());
+    Cluster.get(context.getSystem()).subscriptions().tell(
+        Subscribe.create(context.messageAdapter(ClusterEvent.ClusterDomainEvent.class, MembershipChanged::new),
+            ClusterEvent.ClusterDomainEvent.class));
     String topology = settings.distillation().preset().name().toLowerCase(Locale.ROOT).replace('_', '-');
-    run.event("run-started", Map.of("run", settings.runId(), "peers", settings.peers().size(),
+    if (recovering) {
+      recover();
+      return;
+    }
+    timers.startSingleTimer(Timeout.STARTUP, settings.cluster().startupTimeout());
+    run.event(resuming ? "run-resumed" : "run-started", Map.of("run", settings.runId(), "peers", settings.peers().size(),
         "nodes", settings.cluster().nodes(), "topology", topology));
+    if (resuming && !readHistory()) {
+      return;
+    }
     console.accept(String.format(Locale.ROOT,
         "run %s: %d peers, %s (T=%s, λ=%s), %d epochs, waiting for %d node(s)",
         settings.runId(), settings.peers().size(), topology,
@@ -156,6 +225,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(FromWire.class, this::onWire)
         .onMessageEquals(Timeout.STARTUP, this::onStartupTimeout)
         .onMessageEquals(Timeout.EXPORT, this::onExportTimeout)
+        .onMessageEquals(Timeout.RECOVERED, this::onRecovered)
+        .onMessage(MembershipChanged.class, this::onMembershipChanged)
+        .onMessage(RestartTimeout.class, this::onRestartTimeout)
         .onSignal(PostStop.class, signal -> closeRun())
         .build();
   }
@@ -170,11 +242,24 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private void onHostsChanged(Set<ActorRef<HostInbox>> listed) {
+    List<ActorRef<HostInbox>> before = hosts;
     hosts = new ArrayList<>(listed);
     // This node first, then the others by address: a deterministic placement.
     hosts.sort(Comparator.comparing((ActorRef<HostInbox> h) -> !nodeOf(h).equals(selfAddress))
         .thenComparing(h -> nodeOf(h).toString()));
-    if (phase == Phase.WAITING_FOR_NODES && hosts.size() >= settings.cluster().nodes()) {
+    if (phase == Phase.WAITING_FOR_NODES) {
+      placeWhenNodesAreUp();
+    } else if (phase != Phase.WAITING_FOR_NODES && phase != Phase.DONE) {
+      // A node that joins mid-run can take over this run's coordination and its restarted peers.
+      HostInbox adopt = adoptMessage();
+      hosts.stream().filter(h -> !before.contains(h)).forEach(h -> h.tell(adopt));
+      placeUnplaced();
+    }
+  }
+
+  /** The first placement waits until the expected nodes are members and offer themselves as hosts. */
+  private void placeWhenNodesAreUp() {
+    if (availableHosts().size() >= settings.cluster().nodes()) {
       placePeers();
     }
   }
@@ -184,84 +269,388 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return address.hasLocalScope() ? selfAddress : address;
   }
 
+  /** The hosts on members that are up and reachable, with the slots and GPUs their roles advertise. */
+  private Map<Placement.Node, ActorRef<HostInbox>> availableHosts() {
+    Map<Address, Member> members = new HashMap<>();
+    Cluster cluster = Cluster.get(getContext().getSystem());
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    for (Member member : cluster.state().getMembers()) {
+      MemberStatus status = member.status();
+      boolean joined = status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.joining();
+      if (joined && !unreachable.contains(member)) {
+        members.put(member.address(), member);
+      }
+    }
+    Map<Placement.Node, ActorRef<HostInbox>> available = new LinkedHashMap<>();
+    for (ActorRef<HostInbox> host : hosts) {
+      Member member = members.get(nodeOf(host));
+      if (member != null) {
+        available.put(Placement.fromRoles(member.address().toString(), member.getRoles()), host);
+      }
+    }
+    return available;
+  }
+
+  private HostInbox adoptMessage() {
+    return HostInbox.newBuilder()
+        .setAdoptRun(AdoptRun.newBuilder().setRunId(settings.runId()).setCohortConfig(settings.render()))
+        .build();
+  }
+
   private void placePeers() {
-    List<ActorRef<HostInbox>> chosen = hosts.subList(0, settings.cluster().nodes());
-    String rendered = settings.render();
-    String coordinator = resolver.toSerializationFormat(inbox);
-    List<PeerSpec> specs = settings.peers();
-    for (int i = 0; i < specs.size(); i++) {
-      ActorRef<HostInbox> host = chosen.get(i % chosen.size());
-      String node = nodeOf(host).toString();
-      host.tell(
-          HostInbox.newBuilder()
-              .setPlacePeer(
-                  PlacePeer.newBuilder()
-                      .setRunId(settings.runId())
-                      .setPeer(specs.get(i).name())
-                      .setPeerIndex(i)
-                      .setCohortConfig(rendered)
-                      .setCoordinator(coordinator))
-              .build());
-      run.event("peer-placed", Map.of("peer", specs.get(i).name(), "node", node));
-      console.accept("  peer " + specs.get(i).name() + " " + specs.get(i).hidden() + " -> " + node);
+    HostInbox adopt = adoptMessage();
+    hosts.forEach(h -> h.tell(adopt));
+    for (PeerSpec spec : settings.peers()) {
+      if (dead.contains(spec.name())) {
+        continue; // given up before the run was stopped
+      }
+      if (!place(spec.name(), resuming, -1)) {
+        finish(false, "no node is up to place peer " + spec.name() + " on");
+        return;
+      }
     }
     phase = Phase.WAITING_FOR_PEERS;
+  }
+
+  /**
+   * Sends a peer to the node with the most free slots; with {@code resume}, it continues from its
+   * latest checkpoint at batch {@code rejoinAt} (-1: its checkpoint's position). False when no node
+   * is available.
+   */
+  private boolean place(String peer, boolean resume, long rejoinAt) {
+    Map<Placement.Node, ActorRef<HostInbox>> available = availableHosts();
+    Optional<Placement.Decision> decision = placement.place(List.copyOf(available.keySet()));
+    if (decision.isEmpty()) {
+      return false;
+    }
+    Placement.Decision d = decision.get();
+    int index = peerNames().indexOf(peer);
+    available.get(d.node()).tell(
+        HostInbox.newBuilder()
+            .setPlacePeer(
+                PlacePeer.newBuilder()
+                    .setRunId(settings.runId())
+                    .setPeer(peer)
+                    .setPeerIndex(index)
+                    .setCohortConfig(settings.render())
+                    .setCoordinator(resolver.toSerializationFormat(inbox))
+                    .setResume(resume)
+                    .setRejoinAtBatch(rejoinAt)
+                    .setRestarts(restarts.getOrDefault(peer, 0))
+                    .setDevice(d.device())
+                    .setThreads(d.threads()))
+            .build());
+    nodeOfPeer.put(peer, d.node().address());
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("peer", peer);
+    fields.put("node", d.node().address());
+    fields.put("slots", d.node().slots());
+    fields.put("device", d.device() < 0 ? "cpu" : "gpu:" + d.device());
+    fields.put("threads", d.threads());
+    fields.put("oversubscribed", d.oversubscribed());
+    fields.put("resume", resume);
+    run.event("peer-placed", fields);
+    PeerSpec spec = settings.peers().get(index);
+    console.accept("  peer " + peer + " " + spec.hidden() + " -> " + d.node().address()
+        + (d.device() >= 0 ? " (gpu " + d.device() + ")" : "")
+        + (resume ? " (restarted from its checkpoint)" : ""));
+    return true;
   }
 
   private void onPeersChanged(Set<ActorRef<PeerInbox>> instances) {
     Map<String, ActorRef<PeerInbox>> listed = new HashMap<>();
     for (ActorRef<PeerInbox> ref : instances) {
       String name = ServiceKeys.peerName(ref.path().parent().name());
-      if (name != null) {
+      if (name != null && peerNames().contains(name)) {
         listed.put(name, ref);
       }
     }
     if (phase == Phase.WAITING_FOR_PEERS) {
       peers.putAll(listed);
-      if (peers.keySet().containsAll(peerNames())) {
+      if (peers.keySet().containsAll(livePeers())) {
         startTraining();
       }
     } else if (phase == Phase.TRAINING || phase == Phase.EXPORTING) {
+      for (Map.Entry<String, ActorRef<PeerInbox>> entry : listed.entrySet()) {
+        if (!entry.getValue().equals(peers.get(entry.getKey()))) {
+          peerRegistered(entry.getKey(), entry.getValue());
+        }
+      }
       for (String name : peerNames()) {
-        if (!listed.containsKey(name) && !dead.contains(name) && !isFinished(name)) {
-          peerLost(name, "left the cluster (its node stopped or became unreachable)");
+        if (listed.containsKey(name) && awaitingDown.remove(name) != null) {
+          run.event("peer-reachable-again", Map.of("peer", name));
+          console.accept("peer " + name + " is reachable again; it trains on where it is");
+        }
+        if (!listed.containsKey(name) && peers.containsKey(name) && !restarting.containsKey(name)
+            && !awaitingDown.containsKey(name) && !dead.contains(name) && !recoveringPeers()) {
+          peerLost(name, "left the cluster (its node stopped or became unreachable)", true);
         }
       }
     }
+  }
+
+  /** While a coordinator that took over waits for the peers to re-register, missing ones are not lost yet. */
+  private boolean recoveringPeers() {
+    return recovering && timers.isTimerActive(Timeout.RECOVERED);
+  }
+
+  /** A peer registered during the run: one that was restarted, or one found again after a takeover. */
+  private void peerRegistered(String name, ActorRef<PeerInbox> ref) {
+    peers.put(name, ref);
+    Long rejoinAt = restarting.remove(name);
+    if (rejoinAt == null) {
+      return; // already training: found again by a coordinator that took over
+    }
+    timers.cancel("restart-" + name);
+    dead.remove(name);
+    run.event("peer-restarted", Map.of("peer", name, "node", nodeOf(ref).toString(), "rejoin_at_batch", rejoinAt,
+        "restarts", restarts.getOrDefault(name, 0)));
+    console.accept("peer " + name + " is back on " + nodeOf(ref) + (rejoinAt >= 0 ? " at batch " + rejoinAt : ""));
+    if (!started.contains(name) && !mayStart(name)) {
+      return; // a KD student whose teacher is not frozen yet: it starts with the others
+    }
+    started.add(name);
+    ref.tell(startMessage());
+    PeerInbox joined =
+        PeerInbox.newBuilder()
+            .setJoined(PeerJoined.newBuilder()
+                .setRunId(settings.runId())
+                .setPeer(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(ref)))
+                .setRejoinAtBatch(Math.max(0, rejoinAt)))
+            .build();
+    peers.forEach((other, otherRef) -> {
+      if (!other.equals(name) && !dead.contains(other)) {
+        otherRef.tell(joined);
+      }
+    });
+  }
+
+  private boolean mayStart(String name) {
+    Optional<String> teacher = settings.distillation().frozenTeacher();
+    return teacher.isEmpty() || teacher.get().equals(name) || teacherFrozen;
   }
 
   private List<String> peerNames() {
     return settings.peers().stream().map(PeerSpec::name).toList();
   }
 
-  private void startTraining() {
-    timers.cancel(Timeout.STARTUP);
+  /** Every registered peer that is not lost, by name and address. */
+  private PeerInbox startMessage() {
     StartTraining.Builder start = StartTraining.newBuilder().setRunId(settings.runId());
     for (String name : peerNames()) {
-      start.addPeers(
-          PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(peers.get(name))));
+      if (peers.containsKey(name) && !dead.contains(name) && !restarting.containsKey(name)) {
+        start.addPeers(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(peers.get(name))));
+      }
     }
-    startMessage = PeerInbox.newBuilder().setStart(start).build();
+    return PeerInbox.newBuilder().setStart(start).build();
+  }
+
+  private void startTraining() {
+    timers.cancel(Timeout.STARTUP);
     phase = Phase.TRAINING;
     run.event("training-started", Map.of("peers", peerNames()));
     console.accept("all " + peers.size() + " peers registered; training starts");
     console.accept(EpochTable.header());
-    Optional<String> teacher = settings.distillation().frozenTeacher();
+    Optional<String> teacher = settings.distillation().frozenTeacher().filter(peers::containsKey);
     if (teacher.isPresent()) {
       // Classic KD: the teacher trains alone first; its students start once it is frozen.
-      peers.get(teacher.get()).tell(startMessage);
-    } else {
+      started.add(teacher.get());
+      peers.get(teacher.get()).tell(startMessage());
+    }
+    if (teacher.isEmpty() || teacherFrozen) {
       startStudents();
     }
   }
 
   /** Starts every peer that is not a (frozen) KD teacher. */
   private void startStudents() {
+    PeerInbox start = startMessage();
     for (String name : peerNames()) {
-      if (settings.distillation().frozenTeacher().filter(name::equals).isEmpty()) {
-        peers.get(name).tell(startMessage);
+      if (settings.distillation().frozenTeacher().filter(name::equals).isEmpty()
+          && peers.containsKey(name) && !restarting.containsKey(name) && !dead.contains(name)) {
+        started.add(name);
+        peers.get(name).tell(start);
       }
     }
+  }
+
+  // ---- failover -------------------------------------------------------------------------------
+
+  /**
+   * Restarts a lost peer from its latest checkpoint on a node that is up, at the batch the live
+   * peers have reached, unless it has used up its restarts; false when it was given up.
+   */
+  private boolean restart(String peer, String reason) {
+    int count = restarts.getOrDefault(peer, 0);
+    if (count >= settings.cluster().maxRestarts()) {
+      run.event("peer-given-up", Map.of("peer", peer, "restarts", count, "reason", reason));
+      console.accept("peer " + peer + " lost: " + reason + "; not restarted (" + count + " restart(s) used of "
+          + settings.cluster().maxRestarts() + ")");
+      return false;
+    }
+    restarts.put(peer, count + 1);
+    timers.startSingleTimer("restart-" + peer, new RestartTimeout(peer, count + 1), settings.cluster().startupTimeout());
+    long rejoinAt = isFinished(peer) ? -1 : cohortPosition(peer);
+    restarting.put(peer, rejoinAt);
+    run.event("peer-restarting", Map.of("peer", peer, "reason", reason, "restart", count + 1, "rejoin_at_batch", rejoinAt));
+    console.accept("peer " + peer + " lost: " + reason + "; restarting it from its latest checkpoint (restart "
+        + (count + 1) + " of at most " + settings.cluster().maxRestarts() + ")");
+    if (!place(peer, true, rejoinAt)) {
+      unplaced.add(peer);
+      run.event("peer-waiting-for-node", Map.of("peer", peer));
+      console.accept("  no node can take " + peer + " now; it is placed when one joins");
+    }
+    return true;
+  }
+
+  /** A restarted peer that has not registered in time (its new node died too?) is tried again or given up. */
+  private Behavior<Command> onRestartTimeout(RestartTimeout timeout) {
+    String peer = timeout.peer();
+    if (phase == Phase.DONE || !restarting.containsKey(peer) || restarts.getOrDefault(peer, 0) != timeout.restart()) {
+      return this;
+    }
+    restarting.remove(peer);
+    unplaced.remove(peer);
+    String reason = "restart " + timeout.restart() + " did not register within " + settings.cluster().startupTimeout();
+    if (!restart(peer, reason)) {
+      giveUp(peer, reason);
+    }
+    return phase == Phase.DONE ? Behaviors.stopped() : this;
+  }
+
+  private void placeUnplaced() {
+    for (String peer : List.copyOf(unplaced)) {
+      if (place(peer, true, restarting.getOrDefault(peer, -1L))) {
+        unplaced.remove(peer);
+      }
+    }
+  }
+
+  /**
+   * The batch the live peers have reached (the least advanced of them, from their reports), where
+   * a restarted peer rejoins; -1 when nobody has reported yet.
+   */
+  private long cohortPosition(String except) {
+    return lastReport.entrySet().stream()
+        .filter(e -> !e.getKey().equals(except) && !dead.contains(e.getKey()) && !restarting.containsKey(e.getKey()))
+        .filter(e -> !e.getValue().getFrozen() && !e.getValue().getPretraining())
+        .mapToLong(e -> e.getValue().getTrainedThrough() + 1)
+        .min()
+        .orElse(-1);
+  }
+
+  private Behavior<Command> onMembershipChanged(MembershipChanged changed) {
+    ClusterEvent.ClusterDomainEvent event = changed.event();
+    Member member;
+    String name;
+    if (event instanceof ClusterEvent.MemberUp up) {
+      member = up.member();
+      name = "member-up";
+    } else if (event instanceof ClusterEvent.MemberRemoved removed) {
+      member = removed.member();
+      name = "member-removed";
+      String address = member.address().toString();
+      nodeOfPeer.forEach((peer, node) -> {
+        if (node.equals(address)) {
+          placement.release(address);
+        }
+      });
+      nodeGone(address);
+    } else if (event instanceof ClusterEvent.UnreachableMember unreachable) {
+      member = unreachable.member();
+      name = "member-unreachable";
+    } else if (event instanceof ClusterEvent.ReachableMember reachable) {
+      member = reachable.member();
+      name = "member-reachable";
+    } else if (event instanceof ClusterEvent.MemberLeft left) {
+      member = left.member();
+      name = "member-left";
+    } else if (event instanceof ClusterEvent.MemberDowned downed) {
+      member = downed.member();
+      name = "member-downed";
+      nodeGone(member.address().toString());
+    } else {
+      member = null;
+      name = null;
+    }
+    if (member != null) {
+      run.event(name, Map.of("node", member.address().toString(), "roles", new TreeSet<>(member.getRoles())));
+    }
+    if (phase == Phase.WAITING_FOR_NODES) {
+      placeWhenNodesAreUp();
+    } else if (event instanceof ClusterEvent.MemberUp) {
+      placeUnplaced();
+    }
+    return this;
+  }
+
+  /** Takes over a run whose coordinator was lost: its state from the run directory, its peers as they register. */
+  private void recover() {
+    run.event("coordinator-took-over", Map.of("node", selfAddress.toString()));
+    console.accept("coordinator of run " + settings.runId() + " taking over on " + selfAddress
+        + "; waiting " + settings.cluster().recoveryGrace().toSeconds() + " s for its peers to register");
+    phase = Phase.TRAINING;
+    if (readHistory()) {
+      timers.startSingleTimer(Timeout.RECOVERED, settings.cluster().recoveryGrace());
+    }
+  }
+
+  /** The run so far, from its directory: epoch results, restarts, peers given up. False when the run cannot go on. */
+  private boolean readHistory() {
+    RunHistory history;
+    try {
+      history = RunHistory.read(settings.runPath());
+    } catch (IOException e) {
+      finish(false, "cannot read the run directory " + settings.runPath() + ": " + e.getMessage());
+      return false;
+    }
+    if (history.finished()) {
+      finish(false, "run " + settings.runId() + " has already finished (see " + settings.runPath().resolve("events.jsonl") + ")");
+      return false;
+    }
+    history.lastEpochEnd().values().forEach(report -> {
+      lastEpochEnd.put(report.getPeer(), report);
+      lastReport.put(report.getPeer(), report);
+      table.add(report);
+    });
+    restarts.putAll(history.restarts());
+    dead.addAll(history.givenUp());
+    teacherFrozen = history.teacherFrozen();
+    return true;
+  }
+
+  /** After the grace period: peers that did not register are restarted; the run goes on. */
+  private Behavior<Command> onRecovered() {
+    if (phase != Phase.TRAINING) {
+      return this;
+    }
+    PeerInbox start = startMessage();
+    for (String name : peerNames()) {
+      if (dead.contains(name)) {
+        continue;
+      }
+      if (peers.containsKey(name)) {
+        if (mayStart(name)) {
+          // Already training: a second start is ignored. Not started yet (a resumed run): starts now.
+          started.add(name);
+          peers.get(name).tell(start);
+        }
+        // Whoever had dropped it (its restart was under way when the old coordinator was lost) takes it back.
+        PeerInbox joined = PeerInbox.newBuilder()
+            .setJoined(PeerJoined.newBuilder().setRunId(settings.runId()).setRejoinAtBatch(0)
+                .setPeer(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(peers.get(name)))))
+            .build();
+        peers.forEach((other, ref) -> {
+          if (!other.equals(name)) {
+            ref.tell(joined);
+          }
+        });
+      } else if (!restart(name, "not registered with the coordinator that took over")) {
+        dead.add(name);
+      }
+    }
+    maybeExport();
+    return phase == Phase.DONE ? Behaviors.stopped() : this;
   }
 
   private Behavior<Command> onWire(FromWire wire) {
@@ -271,16 +660,43 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       case EXPORTED -> onExported(message.getExported());
       case FAILED -> onFailed(message.getFailed());
       case VALIDATION -> onValidation(message.getValidation());
+      case CHECKPOINTED -> onCheckpointed(message.getCheckpointed());
       default -> getContext().getLog().warn("coordinator ignores an empty message");
     }
     return phase == Phase.DONE ? Behaviors.stopped() : this;
+  }
+
+  private void onCheckpointed(Checkpointed checkpoint) {
+    if (!checkpoint.getRunId().equals(settings.runId())) {
+      return;
+    }
+    Map<String, Object> fields = new LinkedHashMap<>();
+    fields.put("peer", checkpoint.getPeer());
+    fields.put("node", checkpoint.getNode());
+    fields.put("path", checkpoint.getPath());
+    fields.put("step", checkpoint.getStep());
+    fields.put("trained_through", checkpoint.getTrainedThrough());
+    if (checkpoint.getRestored()) {
+      fields.put("rejected", checkpoint.getRejectedList());
+      console.accept("  peer " + checkpoint.getPeer() + " resumed from " + checkpoint.getPath()
+          + " (step " + checkpoint.getStep() + ")");
+      checkpoint.getRejectedList().forEach(r -> console.accept("  unusable checkpoint " + r));
+    }
+    run.event(checkpoint.getRestored() ? "checkpoint-restored" : "checkpoint", fields);
   }
 
   private void onReport(PeerReport report) {
     if (!report.getRunId().equals(settings.runId())) {
       return;
     }
+    PeerReport known = lastEpochEnd.get(report.getPeer());
+    if (report.getEpochEnd() && !report.getPretraining() && known != null && known.getEpoch() >= report.getEpoch()) {
+      // Told again: to a coordinator that took over, or by a peer resumed after its last epoch.
+      maybeExport();
+      return;
+    }
     run.metrics(report);
+    lastReport.merge(report.getPeer(), report, (a, b) -> b.getTrainedThrough() >= a.getTrainedThrough() ? b : a);
     if (report.getPretraining()) {
       onTeacherTraining(report);
       return;
@@ -318,6 +734,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     console.accept(EpochTable.row("T" + report.getEpoch(), report));
     if (report.getFrozen()) {
+      teacherFrozen = true;
       run.event("teacher-frozen", Map.of("peer", report.getPeer(), "val_accuracy", report.getValAccuracy()));
       console.accept("KD teacher " + report.getPeer() + " is frozen after " + report.getEpoch()
           + " epochs of its own; its students start");
@@ -336,24 +753,76 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return last != null && last.getFinished();
   }
 
+  /** A peer that failed by itself (an error, not its node) is not restarted: it would fail again. */
   private void onFailed(PeerFailed failed) {
+    if (!failed.getRunId().equals(settings.runId())) {
+      return;
+    }
     if (phase == Phase.WAITING_FOR_NODES || phase == Phase.WAITING_FOR_PEERS) {
       finish(false, failed.getReason());
     } else {
-      peerLost(failed.getPeer(), failed.getReason());
+      restarting.remove(failed.getPeer());
+      unplaced.remove(failed.getPeer());
+      peerLost(failed.getPeer(), failed.getReason(), false);
     }
   }
 
-  private void peerLost(String peer, String reason) {
-    if (!dead.add(peer)) {
+  /**
+   * A peer is gone. When its node was lost it is restarted from its checkpoint elsewhere (and the
+   * others train on meanwhile); otherwise, or when its restarts are used up, the run goes on without it.
+   */
+  private void peerLost(String peer, String reason, boolean restartable) {
+    if (dead.contains(peer) || restarting.containsKey(peer) || awaitingDown.containsKey(peer)) {
       return;
     }
-    run.event("peer-lost", Map.of("peer", peer, "reason", reason));
-    console.accept("peer " + peer + " lost: " + reason);
+    run.event("peer-lost", Map.of("peer", peer, "reason", reason, "node", nodeOfPeer.getOrDefault(peer, "")));
     if (phase == Phase.EXPORTING && peer.equals(exportingPeer)) {
-      finish(false, "the best peer " + peer + " was lost while exporting: " + reason);
+      timers.cancel(Timeout.EXPORT);
+      phase = Phase.TRAINING; // chosen again once every live peer is back and finished
+      exportingPeer = null;
+    }
+    if (restartable && nodeUnreachableNotDown(peer)) {
+      // It may still be training over there (a partition, not a crash): two of it must never run.
+      awaitingDown.put(peer, reason);
+      run.event("peer-awaiting-down", Map.of("peer", peer, "node", nodeOfPeer.get(peer)));
+      console.accept("peer " + peer + " is unreachable with its node; it is restarted once the node is downed");
       return;
     }
+    if (restartable && restart(peer, reason)) {
+      return;
+    }
+    giveUp(peer, reason);
+  }
+
+  /** Whether the peer's node is a member that cannot be reached now but has not been downed. */
+  private boolean nodeUnreachableNotDown(String peer) {
+    String node = nodeOfPeer.get(peer);
+    Cluster cluster = Cluster.get(getContext().getSystem());
+    for (Member member : cluster.state().getUnreachable()) {
+      if (member.address().toString().equals(node)) {
+        MemberStatus status = member.status();
+        return status != MemberStatus.down() && status != MemberStatus.removed() && status != MemberStatus.exiting();
+      }
+    }
+    return false;
+  }
+
+  /** A node is down or gone: the peers that waited for that are restarted now. */
+  private void nodeGone(String address) {
+    for (String peer : List.copyOf(awaitingDown.keySet())) {
+      if (address.equals(nodeOfPeer.get(peer))) {
+        String reason = awaitingDown.remove(peer);
+        if (!restart(peer, reason)) {
+          giveUp(peer, reason);
+        }
+      }
+    }
+  }
+
+  /** The run goes on without this peer. */
+  private void giveUp(String peer, String reason) {
+    dead.add(peer);
+    console.accept("peer " + peer + " lost: " + reason);
     printCompletedEpochs();
     for (int epoch : List.copyOf(evaluation.pendingEpochs())) {
       evaluation.completed(epoch, livePeers()).ifPresent(metrics -> recordCohortMetrics(epoch, metrics));
@@ -363,7 +832,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** Once every live peer has finished, asks the one with the best validation accuracy to export. */
   private void maybeExport() {
-    if (phase != Phase.TRAINING) {
+    if (phase != Phase.TRAINING || recoveringPeers() || !restarting.isEmpty() || !awaitingDown.isEmpty()) {
       return;
     }
     List<String> live = livePeers();
@@ -371,7 +840,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       finish(false, "every peer was lost: " + dead);
       return;
     }
-    if (!live.stream().allMatch(this::isFinished)) {
+    if (!live.stream().allMatch(p -> isFinished(p) && peers.containsKey(p))) {
       return;
     }
     String best = null;
@@ -481,7 +950,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> closeRun() {
-    if (phase != Phase.DONE) {
+    MemberStatus status = Cluster.get(getContext().getSystem()).selfMember().status();
+    if (phase != Phase.DONE && status != MemberStatus.up() && status != MemberStatus.weaklyUp()) {
+      // This node is leaving: the singleton moves to another node, which takes the run over.
+      run.event("coordinator-handed-over", Map.of("node", selfAddress.toString()));
+    } else if (phase != Phase.DONE) {
       finish(false, "the coordinator stopped before the run ended (see its log)");
     }
     try {

@@ -18,6 +18,7 @@ final class EpochTable {
   private final List<String> order;
   private final TreeMap<Integer, Map<String, PeerReport>> epochs = new TreeMap<>();
   private final Map<Integer, String> cohortLines = new HashMap<>();
+  private final Map<String, Integer> latest = new HashMap<>();
   private int printed;
 
   /** @param order the peers in the cohort file's order */
@@ -27,12 +28,17 @@ final class EpochTable {
 
   void add(PeerReport epochEnd) {
     epochs.computeIfAbsent(epochEnd.getEpoch(), e -> new HashMap<>()).put(epochEnd.getPeer(), epochEnd);
+    latest.merge(epochEnd.getPeer(), epochEnd.getEpoch(), Math::max);
   }
 
-  /** The rows of every epoch not printed yet that each peer in {@code live} has reported. */
+  /**
+   * The rows of every epoch not printed yet that each peer in {@code live} has reported or gone past
+   * (a peer restarted from a checkpoint rejoins at its cohort's position and may skip an epoch's end).
+   */
   List<String> completedRows(List<String> live) {
     List<String> rows = new ArrayList<>();
-    while (epochs.containsKey(printed + 1) && epochs.get(printed + 1).keySet().containsAll(live)) {
+    while (epochs.containsKey(printed + 1)
+        && live.stream().allMatch(p -> epochs.get(printed + 1).containsKey(p) || latest.getOrDefault(p, 0) > printed + 1)) {
       Map<String, PeerReport> reports = epochs.remove(++printed);
       for (String peer : order) {
         if (reports.containsKey(peer)) {

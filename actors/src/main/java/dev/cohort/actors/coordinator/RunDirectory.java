@@ -64,6 +64,8 @@ final class RunDirectory implements Closeable {
     line.put("node", report.getNode());
     line.put("epoch", report.getEpoch());
     line.put("step", report.getStep());
+    line.put("trained_through", report.getTrainedThrough());
+    line.put("restarts", report.getRestarts());
     line.put("ce_loss", report.getCeLoss());
     line.put("kd_loss", report.getKdLoss());
     line.put("train_accuracy", report.getTrainAccuracy());

@@ -12,6 +12,7 @@ import dev.cohort.protocol.PlacePeer;
 import dev.cohort.protocol.RunFinished;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -43,7 +44,11 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
 
   /** What the launching node knows: the run to coordinate and where to print its progress. */
   public record Launch(
-      CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished) {}
+      CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished, boolean resume) {
+    public Launch(CohortSettings settings, Consumer<String> console, Consumer<RunFinished> onFinished) {
+      this(settings, console, onFinished, false);
+    }
+  }
 
   public static final String COORDINATOR_ROLE = "coordinator";
   public static final String TRAINER_DISPATCHER = "cohort-trainer-dispatcher";
@@ -51,6 +56,8 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
   private final CompletableFuture<RunFinished> outcome;
   private final RunDataCache data;
   private final String node;
+  /** The run in progress, as its coordinator announced it: what this node needs to take it over. */
+  private final AtomicReference<CohortSettings> adopted = new AtomicReference<>();
 
   public static Behavior<Command> create(Optional<Launch> launch, CompletableFuture<RunFinished> outcome) {
     return create(launch, outcome, new RunDataCache());
@@ -74,14 +81,26 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     ActorRef<HostInbox> inbox =
         context.spawn(WireInbox.<HostInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
     context.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.HOSTS, inbox));
-    launch.ifPresent(
-        l ->
-            ClusterSingleton.get(context.getSystem())
-                .init(
-                    SingletonActor.of(
-                            Coordinator.create(l.settings(), l.console(), l.onFinished()), "coordinator")
-                        .withSettings(
-                            ClusterSingletonSettings.create(context.getSystem()).withRole(COORDINATOR_ROLE))));
+    // Every coordinator-eligible node runs the singleton's manager, so the coordinator moves to
+    // the oldest remaining one when its node is lost; there it takes over the adopted run.
+    Behavior<Coordinator.Command> coordinator =
+        launch
+            .map(l -> l.resume()
+                ? Coordinator.resume(l.settings(), l.console(), l.onFinished())
+                : Coordinator.create(l.settings(), l.console(), l.onFinished()))
+            .orElseGet(() -> Behaviors.setup(c -> {
+              CohortSettings run = adopted.get();
+              if (run == null) {
+                return Behaviors.<Coordinator.Command>empty();
+              }
+              return Coordinator.takeOver(run, line -> System.out.println(line), finished -> {});
+            }));
+    if (Cluster.get(context.getSystem()).selfMember().hasRole(COORDINATOR_ROLE)) {
+      ClusterSingleton.get(context.getSystem())
+          .init(
+              SingletonActor.of(coordinator, "coordinator")
+                  .withSettings(ClusterSingletonSettings.create(context.getSystem()).withRole(COORDINATOR_ROLE)));
+    }
   }
 
   @Override
@@ -93,6 +112,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     switch (wire.message().getMessageCase()) {
       case PLACE_PEER -> placePeer(wire.message().getPlacePeer());
       case RUN_FINISHED -> outcome.complete(wire.message().getRunFinished());
+      case ADOPT_RUN -> adopted.set(CohortSettings.fromRendered(wire.message().getAdoptRun().getCohortConfig()));
       default -> getContext().getLog().warn("ignoring an empty host message");
     }
     return this;
@@ -102,14 +122,18 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
     CohortSettings settings = CohortSettings.fromRendered(place.getCohortConfig());
     ActorRef<CoordinatorInbox> coordinator =
         ActorRefResolver.get(getContext().getSystem()).resolveActorRef(place.getCoordinator());
+    PeerSetup.Start start =
+        new PeerSetup.Start(
+            place.getResume(), place.getRejoinAtBatch(), place.getRestarts(), place.getDevice(), place.getThreads());
     PeerSetup setup =
-        new PeerSetup(
-            settings, settings.peers().get(place.getPeerIndex()), coordinator, data, node);
+        new PeerSetup(settings, settings.peers().get(place.getPeerIndex()), coordinator, data, node, start);
+    adopted.compareAndSet(null, settings);
     getContext()
         .spawn(
             PeerTrainer.create(setup),
-            ServiceKeys.peerActorName(place.getPeer()),
+            ServiceKeys.peerActorName(place.getPeer(), place.getRestarts()),
             DispatcherSelector.fromConfig(TRAINER_DISPATCHER));
-    getContext().getLog().info("peer {} of run {} starts on this node", place.getPeer(), place.getRunId());
+    getContext().getLog().info("peer {} of run {} starts on this node{}", place.getPeer(), place.getRunId(),
+        place.getResume() ? " from its latest checkpoint (restart " + place.getRestarts() + ")" : "");
   }
 }

@@ -22,6 +22,9 @@ final class Exchange {
   static final int MAX_BATCHES_AHEAD = 256;
 
   private final Map<String, Double> teachers = new LinkedHashMap<>();
+  private final Map<String, Double> linkedTeachers;
+  private final Set<String> linkedStudents;
+  private final Map<String, Long> teacherPosition = new HashMap<>();
   private final double selfWeight;
   private final Set<String> students;
   private final Map<String, Long> studentProgress = new HashMap<>();
@@ -38,8 +41,16 @@ final class Exchange {
       }
     }
     this.selfWeight = ownWeight;
+    this.linkedTeachers = Map.copyOf(teachers);
     this.students = new TreeSet<>(topology.studentsOf(self));
+    this.linkedStudents = Set.copyOf(students);
     students.forEach(s -> studentProgress.put(s, -1L));
+  }
+
+  /** A peer that resumes from a checkpoint starts at {@code batchId}: anything before is past. */
+  void startAt(long batchId) {
+    trainedThrough = batchId - 1;
+    received.headMap(batchId, false).clear();
   }
 
   Set<String> teachers() {
@@ -75,6 +86,7 @@ final class Exchange {
    * lock-step a student's predictions also tell its progress.
    */
   void predictionsFrom(String peer, long batchId, long modelStep, float[] rows) {
+    seen(peer, batchId);
     received.computeIfAbsent(batchId, b -> new HashMap<>()).put(peer, new Received(rows, modelStep));
     progressOf(peer, modelStep - 1); // at model step m it has trained through batch m − 1
   }
@@ -83,15 +95,24 @@ final class Exchange {
     studentProgress.computeIfPresent(student, (s, old) -> Math.max(old, trainedThroughBatch));
   }
 
-  /** Every teacher has answered for {@code batchId}. */
-  boolean complete(long batchId) {
-    return received.getOrDefault(batchId, Map.of()).keySet().containsAll(teachers.keySet());
+  /**
+   * Notes that {@code peer} has sent something for {@code batchId}, even when it is too late or too
+   * far ahead to keep: a teacher past a batch will never send predictions for it.
+   */
+  void seen(String peer, long batchId) {
+    teacherPosition.merge(peer, batchId, Math::max);
   }
 
-  /** Teachers that have not answered for {@code batchId}. */
+  /** Every teacher has answered for {@code batchId}, or is already past it and never will. */
+  boolean complete(long batchId) {
+    return missing(batchId).isEmpty();
+  }
+
+  /** Teachers that have not answered for {@code batchId} and may still. */
   Set<String> missing(long batchId) {
     Set<String> missing = new TreeSet<>(teachers.keySet());
     missing.removeAll(received.getOrDefault(batchId, Map.of()).keySet());
+    missing.removeIf(t -> teacherPosition.getOrDefault(t, Long.MIN_VALUE) > batchId);
     return missing;
   }
 
@@ -147,6 +168,32 @@ final class Exchange {
     boolean wasTeacher = teachers.remove(peer) != null;
     boolean wasStudent = students.remove(peer);
     studentProgress.remove(peer);
+    teacherPosition.remove(peer);
     return wasTeacher || wasStudent;
+  }
+
+  /**
+   * Takes back a peer that returns (restarted from a checkpoint) with the links the topology
+   * gives it, starting at {@code batchId}; false when it is not linked with this peer.
+   */
+  boolean rejoin(String peer, long batchId) {
+    boolean linked = false;
+    Double weight = linkedTeachers.get(peer);
+    if (weight != null) {
+      teachers.put(peer, weight);
+      teacherPosition.remove(peer);
+      linked = true;
+    }
+    if (linkedStudents.contains(peer)) {
+      students.add(peer);
+      studentProgress.put(peer, batchId - 1);
+      linked = true;
+    }
+    return linked;
+  }
+
+  /** Whether {@code peer} is linked with this one by the topology, gone or not. */
+  boolean isLinked(String peer) {
+    return linkedTeachers.containsKey(peer) || linkedStudents.contains(peer);
   }
 }

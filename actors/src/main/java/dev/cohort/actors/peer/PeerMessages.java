@@ -1,7 +1,9 @@
 package dev.cohort.actors.peer;
 
+import dev.cohort.model.Checkpoints;
 import dev.cohort.model.LabeledData;
 import dev.cohort.model.PeerNetwork;
+import dev.cohort.protocol.Checkpointed;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.ModelExported;
@@ -102,6 +104,22 @@ final class PeerMessages {
       chunks.add(CoordinatorInbox.newBuilder().setValidation(message).build());
     }
     return chunks;
+  }
+
+  /** A checkpoint written, or (restored) the one this peer resumed from and the newer ones it rejected. */
+  CoordinatorInbox checkpointed(Path model, Checkpoints.State state, boolean restored, List<String> rejected) {
+    return CoordinatorInbox.newBuilder()
+        .setCheckpointed(
+            Checkpointed.newBuilder()
+                .setRunId(runId)
+                .setPeer(peer)
+                .setNode(node)
+                .setPath(model.toString())
+                .setStep(state.step())
+                .setTrainedThrough(state.trainedThrough())
+                .setRestored(restored)
+                .addAllRejected(rejected))
+        .build();
   }
 
   CoordinatorInbox exported(Path file, PeerNetwork.Evaluation test, PeerNetwork network) {

@@ -5,14 +5,17 @@ import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.node.RunData;
 import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.Checkpoints;
 import dev.cohort.model.DistillationLoss;
 import dev.cohort.model.PeerNetwork;
 import dev.cohort.model.Shards;
 import dev.cohort.model.SoftTargets;
+import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.ExportModel;
 import dev.cohort.protocol.PeerAddress;
 import dev.cohort.protocol.PeerFailed;
 import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerJoined;
 import dev.cohort.protocol.PeerProgress;
 import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.ProbabilityCodec;
@@ -20,9 +23,11 @@ import dev.cohort.protocol.SoftPredictions;
 import dev.cohort.protocol.StartTraining;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -78,7 +83,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private record ThrottleExpired(long batchId) implements Command {}
 
-  private record PeerTerminated(String peer) implements Command {}
+  private record PeerTerminated(String peer, ActorRef<PeerInbox> ref) implements Command {}
+
+  private record CoordinatorListing(Receptionist.Listing listing) implements Command {}
 
   private final PeerSetup setup;
   private final CohortSettings settings;
@@ -87,6 +94,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final PeerMessages messages;
   private final RunData data;
   private final PeerNetwork network;
+  private final Checkpoints checkpoints;
+  private final List<CoordinatorInbox> epochReports = new ArrayList<>();
+  private ActorRef<CoordinatorInbox> coordinator;
   private final BatchSchedule schedule;
   private final Exchange exchange;
   private final boolean codistillation;
@@ -106,6 +116,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private long waitStartedNanos = -1;
   private long throttledSinceNanos = -1;
   private long ungatedBatch = -1;
+  private long trainedThrough = -1;
+  private boolean resumed;
 
   /** The batch in flight: its rows, features, the logits of the forward pass and their softened form. */
   private record Batch(long id, int[] rows, INDArray features, INDArray logits, float[] softened) {}
@@ -115,15 +127,26 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         context -> {
           RunData data;
           PeerNetwork network;
+          Optional<Checkpoints.Restored> restored = Optional.empty();
           try {
+            PeerDevices.apply(setup.start());
             data = setup.data().get(setup.settings().data());
             network = PeerModels.network(setup.spec(), data, setup.settings());
-          } catch (RuntimeException e) {
-            reportFailure(context, setup, "cannot start: " + e.getMessage(), e);
+            if (setup.start().resume()) {
+              restored = checkpoints(setup).latest(network.architecture());
+            }
+          } catch (RuntimeException | IOException e) {
+            reportFailure(context, setup.coordinator(), setup, "cannot start: " + e.getMessage(), e);
             return Behaviors.stopped();
           }
-          return Behaviors.withTimers(timers -> new PeerTrainer(context, timers, setup, data, network));
+          Optional<Checkpoints.Restored> from = restored;
+          return Behaviors.withTimers(
+              timers -> new PeerTrainer(context, timers, setup, data, from.map(Checkpoints.Restored::network).orElse(network), from));
         });
+  }
+
+  private static Checkpoints checkpoints(PeerSetup setup) {
+    return new Checkpoints(setup.settings().runPath().resolve("checkpoints").resolve(setup.spec().name()));
   }
 
   private PeerTrainer(
@@ -131,9 +154,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       TimerScheduler<Command> timers,
       PeerSetup setup,
       RunData data,
-      PeerNetwork network) {
+      PeerNetwork network,
+      Optional<Checkpoints.Restored> restored) {
     super(context);
     this.setup = setup;
+    this.coordinator = setup.coordinator();
+    this.checkpoints = checkpoints(setup);
     this.settings = setup.settings();
     this.name = setup.spec().name();
     this.timers = timers;
@@ -152,10 +178,44 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     this.messages = new PeerMessages(setup, data.train().classes());
     ActorRef<PeerInbox> inbox =
         context.spawn(WireInbox.<PeerInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
-    context
-        .getSystem()
-        .receptionist()
-        .tell(Receptionist.register(ServiceKeys.peers(settings.runId()), inbox));
+    if (setup.start().resume()) {
+      resumeFrom(restored);
+    }
+    var receptionist = context.getSystem().receptionist();
+    receptionist.tell(Receptionist.register(ServiceKeys.peers(settings.runId()), inbox));
+    receptionist.tell(Receptionist.subscribe(ServiceKeys.coordinator(settings.runId()),
+        context.messageAdapter(Receptionist.Listing.class, CoordinatorListing::new)));
+  }
+
+  /**
+   * Continues where the checkpoint left off, or (failover) at the batch its cohort has reached:
+   * the batches in between are skipped, so the returning peer is in step with its teachers at once.
+   */
+  private void resumeFrom(Optional<Checkpoints.Restored> restored) {
+    PeerSetup.Start start = setup.start();
+    Checkpoints.State state =
+        restored.map(Checkpoints.Restored::state).orElse(new Checkpoints.State(0, -1, 0, 0, false, false));
+    pretraining = state.pretraining();
+    frozen = state.frozen();
+    epoch = state.epoch();
+    batchIndex = state.batchIndex();
+    step = state.step();
+    if (start.rejoinAtBatch() >= 0 && !pretraining) {
+      epoch = (int) (start.rejoinAtBatch() / schedule.batchesPerEpoch());
+      batchIndex = (int) (start.rejoinAtBatch() % schedule.batchesPerEpoch());
+      if (!frozen) {
+        step = start.rejoinAtBatch(); // in lock-step a peer's step is its position in the schedule
+      }
+    }
+    exchange.startAt(schedule.batchId(epoch, batchIndex));
+    resumed = true;
+    restored.ifPresentOrElse(
+        r -> {
+          getContext().getLog().info("peer {} resumes from {} (step {}) at epoch {}, batch {}; rejected: {}",
+              name, r.model(), r.state().step(), epoch + 1, batchIndex, r.rejected());
+          coordinator.tell(messages.checkpointed(r.model(), r.state(), true, r.rejected()));
+        },
+        () -> getContext().getLog().warn("peer {} has no checkpoint yet: it restarts from its initial weights", name));
   }
 
   private BatchSchedule shardSchedule(String peer) {
@@ -172,6 +232,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         .onMessage(WaitExpired.class, guarded(this::onWaitExpired))
         .onMessage(ThrottleExpired.class, guarded(this::onThrottleExpired))
         .onMessage(PeerTerminated.class, guarded(this::onPeerTerminated))
+        .onMessage(CoordinatorListing.class, guarded(this::onCoordinatorListing))
         .build();
   }
 
@@ -194,6 +255,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       case PROGRESS -> onProgress(message.getProgress());
       case START -> onStart(message.getStart());
       case EXPORT -> onExport(message.getExport());
+      case JOINED -> onJoined(message.getJoined());
       case STOP -> {
         getContext().getLog().info("peer {} stops: {}", name, message.getStop().getReason());
         return Behaviors.stopped();
@@ -207,22 +269,62 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     if (training || finished) {
       return;
     }
-    ActorRefResolver resolver = ActorRefResolver.get(getContext().getSystem());
+    Set<String> listed = new java.util.HashSet<>();
     for (PeerAddress peer : start.getPeersList()) {
-      boolean linked = exchange.teachers().contains(peer.getName()) || exchange.students().contains(peer.getName());
-      if (linked) {
-        ActorRef<PeerInbox> ref = resolver.resolveActorRef(peer.getRef());
-        peers.put(peer.getName(), ref);
-        getContext().watchWith(ref, new PeerTerminated(peer.getName()));
+      listed.add(peer.getName());
+      if (exchange.isLinked(peer.getName()) && !peer.getName().equals(name)) {
+        link(peer.getName(), peer.getRef());
       }
     }
+    // A linked peer the coordinator does not list is gone: do not wait for it.
+    List.copyOf(exchange.teachers()).stream().filter(p -> !listed.contains(p)).forEach(exchange::remove);
+    List.copyOf(exchange.students()).stream().filter(p -> !listed.contains(p)).forEach(exchange::remove);
     training = true;
     window.restart();
     epochWindow.restart();
-    pretraining = settings.distillation().frozenTeacher().filter(name::equals).isPresent();
+    if (!resumed) {
+      pretraining = settings.distillation().frozenTeacher().filter(name::equals).isPresent();
+    }
     getContext().getLog().info("peer {} starts {}; teachers {}, students {}", name,
         pretraining ? "its training as the KD teacher" : "training", exchange.teachers(), exchange.students());
     beginStep();
+  }
+
+  private void link(String peer, String serializedRef) {
+    ActorRef<PeerInbox> ref = ActorRefResolver.get(getContext().getSystem()).resolveActorRef(serializedRef);
+    ActorRef<PeerInbox> previous = peers.put(peer, ref);
+    if (previous != null && !previous.equals(ref)) {
+      getContext().unwatch(previous);
+    }
+    getContext().watchWith(ref, new PeerTerminated(peer, ref));
+  }
+
+  /** A linked peer is back (restarted from its checkpoint on some node): take it back. */
+  private void onJoined(PeerJoined joined) throws IOException {
+    String peer = joined.getPeer().getName();
+    if (!joined.getRunId().equals(settings.runId()) || finished || !exchange.rejoin(peer, joined.getRejoinAtBatch())) {
+      return;
+    }
+    link(peer, joined.getPeer().getRef());
+    getContext().getLog().info("peer {}: {} is back at batch {}; teachers {}, students {}",
+        name, peer, joined.getRejoinAtBatch(), exchange.teachers(), exchange.students());
+    resumeIfUnthrottled();
+  }
+
+  /**
+   * The coordinator is a cluster singleton: when its node is lost it starts again elsewhere. A new
+   * one hears this peer's epoch results again, as it may have missed them while it moved.
+   */
+  private Behavior<Command> onCoordinatorListing(CoordinatorListing listing) {
+    Set<ActorRef<CoordinatorInbox>> refs =
+        listing.listing().getServiceInstances(ServiceKeys.coordinator(settings.runId()));
+    if (refs.isEmpty() || refs.contains(coordinator)) {
+      return this;
+    }
+    coordinator = refs.iterator().next();
+    getContext().getLog().info("peer {} reports to the coordinator at {} from now on", name, coordinator.path());
+    epochReports.forEach(coordinator::tell);
+    return this;
   }
 
   private Behavior<Command> onNextStep() throws IOException {
@@ -231,6 +333,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private void beginStep() throws IOException {
+    if (!pretraining && epoch >= settings.training().epochs()) {
+      finishResumed();
+      return;
+    }
     if (batchIndex == schedule.batchesPerEpoch()) {
       endEpoch();
       if (finished) {
@@ -331,11 +437,19 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     String from = predictions.getFromPeer();
     long batchId = predictions.getBatchId();
     if (!predictions.getRunId().equals(settings.runId()) || !exchange.teachers().contains(from)) {
+      if (exchange.isLinked(from)) {
+        return; // a returning teacher, before this peer has heard that it is back
+      }
       getContext().getLog().warn("peer {} ignores predictions from {} of run {}: not one of its teachers {}",
           name, from, predictions.getRunId(), exchange.teachers());
       return;
     }
+    exchange.seen(from, batchId);
     if (finished || !exchange.isCurrentOrAhead(batchId)) {
+      if (waitStartedNanos >= 0 && exchange.complete(current.id())) {
+        timers.cancel(WaitExpired.class);
+        trainStep(); // the teacher is past the batch this peer waits for: it will not send it
+      }
       return; // late (that step is taken), or implausibly far ahead
     }
     int classes = data.train().classes();
@@ -386,7 +500,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     return this;
   }
 
-  private Behavior<Command> onWaitExpired(WaitExpired expired) {
+  private Behavior<Command> onWaitExpired(WaitExpired expired) throws IOException {
     if (waitStartedNanos < 0 || current == null || expired.batchId() != current.id()) {
       return this;
     }
@@ -406,8 +520,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
    * again: the others go on with the links that remain instead of paying max-wait each step.
    */
   private Behavior<Command> onPeerTerminated(PeerTerminated terminated) throws IOException {
-    if (finished || !exchange.remove(terminated.peer())) {
-      return this;
+    if (finished || !terminated.ref().equals(peers.get(terminated.peer())) || !exchange.remove(terminated.peer())) {
+      return this; // finished, an earlier incarnation of a peer that is back, or not linked
     }
     peers.remove(terminated.peer());
     getContext().getLog().warn("peer {}: {} is gone; teachers now {}, students {}",
@@ -426,7 +540,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     epochWindow.addWait(nanos);
   }
 
-  private void trainStep() {
+  private void trainStep() throws IOException {
     if (waitStartedNanos >= 0) {
       addWait(System.nanoTime() - waitStartedNanos);
       waitStartedNanos = -1;
@@ -446,6 +560,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       step++;
     }
     batchIndex++;
+    trainedThrough = current.id();
+    if (!frozen && settings.training().checkpointEvery() > 0 && step % settings.training().checkpointEvery() == 0
+        && batchIndex < schedule.batchesPerEpoch()) {
+      checkpoint(); // the epoch's last step checkpoints at the epoch's end, after evaluating
+    }
     int correct = PeerNetwork.correct(current.logits(), labels);
     window.addStep(parts, correct, rows);
     epochWindow.addStep(parts, correct, rows);
@@ -487,12 +606,17 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private void endEpoch() throws IOException {
     PeerNetwork.Evaluation validation = network.evaluate(data.validation());
-    Path checkpoint = settings.runPath().resolve("checkpoints").resolve(name).resolve("model.zip");
-    if (!frozen) {
-      network.save(checkpoint);
-    }
     epoch++;
     batchIndex = 0;
+    boolean freezesNow = pretraining && epoch == settings.distillation().teacherEpochs();
+    if (!frozen) {
+      if (freezesNow) {
+        // As it will be after this epoch: frozen, its students' epochs starting from the first batch.
+        checkpoint(new Checkpoints.State(step, -1, 0, 0, false, true));
+      } else {
+        checkpoint();
+      }
+    }
     getContext().getLog().info("peer {} finished {}epoch {}: validation accuracy {}", name,
         pretraining ? "its own training " : "", epoch, String.format("%.4f", validation.accuracy()));
     PeerReport.Builder report =
@@ -525,9 +649,30 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
   }
 
+  /** Resumed from the checkpoint of its last epoch: it has nothing left to train, and says so. */
+  private void finishResumed() {
+    PeerNetwork.Evaluation validation = network.evaluate(data.validation());
+    finished = true;
+    report(PeerReport.newBuilder().setEpochEnd(true).setFinished(true).setFrozen(frozen)
+        .setValAccuracy(validation.accuracy()).setValLoss(validation.crossEntropy()));
+    java.util.Set<String> linked = new java.util.TreeSet<>(exchange.teachers());
+    linked.addAll(exchange.students());
+    sendProgress(Long.MAX_VALUE, linked);
+  }
+
   /** The probabilities behind the coordinator's cohort metrics. */
   private void sendValidationPredictions(PeerNetwork.Evaluation validation) {
-    messages.validation(epoch, validation.probabilities(), data.validation()).forEach(setup.coordinator()::tell);
+    messages.validation(epoch, validation.probabilities(), data.validation()).forEach(coordinator::tell);
+  }
+
+  private void checkpoint() throws IOException {
+    checkpoint(new Checkpoints.State(step, trainedThrough, epoch, batchIndex, pretraining, frozen));
+  }
+
+  /** Writes a checkpoint atomically (model, updater state, position) and tells the coordinator. */
+  private void checkpoint(Checkpoints.State state) throws IOException {
+    Path model = checkpoints.write(network, state);
+    coordinator.tell(messages.checkpointed(model, state, false, List.of()));
   }
 
   private void report(PeerReport.Builder report) {
@@ -539,7 +684,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       window.drainInto(PeerReport.newBuilder());
       covered = epochWindow;
     }
-    setup.coordinator().tell(messages.report(covered.drainInto(report), reportedEpoch, step, network));
+    report.setTrainedThrough(trainedThrough).setRestarts(setup.start().restarts());
+    CoordinatorInbox message = messages.report(covered.drainInto(report), reportedEpoch, step, network);
+    if (report.getEpochEnd()) {
+      epochReports.add(message);
+    }
+    coordinator.tell(message);
   }
 
   private void onExport(ExportModel export) throws IOException {
@@ -548,17 +698,17 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     PeerNetwork.Evaluation test = network.evaluate(data.test());
     getContext().getLog().info("peer {} exported to {}; test accuracy {}", name, file,
         String.format("%.4f", test.accuracy()));
-    setup.coordinator().tell(messages.exported(file, test, network));
+    coordinator.tell(messages.exported(file, test, network));
   }
 
   private Behavior<Command> fail(String reason, Throwable cause) {
-    reportFailure(getContext(), setup, reason, cause);
+    reportFailure(getContext(), coordinator, setup, reason, cause);
     return Behaviors.stopped();
   }
 
   private static void reportFailure(
-      ActorContext<Command> context, PeerSetup setup, String reason, Throwable cause) {
+      ActorContext<Command> context, ActorRef<CoordinatorInbox> coordinator, PeerSetup setup, String reason, Throwable cause) {
     context.getLog().error("peer {} failed: {}", setup.spec().name(), reason, cause);
-    setup.coordinator().tell(PeerMessages.failed(setup, reason));
+    coordinator.tell(PeerMessages.failed(setup, reason));
   }
 }

@@ -12,6 +12,7 @@ import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.actors.node.RunData;
 import dev.cohort.actors.node.RunDataCache;
 import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.Checkpoints;
 import dev.cohort.model.DistillationLoss;
 import dev.cohort.model.MlpPreset;
 import dev.cohort.model.PeerNetwork;
@@ -301,8 +302,8 @@ class PeerTrainerTest {
     startTraining(runId, Map.of("a", a, "b", b), List.of(a, b));
     PeerReport aDone = finishedReport("a");
     assertEquals(0, aDone.getTeacherTimeouts(), "every step had b's predictions");
-    Path checkpoint = settings.runPath().resolve("checkpoints/a/model.zip");
-    INDArray weights = PeerNetwork.load(checkpoint, "a").parameters();
+    INDArray weights =
+        new Checkpoints(settings.runPath().resolve("checkpoints/a")).latest("a").orElseThrow().network().parameters();
     started.forEach(peer -> testKit.stop(peer, GENEROUS));
     started.clear();
     return weights;

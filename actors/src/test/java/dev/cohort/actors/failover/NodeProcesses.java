@@ -1,0 +1,106 @@
+package dev.cohort.actors.failover;
+
+import dev.cohort.actors.cli.Main;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+
+/**
+ * Real Cohort JVMs on 127.0.0.1 for a test: {@code cohort run} and {@code cohort node} processes
+ * with their output in files, killed with SIGKILL on demand, and every one ended by {@link #close}.
+ */
+final class NodeProcesses implements AutoCloseable {
+
+  /** Fast failure handling for tests: an unreachable node is downed after a few seconds, not 20. */
+  private static final List<String> JVM_OPTIONS =
+      List.of(
+          "-Xmx1g",
+          "-Dcohort.log.level=INFO",
+          "-Dpekko.cluster.split-brain-resolver.stable-after=3s",
+          "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=2s");
+
+  record Node(String name, Process process, Path log) {
+    String output() throws IOException {
+      return Files.exists(log) ? Files.readString(log) : "";
+    }
+  }
+
+  private final Path logs;
+  private final List<Node> nodes = new ArrayList<>();
+
+  NodeProcesses(Path logs) throws IOException {
+    this.logs = Files.createDirectories(logs);
+  }
+
+  Node start(String name, List<String> arguments, Map<String, String> environment) throws IOException {
+    List<String> command = new ArrayList<>();
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+    command.addAll(JVM_OPTIONS);
+    System.getProperties().stringPropertyNames().stream()
+        .filter(p -> p.startsWith("org.bytedeco.javacpp"))
+        .forEach(p -> command.add("-D" + p + "=" + System.getProperty(p)));
+    command.add("-cp");
+    command.add(System.getProperty("java.class.path"));
+    command.add(Main.class.getName());
+    command.addAll(arguments);
+    Path log = logs.resolve(name + ".log");
+    ProcessBuilder builder =
+        new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().putAll(environment);
+    Node node = new Node(name, builder.start(), log);
+    nodes.add(node);
+    return node;
+  }
+
+  /** Waits until {@code condition} holds, checking every 200 ms, or fails after {@code limit}. */
+  static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    long deadline = System.nanoTime() + limit.toNanos();
+    while (!condition.getAsBoolean()) {
+      if (System.nanoTime() > deadline) {
+        throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what);
+      }
+      Thread.sleep(200);
+    }
+  }
+
+  static boolean exited(Node node, Duration limit) throws InterruptedException {
+    return node.process().waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  /** SIGKILL: the node gets no chance to leave the cluster or save anything. */
+  static void kill(Node node) throws InterruptedException {
+    node.process().destroyForcibly();
+    node.process().waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /** Every output, for a failure message. */
+  String outputs() {
+    StringBuilder all = new StringBuilder();
+    for (Node node : nodes) {
+      try {
+        String out = node.output();
+        all.append("\n===== ").append(node.name()).append(" =====\n")
+            .append(out.length() > 6000 ? "..." + out.substring(out.length() - 6000) : out);
+      } catch (IOException e) {
+        all.append("\n===== ").append(node.name()).append(": ").append(e.getMessage());
+      }
+    }
+    return all.toString();
+  }
+
+  @Override
+  public void close() throws InterruptedException {
+    for (Node node : nodes) {
+      node.process().destroyForcibly();
+    }
+    for (Node node : nodes) {
+      node.process().waitFor(30, TimeUnit.SECONDS);
+    }
+  }
+}
