@@ -8,6 +8,7 @@ import com.typesafe.config.ConfigValueFactory;
 import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
+import dev.cohort.actors.coordinator.RunHistory;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.actors.node.RunDataCache;
 import dev.cohort.actors.peer.PeerModels;
@@ -94,6 +95,10 @@ final class Launch {
     if (!settings.runPath().equals(runPath)) {
       throw new CohortConfigException("cannot resume " + runPath + ": its config.conf names the run directory "
           + settings.runPath() + " (was the run moved? cohort.run.directory and cohort.run.id must point back to it)");
+    }
+    if (RunHistory.read(runPath).finished()) {
+      throw new CohortConfigException("run " + settings.runId() + " in " + runPath
+          + " has already finished (see its events.jsonl); there is nothing to resume");
     }
     PeerModels.check(settings, data.get(settings.data()));
     System.out.println("Resuming run " + settings.runId() + " in " + runPath);

@@ -30,7 +30,8 @@ public final class Main {
     System.exit(run(args));
   }
 
-  static int run(String[] args) {
+  /** Runs one command; its exit code (0 done, 1 the run failed, 2 bad input). */
+  public static int run(String[] args) {
     if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
       System.out.print(USAGE);
       return args.length == 0 ? 2 : 0;

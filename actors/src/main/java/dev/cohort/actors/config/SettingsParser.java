@@ -36,8 +36,10 @@ public final class SettingsParser {
    * beneath it. Keys under {@code cohort} that the defaults do not know are rejected.
    */
   public static CohortSettings parse(Config config) {
-    Config defaults = ConfigFactory.defaultReference().getConfig("cohort");
-    Config user = config.hasPath("cohort") ? config.getConfig("cohort") : ConfigFactory.empty();
+    // cohort.log.level is a JVM property for logback (-Dcohort.log.level), which the defaults pick
+    // up from the system properties; it is no run setting and never part of a run's config.
+    Config defaults = ConfigFactory.defaultReference().getConfig("cohort").withoutPath("log");
+    Config user = config.hasPath("cohort") ? config.getConfig("cohort").withoutPath("log") : ConfigFactory.empty();
     rejectUnknownKeys(user, defaults);
     Config c;
     try {

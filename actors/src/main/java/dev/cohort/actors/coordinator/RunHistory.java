@@ -18,9 +18,9 @@ import java.util.TreeSet;
  * What a run directory says about a run so far, read back by a coordinator that takes over (its
  * predecessor's node was lost) or resumes a stopped run: each peer's latest epoch result, how
  * often each peer was restarted, which peers were given up, and whether training had started.
- * A torn last line (the writer died mid-line) is skipped.
+ * A torn last line (the writer died mid-line) is skipped. {@code finished}: it ended successfully.
  */
-record RunHistory(
+public record RunHistory(
     Map<String, PeerReport> lastEpochEnd,
     Map<String, Integer> restarts,
     Set<String> givenUp,
@@ -30,7 +30,7 @@ record RunHistory(
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  static RunHistory read(Path run) throws IOException {
+  public static RunHistory read(Path run) throws IOException {
     Map<String, PeerReport> lastEpochEnd = new LinkedHashMap<>();
     Map<String, Integer> restarts = new HashMap<>();
     Set<String> givenUp = new TreeSet<>();
@@ -43,7 +43,7 @@ record RunHistory(
     forEachLine(run.resolve("events.jsonl"), line -> {
       switch (line.path("event").asText()) {
         case "training-started" -> flags[0] = true;
-        case "run-finished" -> flags[1] = line.path("success").asBoolean(false);
+        case "run-finished" -> flags[1] |= line.path("success").asBoolean(false);
         case "teacher-frozen" -> flags[2] = true;
         case "peer-restarting" -> restarts.merge(line.path("peer").asText(), 1, Integer::sum);
         case "peer-given-up" -> givenUp.add(line.path("peer").asText());
