@@ -301,4 +301,38 @@ class TwoNodeCohortTest {
     assertEquals(40, last.get("epoch").asInt());
     assertNotEquals(0.0, last.get("val_accuracy").asDouble());
   }
+
+  @Test
+  void aLauncherThatJoinsAnExistingClusterHandsItsRunToTheOldestNode() throws Exception {
+    // A node already running (coordinator-eligible, no run of its own): the cluster's oldest member.
+    ActorSystem<NodeGuardian.Command> standing =
+        ActorSystem.create(NodeGuardian.create(Optional.empty(), new CompletableFuture<>()), "cohort",
+            node("coordinator, trainer"));
+    systems.add(standing);
+    Cluster.get(standing).manager().tell(Join.create(address(standing)));
+
+    CohortSettings settings =
+        TestCohorts.settings(runs, "joined", "cluster.nodes = 2\ntraining.epochs = 2", "a", "b");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> launcher =
+        ActorSystem.create(
+            NodeGuardian.create(
+                Optional.of(new NodeGuardian.Launch(settings, console::add, outcome::complete)), outcome),
+            "cohort",
+            node("coordinator, trainer"));
+    systems.add(launcher);
+    Cluster.get(launcher).manager().tell(Join.create(address(standing)));
+
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    assertTrue(console.stream().noneMatch(l -> l.contains("training starts")),
+        "the launcher's own coordinator never ran: " + console);
+    List<String> nodes =
+        jsonLines(settings.runPath().resolve("events.jsonl")).stream()
+            .filter(e -> e.get("event").asText().equals("peer-placed"))
+            .map(e -> e.get("node").asText())
+            .toList();
+    assertEquals(List.of(address(standing).toString(), address(launcher).toString()), nodes,
+        "the coordinator, on the standing node, placed the first peer on its own node");
+  }
 }

@@ -17,7 +17,7 @@ final class ChildNodes {
 
   private final List<Process> processes = new ArrayList<>();
 
-  void start(int count, String seed, int slots, Path logDirectory) throws IOException {
+  void start(int count, String seed, int slots, List<String> overlays, Path logDirectory) throws IOException {
     Files.createDirectories(logDirectory);
     String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
     for (int i = 0; i < count; i++) {
@@ -31,6 +31,7 @@ final class ChildNodes {
       command.addAll(
           List.of("node", "--seed", seed, "--host", "127.0.0.1", "--port", "0", "--slots", String.valueOf(slots),
               "--exit-when-finished", "--exit-with-parent"));
+      overlays.forEach(overlay -> command.addAll(List.of("--overlay", overlay)));
       Path log = logDirectory.resolve("node-" + (i + 2) + ".log");
       processes.add(
           new ProcessBuilder(command)

@@ -121,7 +121,7 @@ final class Launch {
           "--spawn " + extraNodes + " must be between 0 and " + (settings.cluster().nodes() - 1)
               + " (the cohort expects " + settings.cluster().nodes() + " nodes, this one included)");
     }
-    Outcome outcome = execute(run, extraNodes, options.port(), System.out::println);
+    Outcome outcome = execute(run, extraNodes, options, System.out::println);
     if (outcome.interrupted()) {
       return 130; // the shutdown hook is stopping everything
     }
@@ -178,20 +178,34 @@ final class Launch {
    * the outcome and stops them all. {@code console} receives the run's progress lines.
    */
   static Outcome execute(Prepared run, int extraNodes, int port, Consumer<String> console) throws IOException {
+    return execute(run, extraNodes, LaunchOptions.local(port), console);
+  }
+
+  /**
+   * Starts this JVM's node and {@code extraNodes} more JVMs, waits for the outcome and stops them
+   * all. The node forms a cluster with itself, or joins {@code --join}'s (or, with cluster
+   * bootstrap, the one service discovery finds); the coordinator runs on the oldest node.
+   */
+  static Outcome execute(Prepared run, int extraNodes, LaunchOptions options, Consumer<String> console)
+      throws IOException {
     CohortSettings settings = run.settings();
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
     int slots = NodeConfig.localSlots(settings.cluster().nodes());
+    List<String> seeds = options.join() == null ? List.of() : List.of(options.join());
+    Config nodeConfig =
+        NodeConfig.create(null, options.port(), seeds, options.roles(), slots, options.overlays(), ConfigFactory.empty());
     ActorSystem<NodeGuardian.Command> system =
-        ActorSystem.create(
+        NodeStartup.start(
             NodeGuardian.create(
                 Optional.of(new NodeGuardian.Launch(settings, console, outcome::complete, run.resume())),
-                new CompletableFuture<>(),
+                outcome,
                 run.data()),
-            NodeConfig.SYSTEM_NAME,
-            NodeConfig.create("127.0.0.1", port, List.of(), List.of(NodeGuardian.COORDINATOR_ROLE, "trainer"), slots));
+            nodeConfig);
     Cluster cluster = Cluster.get(system);
     Address self = cluster.selfMember().address();
-    cluster.manager().tell(Join.create(self));
+    if (seeds.isEmpty() && !NodeStartup.bootstraps(nodeConfig)) {
+      cluster.manager().tell(Join.create(self));
+    }
     ChildNodes children = new ChildNodes();
     AtomicBoolean interrupted = new AtomicBoolean();
     Thread stopOnInterrupt =
@@ -206,10 +220,16 @@ final class Launch {
             "cohort-launcher-shutdown");
     Runtime.getRuntime().addShutdownHook(stopOnInterrupt);
     String seed = self.getHost().get() + ":" + self.getPort().get();
-    console.accept("node 1 (coordinator) at " + self);
+    if (seeds.isEmpty() && !NodeStartup.bootstraps(nodeConfig)) {
+      console.accept("node 1 (coordinator) at " + self);
+    } else {
+      console.accept("node at " + self + " joins " + (seeds.isEmpty() ? "the cluster service discovery finds" : seeds.get(0))
+          + "; the coordinator runs on the cluster's oldest node (its log shows the run's progress)");
+      seed = seeds.isEmpty() ? seed : seeds.get(0);
+    }
     if (extraNodes > 0) {
       console.accept("starting " + extraNodes + " more JVM(s), logs in " + settings.runPath().resolve("logs"));
-      children.start(extraNodes, seed, slots, settings.runPath().resolve("logs"));
+      children.start(extraNodes, seed, slots, options.overlays(), settings.runPath().resolve("logs"));
     }
     int byHand = settings.cluster().nodes() - 1 - extraNodes;
     if (byHand > 0) {

@@ -8,6 +8,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.typed.ActorSystem;
 
 /**
@@ -26,7 +28,8 @@ final class NodeCommand {
     boolean exitWhenFinished = false;
     boolean exitWithParent = false;
     Integer slots = null;
-    List<String> roles = List.of(NodeGuardian.COORDINATOR_ROLE, "trainer");
+    List<String> roles = LaunchOptions.DEFAULT_ROLES;
+    List<String> overlays = new ArrayList<>(NodeConfig.overlaysFromEnvironment());
     while (arguments.hasMore()) {
       String option = arguments.next();
       switch (option) {
@@ -37,23 +40,22 @@ final class NodeCommand {
         case "--exit-with-parent" -> exitWithParent = true;
         case "--slots" -> slots = arguments.intValueOf(option);
         case "--roles" -> roles = List.of(arguments.valueOf(option).split(","));
+        case "--overlay" -> overlays.add(arguments.valueOf(option));
         default -> throw new UsageException(
             "unknown option " + option + " (expected --seed host:port, --host H, --port P, --slots N,"
-                + " --roles coordinator,trainer, --exit-when-finished, --exit-with-parent)");
+                + " --roles coordinator,trainer, --overlay NAME, --exit-when-finished, --exit-with-parent)");
       }
     }
     if (seeds.isEmpty() && System.getenv("COHORT_SEEDS") != null) {
       seeds.addAll(List.of(System.getenv("COHORT_SEEDS").split(",")));
     }
-    if (seeds.isEmpty()) {
-      throw new UsageException("node needs at least one --seed host:port (or COHORT_SEEDS=host:port,...)");
+    Config config = NodeConfig.create(host, port, seeds, roles, slots, overlays, ConfigFactory.empty());
+    if (seeds.isEmpty() && !NodeStartup.bootstraps(config)) {
+      throw new UsageException("node needs at least one --seed host:port (or COHORT_SEEDS=host:port,...),"
+          + " or cluster bootstrap (the kubernetes overlay)");
     }
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
-    ActorSystem<NodeGuardian.Command> system =
-        ActorSystem.create(
-            NodeGuardian.create(Optional.empty(), outcome),
-            NodeConfig.SYSTEM_NAME,
-            NodeConfig.create(host, port, seeds, roles, slots));
+    ActorSystem<NodeGuardian.Command> system = NodeStartup.start(NodeGuardian.create(Optional.empty(), outcome), config);
     if (exitWhenFinished) {
       outcome.thenRun(system::terminate);
     }

@@ -20,6 +20,7 @@ import dev.cohort.protocol.PeerJoined;
 import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.PlacePeer;
 import dev.cohort.protocol.RunFinished;
+import dev.cohort.protocol.RunMode;
 import dev.cohort.protocol.StartTraining;
 import dev.cohort.protocol.StopTraining;
 import dev.cohort.protocol.ValidationPredictions;
@@ -293,7 +294,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private HostInbox adoptMessage() {
     return HostInbox.newBuilder()
-        .setAdoptRun(AdoptRun.newBuilder().setRunId(settings.runId()).setCohortConfig(settings.render()))
+        .setAdoptRun(AdoptRun.newBuilder().setRunId(settings.runId()).setCohortConfig(settings.render())
+            .setMode(RunMode.RUN_MODE_TAKE_OVER))
         .build();
   }
 

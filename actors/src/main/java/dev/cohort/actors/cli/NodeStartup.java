@@ -1,0 +1,34 @@
+package dev.cohort.actors.cli;
+
+import com.typesafe.config.Config;
+import dev.cohort.actors.node.NodeGuardian;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+
+/**
+ * Starts a node's ActorSystem and, where its config asks for them ({@code cohort.management}: the
+ * kubernetes overlay), Pekko Management's HTTP endpoints (health: /alive, /ready) and cluster
+ * bootstrap, which finds the other nodes through service discovery instead of seed nodes.
+ */
+final class NodeStartup {
+
+  private NodeStartup() {}
+
+  static ActorSystem<NodeGuardian.Command> start(Behavior<NodeGuardian.Command> guardian, Config config) {
+    ActorSystem<NodeGuardian.Command> system = ActorSystem.create(guardian, NodeConfig.SYSTEM_NAME, config);
+    if (config.getBoolean("cohort.management.enabled")) {
+      PekkoManagement.get(system).start();
+    }
+    if (config.getBoolean("cohort.management.bootstrap")) {
+      ClusterBootstrap.get(system).start();
+    }
+    return system;
+  }
+
+  /** Whether this node joins through bootstrap rather than seed nodes or itself. */
+  static boolean bootstraps(Config config) {
+    return config.getBoolean("cohort.management.bootstrap");
+  }
+}
