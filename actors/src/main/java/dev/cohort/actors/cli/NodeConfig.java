@@ -63,6 +63,12 @@ final class NodeConfig {
       layered = overlay(overlay).withFallback(layered);
     }
     Config config = ConfigFactory.load(ConfigFactory.parseMap(values).withFallback(extra).withFallback(layered));
+    String advertised = config.getString("pekko.remote.artery.canonical.hostname");
+    if (config.getBoolean("cohort.node.require-routable-host")
+        && (advertised.startsWith("127.") || advertised.equals("localhost") || advertised.equals("::1"))) {
+      throw new UsageException("this node would tell the other machines to reach it at " + advertised
+          + ": set COHORT_HOST (or --host) to this machine's address as the others see it");
+    }
     int nodeSlots = config.getInt("cohort.node.slots");
     int gpus = config.getInt("cohort.node.gpus");
     if (nodeSlots < 0 || gpus < 0) {

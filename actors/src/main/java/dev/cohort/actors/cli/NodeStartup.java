@@ -19,7 +19,13 @@ final class NodeStartup {
   static ActorSystem<NodeGuardian.Command> start(Behavior<NodeGuardian.Command> guardian, Config config) {
     ActorSystem<NodeGuardian.Command> system = ActorSystem.create(guardian, NodeConfig.SYSTEM_NAME, config);
     if (config.getBoolean("cohort.management.enabled")) {
-      PekkoManagement.get(system).start();
+      PekkoManagement.get(system).start().whenComplete((uri, failure) -> {
+        if (failure != null) {
+          system.log().error("Pekko Management did not start: {}", failure.getMessage());
+        } else {
+          system.log().info("Pekko Management (health: /alive, /ready) at {}", uri);
+        }
+      });
     }
     if (config.getBoolean("cohort.management.bootstrap")) {
       ClusterBootstrap.get(system).start();
