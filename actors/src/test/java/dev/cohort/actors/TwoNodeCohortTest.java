@@ -335,4 +335,44 @@ class TwoNodeCohortTest {
     assertEquals(List.of(address(standing).toString(), address(launcher).toString()), nodes,
         "the coordinator, on the standing node, placed the first peer on its own node");
   }
+
+  @Test
+  void aNodeThatJoinsMidRunTakesTheLostNodesPeer() throws Exception {
+    CohortSettings settings =
+        TestCohorts.settings(runs, "elastic",
+            "cluster.nodes = 2\ntraining.epochs = 300\ntraining.checkpoint-every = 5\ndistillation.max-wait = 2s", "a", "b");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
+    ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
+    Path events = settings.runPath().resolve("events.jsonl");
+    awaitEvent(events, e -> e.get("event").asText().equals("checkpoint") && e.get("peer").asText().equals("b"));
+
+    // A third node joins while the run is under way; it has every slot free.
+    ActorSystem<NodeGuardian.Command> late = trainer(address(first), new CompletableFuture<>());
+    String lateAddress = address(late).toString();
+    awaitEvent(events, e -> e.get("event").asText().equals("member-up") && e.get("node").asText().equals(lateAddress));
+    ActorTestKit.shutdown(second, Duration.ofSeconds(30));
+
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    JsonNode back = jsonLines(events).stream()
+        .filter(e -> e.get("event").asText().equals("peer-restarted") && e.get("peer").asText().equals("b"))
+        .findFirst().orElseThrow(() -> new AssertionError("b restarted: " + console));
+    assertEquals(lateAddress, back.get("node").asText(), "the restarted peer went to the node that joined late");
+  }
+
+  private static void awaitEvent(Path events, java.util.function.Predicate<JsonNode> wanted) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (true) {
+      try {
+        if (Files.exists(events) && jsonLines(events).stream().anyMatch(wanted)) {
+          return;
+        }
+      } catch (IOException e) {
+        // a line being written: read again
+      }
+      assertTrue(System.nanoTime() < deadline, "the event never came");
+      Thread.sleep(50);
+    }
+  }
 }
