@@ -14,11 +14,18 @@ public final class Main {
         cohort demo [the options of run]
             three MLP peers learn Fashion-MNIST from each other on a two-node local cluster
         cohort run COHORT.conf [--nodes N] [--spawn K] [--port P] [--data DIR] [--set key=value]...
+                               [--overlay NAME]... [--join HOST:PORT] [--roles R1,R2]
             runs a cohort file on a cluster of N nodes (default: cohort.cluster.nodes): this JVM,
             K more JVMs it starts on 127.0.0.1 (default N-1), and the rest started by hand with
-            'cohort node'; P is this node's port (default: any free port)
-        cohort node --seed HOST:PORT [--host H] [--port P]
-            one trainer node that joins an existing cluster
+            'cohort node'; P is this node's port (default: any free port). --join hands the run to
+            a cluster that is already up. Overlays: multi-host, tls, kubernetes, or a .conf file
+            (also COHORT_OVERLAYS=a,b)
+        cohort run --resume RUN_DIR [--nodes N] [--spawn K] [--port P] [--overlay NAME]...
+            continues a stopped run from its peers' latest good checkpoints
+        cohort node --seed HOST:PORT [--host H] [--port P] [--slots N] [--roles R1,R2]
+                    [--overlay NAME]... [--exit-when-finished]
+            one node that joins an existing cluster (seeds also from COHORT_SEEDS=h:p,h:p); it hosts
+            peers (role trainer) and can take over the coordinator (role coordinator)
         cohort bench learning [--seeds N] [--subset N] [--subset-epochs E] [--full-epochs E]
                               [--modes independent,dml,ensemble,ta-chain] [--out FILE] [--set key=value]...
             test accuracy of each topology over N seeds, written to docs/RESULTS.md
