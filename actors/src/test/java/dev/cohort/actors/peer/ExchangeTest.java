@@ -70,4 +70,48 @@ class ExchangeTest {
     Exchange small = new Exchange("small", Topology.chain(List.of("large", "small"), false));
     assertEquals(List.of("large"), small.oneWayTeachers());
   }
+
+  @Test
+  void aTeacherAlreadyPastABatchIsNotWaitedForIt() {
+    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "b", "s")));
+    assertEquals(Set.of("a", "b"), exchange.missing(9));
+    exchange.predictionsFrom("a", 10, 10, A);
+    assertEquals(Set.of("b"), exchange.missing(9), "a sent batch 10 first: it will never send 9");
+    assertEquals(Set.of("b"), exchange.missing(10));
+    exchange.seen("b", 12); // too late or too far ahead to keep, but it tells where b is
+    assertTrue(exchange.complete(10), "b is past 10, a answered for it");
+    assertArrayEquals(new float[] {0.2f, 0.8f}, exchange.takeTarget(10, OWN, 2).values(), 1e-6f,
+        "the target is made of the teachers that answered");
+  }
+
+  @Test
+  void aPeerThatReturnsIsTakenBackWithItsTopologyLinksFromItsRejoinBatch() {
+    Exchange exchange = new Exchange("s", Topology.custom(List.of("a", "b", "s"), List.of(
+        new Topology.Link("a", "s", 1), new Topology.Link("b", "s", 3), new Topology.Link("s", "a", 1))));
+    assertTrue(exchange.remove("b"));
+    assertTrue(exchange.remove("a"));
+    assertEquals(Set.of(), exchange.teachers());
+    assertTrue(exchange.isLinked("a"), "gone, but still linked by the topology");
+
+    assertTrue(exchange.rejoin("b", 40));
+    assertTrue(exchange.rejoin("a", 40));
+    assertEquals(Set.of("a", "b"), exchange.teachers());
+    assertEquals(Set.of("a"), exchange.students());
+    assertEquals(List.of(), exchange.studentsBehind(43, 4), "a rejoined at 40: trained through 39");
+    assertEquals(List.of("a"), exchange.studentsBehind(44, 4));
+    exchange.predictionsFrom("a", 41, 41, A);
+    exchange.predictionsFrom("b", 41, 41, B);
+    assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(41, OWN, 2).values(), 1e-6f,
+        "b's weight 3 is back");
+    assertFalse(new Exchange("s", Topology.mutual(List.of("a", "s"))).rejoin("zz", 0), "not linked: not taken");
+  }
+
+  @Test
+  void aResumedPeerTreatsEverythingBeforeItsStartAsPast() {
+    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "s")));
+    exchange.predictionsFrom("a", 3, 3, A);
+    exchange.startAt(20);
+    assertFalse(exchange.isCurrentOrAhead(19));
+    assertTrue(exchange.isCurrentOrAhead(20));
+  }
 }
