@@ -27,8 +27,6 @@ import dev.cohort.protocol.ValidationPredictions;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -51,7 +49,6 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.actor.typed.javadsl.TimerScheduler;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.ClusterEvent;
-import org.apache.pekko.cluster.Member;
 import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Subscribe;
@@ -107,9 +104,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final RunDirectory run;
   private final ActorRefResolver resolver;
   private final Address selfAddress;
+  private final NodeDirectory nodes;
 
   private Phase phase = Phase.WAITING_FOR_NODES;
-  private List<ActorRef<HostInbox>> hosts = List.of();
   private final Map<String, ActorRef<PeerInbox>> peers = new LinkedHashMap<>();
   private final Map<String, PeerReport> lastEpochEnd = new HashMap<>();
   private final Map<String, PeerReport> lastReport = new HashMap<>();
@@ -121,9 +118,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** Peers to restart as soon as some node can take them. */
   private final Set<String> unplaced = new TreeSet<>();
   private final Map<String, Integer> restarts = new HashMap<>();
-  private final Map<String, String> nodeOfPeer = new HashMap<>();
   private final Set<String> started = new TreeSet<>();
-  private final Placement placement = new Placement();
   private final boolean recovering;
   private final boolean resuming;
   private final EpochTable table;
@@ -190,6 +185,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.run = new RunDirectory(settings.runPath());
     this.resolver = ActorRefResolver.get(context.getSystem());
     this.selfAddress = Cluster.get(context.getSystem()).selfMember().address();
+    this.nodes = new NodeDirectory(Cluster.get(context.getSystem()));
     this.inbox =
         context.spawn(WireInbox.<CoordinatorInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
     var receptionist = context.getSystem().receptionist();
@@ -243,53 +239,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private void onHostsChanged(Set<ActorRef<HostInbox>> listed) {
-    List<ActorRef<HostInbox>> before = hosts;
-    hosts = new ArrayList<>(listed);
-    // This node first, then the others by address: a deterministic placement.
-    hosts.sort(Comparator.comparing((ActorRef<HostInbox> h) -> !nodeOf(h).equals(selfAddress))
-        .thenComparing(h -> nodeOf(h).toString()));
+    List<ActorRef<HostInbox>> added = nodes.listed(listed);
     if (phase == Phase.WAITING_FOR_NODES) {
       placeWhenNodesAreUp();
-    } else if (phase != Phase.WAITING_FOR_NODES && phase != Phase.DONE) {
+    } else if (phase != Phase.DONE) {
       // A node that joins mid-run can take over this run's coordination and its restarted peers.
       HostInbox adopt = adoptMessage();
-      hosts.stream().filter(h -> !before.contains(h)).forEach(h -> h.tell(adopt));
+      added.forEach(h -> h.tell(adopt));
       placeUnplaced();
     }
   }
 
   /** The first placement waits until the expected nodes are members and offer themselves as hosts. */
   private void placeWhenNodesAreUp() {
-    if (availableHosts().size() >= settings.cluster().nodes()) {
+    if (nodes.available().size() >= settings.cluster().nodes()) {
       placePeers();
     }
-  }
-
-  private Address nodeOf(ActorRef<?> ref) {
-    Address address = ref.path().address();
-    return address.hasLocalScope() ? selfAddress : address;
-  }
-
-  /** The hosts on members that are up and reachable, with the slots and GPUs their roles advertise. */
-  private Map<Placement.Node, ActorRef<HostInbox>> availableHosts() {
-    Map<Address, Member> members = new HashMap<>();
-    Cluster cluster = Cluster.get(getContext().getSystem());
-    Set<Member> unreachable = cluster.state().getUnreachable();
-    for (Member member : cluster.state().getMembers()) {
-      MemberStatus status = member.status();
-      boolean joined = status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.joining();
-      if (joined && !unreachable.contains(member)) {
-        members.put(member.address(), member);
-      }
-    }
-    Map<Placement.Node, ActorRef<HostInbox>> available = new LinkedHashMap<>();
-    for (ActorRef<HostInbox> host : hosts) {
-      Member member = members.get(nodeOf(host));
-      if (member != null) {
-        available.put(Placement.fromRoles(member.address().toString(), member.getRoles()), host);
-      }
-    }
-    return available;
   }
 
   private HostInbox adoptMessage() {
@@ -301,7 +266,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private void placePeers() {
     HostInbox adopt = adoptMessage();
-    hosts.forEach(h -> h.tell(adopt));
+    nodes.hosts().forEach(h -> h.tell(adopt));
     for (PeerSpec spec : settings.peers()) {
       if (dead.contains(spec.name())) {
         continue; // given up before the run was stopped
@@ -320,29 +285,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * is available.
    */
   private boolean place(String peer, boolean resume, long rejoinAt) {
-    Map<Placement.Node, ActorRef<HostInbox>> available = availableHosts();
-    Optional<Placement.Decision> decision = placement.place(List.copyOf(available.keySet()));
+    int index = peerNames().indexOf(peer);
+    Optional<Placement.Decision> decision =
+        nodes.place(
+            PlacePeer.newBuilder()
+                .setRunId(settings.runId())
+                .setPeer(peer)
+                .setPeerIndex(index)
+                .setCohortConfig(settings.render())
+                .setCoordinator(resolver.toSerializationFormat(inbox))
+                .setResume(resume)
+                .setRejoinAtBatch(rejoinAt)
+                .setRestarts(restarts.getOrDefault(peer, 0)));
     if (decision.isEmpty()) {
       return false;
     }
     Placement.Decision d = decision.get();
-    int index = peerNames().indexOf(peer);
-    available.get(d.node()).tell(
-        HostInbox.newBuilder()
-            .setPlacePeer(
-                PlacePeer.newBuilder()
-                    .setRunId(settings.runId())
-                    .setPeer(peer)
-                    .setPeerIndex(index)
-                    .setCohortConfig(settings.render())
-                    .setCoordinator(resolver.toSerializationFormat(inbox))
-                    .setResume(resume)
-                    .setRejoinAtBatch(rejoinAt)
-                    .setRestarts(restarts.getOrDefault(peer, 0))
-                    .setDevice(d.device())
-                    .setThreads(d.threads()))
-            .build());
-    nodeOfPeer.put(peer, d.node().address());
     Map<String, Object> fields = new LinkedHashMap<>();
     fields.put("peer", peer);
     fields.put("node", d.node().address());
@@ -405,9 +363,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     timers.cancel("restart-" + name);
     dead.remove(name);
-    run.event("peer-restarted", Map.of("peer", name, "node", nodeOf(ref).toString(), "rejoin_at_batch", rejoinAt,
+    run.event("peer-restarted", Map.of("peer", name, "node", nodes.nodeOf(ref).toString(), "rejoin_at_batch", rejoinAt,
         "restarts", restarts.getOrDefault(name, 0)));
-    console.accept("peer " + name + " is back on " + nodeOf(ref) + (rejoinAt >= 0 ? " at batch " + rejoinAt : ""));
+    console.accept("peer " + name + " is back on " + nodes.nodeOf(ref) + (rejoinAt >= 0 ? " at batch " + rejoinAt : ""));
     if (!started.contains(name) && !mayStart(name)) {
       return; // a KD student whose teacher is not frozen yet: it starts with the others
     }
@@ -542,48 +500,22 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private Behavior<Command> onMembershipChanged(MembershipChanged changed) {
-    ClusterEvent.ClusterDomainEvent event = changed.event();
-    Member member;
-    String name;
-    if (event instanceof ClusterEvent.MemberUp up) {
-      member = up.member();
-      name = "member-up";
-    } else if (event instanceof ClusterEvent.MemberRemoved removed) {
-      member = removed.member();
-      name = "member-removed";
-      String address = member.address().toString();
-      nodeOfPeer.forEach((peer, node) -> {
-        if (node.equals(address)) {
-          placement.release(address);
-        }
-      });
-      nodeGone(address);
-    } else if (event instanceof ClusterEvent.UnreachableMember unreachable) {
-      member = unreachable.member();
-      name = "member-unreachable";
-    } else if (event instanceof ClusterEvent.ReachableMember reachable) {
-      member = reachable.member();
-      name = "member-reachable";
-    } else if (event instanceof ClusterEvent.MemberLeft left) {
-      member = left.member();
-      name = "member-left";
-    } else if (event instanceof ClusterEvent.MemberDowned downed) {
-      member = downed.member();
-      name = "member-downed";
-      nodeGone(member.address().toString());
-    } else {
-      member = null;
-      name = null;
-    }
-    if (member != null) {
-      run.event(name, Map.of("node", member.address().toString(), "roles", new TreeSet<>(member.getRoles())));
-    }
+    MembershipEvents.of(changed.event()).ifPresent(change -> {
+      String address = change.member().address().toString();
+      run.event(change.name(), Map.of("node", address, "roles", new TreeSet<>(change.member().getRoles())));
+      if (change.name().equals("member-removed")) {
+        nodes.removed(address);
+      }
+      if (change.gone()) {
+        nodeGone(address);
+      }
+    });
     if (phase == Phase.WAITING_FOR_NODES) {
       placeWhenNodesAreUp();
-    } else if (event instanceof ClusterEvent.MemberUp) {
+    } else if (changed.event() instanceof ClusterEvent.MemberUp) {
       placeUnplaced();
     }
-    return this;
+    return phase == Phase.DONE ? Behaviors.stopped() : this;
   }
 
   /** Takes over a run whose coordinator was lost: its state from the run directory, its peers as they register. */
@@ -777,16 +709,16 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (dead.contains(peer) || restarting.containsKey(peer) || awaitingDown.containsKey(peer)) {
       return;
     }
-    run.event("peer-lost", Map.of("peer", peer, "reason", reason, "node", nodeOfPeer.getOrDefault(peer, "")));
+    run.event("peer-lost", Map.of("peer", peer, "reason", reason, "node", nodes.nodeOfPeer(peer)));
     if (phase == Phase.EXPORTING && peer.equals(exportingPeer)) {
       timers.cancel(Timeout.EXPORT);
       phase = Phase.TRAINING; // chosen again once every live peer is back and finished
       exportingPeer = null;
     }
-    if (restartable && nodeUnreachableNotDown(peer)) {
+    if (restartable && nodes.unreachableNotDown(peer)) {
       // It may still be training over there (a partition, not a crash): two of it must never run.
       awaitingDown.put(peer, reason);
-      run.event("peer-awaiting-down", Map.of("peer", peer, "node", nodeOfPeer.get(peer)));
+      run.event("peer-awaiting-down", Map.of("peer", peer, "node", nodes.nodeOfPeer(peer)));
       console.accept("peer " + peer + " is unreachable with its node; it is restarted once the node is downed");
       return;
     }
@@ -796,23 +728,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     giveUp(peer, reason);
   }
 
-  /** Whether the peer's node is a member that cannot be reached now but has not been downed. */
-  private boolean nodeUnreachableNotDown(String peer) {
-    String node = nodeOfPeer.get(peer);
-    Cluster cluster = Cluster.get(getContext().getSystem());
-    for (Member member : cluster.state().getUnreachable()) {
-      if (member.address().toString().equals(node)) {
-        MemberStatus status = member.status();
-        return status != MemberStatus.down() && status != MemberStatus.removed() && status != MemberStatus.exiting();
-      }
-    }
-    return false;
-  }
-
   /** A node is down or gone: the peers that waited for that are restarted now. */
   private void nodeGone(String address) {
     for (String peer : List.copyOf(awaitingDown.keySet())) {
-      if (address.equals(nodeOfPeer.get(peer))) {
+      if (address.equals(nodes.nodeOfPeer(peer))) {
         String reason = awaitingDown.remove(peer);
         if (!restart(peer, reason)) {
           giveUp(peer, reason);
@@ -915,7 +834,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> onStartupTimeout() {
     if (phase == Phase.WAITING_FOR_NODES) {
       finish(false, String.format(Locale.ROOT, "only %d of %d nodes joined within %s",
-          hosts.size(), settings.cluster().nodes(), settings.cluster().startupTimeout()));
+          nodes.available().size(), settings.cluster().nodes(), settings.cluster().startupTimeout()));
     } else if (phase == Phase.WAITING_FOR_PEERS) {
       List<String> missing = peerNames().stream().filter(p -> !peers.containsKey(p)).toList();
       finish(false, "peers " + missing + " did not register within " + settings.cluster().startupTimeout());
@@ -947,7 +866,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
             .build();
     peers.values().forEach(peer -> peer.tell(stop));
     HostInbox finished = HostInbox.newBuilder().setRunFinished(outcome).build();
-    hosts.forEach(host -> host.tell(finished));
+    nodes.hosts().forEach(host -> host.tell(finished));
     onFinished.accept(outcome);
   }
 

@@ -23,7 +23,6 @@ import dev.cohort.protocol.SoftPredictions;
 import dev.cohort.protocol.StartTraining;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -95,8 +94,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final RunData data;
   private final PeerNetwork network;
   private final Checkpoints checkpoints;
-  private final List<CoordinatorInbox> epochReports = new ArrayList<>();
-  private ActorRef<CoordinatorInbox> coordinator;
+  private final CoordinatorLink coordinator;
   private final BatchSchedule schedule;
   private final Exchange exchange;
   private final boolean codistillation;
@@ -158,7 +156,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       Optional<Checkpoints.Restored> restored) {
     super(context);
     this.setup = setup;
-    this.coordinator = setup.coordinator();
+    this.coordinator = new CoordinatorLink(setup.coordinator());
     this.checkpoints = checkpoints(setup);
     this.settings = setup.settings();
     this.name = setup.spec().name();
@@ -192,21 +190,14 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
    * the batches in between are skipped, so the returning peer is in step with its teachers at once.
    */
   private void resumeFrom(Optional<Checkpoints.Restored> restored) {
-    PeerSetup.Start start = setup.start();
     Checkpoints.State state =
-        restored.map(Checkpoints.Restored::state).orElse(new Checkpoints.State(0, -1, 0, 0, false, false));
+        Resumption.resume(restored.map(Checkpoints.Restored::state), setup.start().rejoinAtBatch(), schedule.batchesPerEpoch());
     pretraining = state.pretraining();
     frozen = state.frozen();
     epoch = state.epoch();
     batchIndex = state.batchIndex();
     step = state.step();
-    if (start.rejoinAtBatch() >= 0 && !pretraining) {
-      epoch = (int) (start.rejoinAtBatch() / schedule.batchesPerEpoch());
-      batchIndex = (int) (start.rejoinAtBatch() % schedule.batchesPerEpoch());
-      if (!frozen) {
-        step = start.rejoinAtBatch(); // in lock-step a peer's step is its position in the schedule
-      }
-    }
+    trainedThrough = state.trainedThrough();
     exchange.startAt(schedule.batchId(epoch, batchIndex));
     resumed = true;
     restored.ifPresentOrElse(
@@ -316,14 +307,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
    * one hears this peer's epoch results again, as it may have missed them while it moved.
    */
   private Behavior<Command> onCoordinatorListing(CoordinatorListing listing) {
-    Set<ActorRef<CoordinatorInbox>> refs =
-        listing.listing().getServiceInstances(ServiceKeys.coordinator(settings.runId()));
-    if (refs.isEmpty() || refs.contains(coordinator)) {
-      return this;
+    if (coordinator.listed(listing.listing().getServiceInstances(ServiceKeys.coordinator(settings.runId())))) {
+      getContext().getLog().info("peer {} reports to the coordinator at {} from now on", name, coordinator.current().path());
     }
-    coordinator = refs.iterator().next();
-    getContext().getLog().info("peer {} reports to the coordinator at {} from now on", name, coordinator.path());
-    epochReports.forEach(coordinator::tell);
     return this;
   }
 
@@ -687,9 +673,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     report.setTrainedThrough(trainedThrough).setRestarts(setup.start().restarts());
     CoordinatorInbox message = messages.report(covered.drainInto(report), reportedEpoch, step, network);
     if (report.getEpochEnd()) {
-      epochReports.add(message);
+      coordinator.tellEpochResult(message);
+    } else {
+      coordinator.tell(message);
     }
-    coordinator.tell(message);
   }
 
   private void onExport(ExportModel export) throws IOException {
@@ -702,7 +689,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private Behavior<Command> fail(String reason, Throwable cause) {
-    reportFailure(getContext(), coordinator, setup, reason, cause);
+    reportFailure(getContext(), coordinator.current(), setup, reason, cause);
     return Behaviors.stopped();
   }
 

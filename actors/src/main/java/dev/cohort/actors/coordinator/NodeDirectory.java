@@ -1,0 +1,114 @@
+package dev.cohort.actors.coordinator;
+
+import dev.cohort.protocol.HostInbox;
+import dev.cohort.protocol.PlacePeer;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import org.apache.pekko.actor.Address;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+
+/**
+ * The coordinator's view of the nodes that can host peers: the hosts the Receptionist lists,
+ * matched with the cluster members that are joined and reachable (whose roles advertise their
+ * slots and GPUs), and where each peer was placed. Plain Java; the coordinator owns one.
+ */
+final class NodeDirectory {
+
+  private final Cluster cluster;
+  private final Address self;
+  private final Placement placement = new Placement();
+  private final Map<String, String> nodeOfPeer = new HashMap<>();
+  private List<ActorRef<HostInbox>> hosts = List.of();
+
+  NodeDirectory(Cluster cluster) {
+    this.cluster = cluster;
+    this.self = cluster.selfMember().address();
+  }
+
+  /** Replaces the listed hosts; returns the ones that are new. */
+  List<ActorRef<HostInbox>> listed(Set<ActorRef<HostInbox>> listed) {
+    List<ActorRef<HostInbox>> before = hosts;
+    List<ActorRef<HostInbox>> sorted = new ArrayList<>(listed);
+    // This node first, then the others by address: a deterministic placement.
+    sorted.sort(Comparator.comparing((ActorRef<HostInbox> h) -> !nodeOf(h).equals(self))
+        .thenComparing(h -> nodeOf(h).toString()));
+    hosts = sorted;
+    return sorted.stream().filter(h -> !before.contains(h)).toList();
+  }
+
+  List<ActorRef<HostInbox>> hosts() {
+    return hosts;
+  }
+
+  Address nodeOf(ActorRef<?> ref) {
+    Address address = ref.path().address();
+    return address.hasLocalScope() ? self : address;
+  }
+
+  /** The hosts on members that have joined and are reachable, with their advertised slots and GPUs. */
+  Map<Placement.Node, ActorRef<HostInbox>> available() {
+    Map<Address, Member> members = new HashMap<>();
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    for (Member member : cluster.state().getMembers()) {
+      MemberStatus status = member.status();
+      boolean joined = status == MemberStatus.up() || status == MemberStatus.weaklyUp() || status == MemberStatus.joining();
+      if (joined && !unreachable.contains(member)) {
+        members.put(member.address(), member);
+      }
+    }
+    Map<Placement.Node, ActorRef<HostInbox>> available = new LinkedHashMap<>();
+    for (ActorRef<HostInbox> host : hosts) {
+      Member member = members.get(nodeOf(host));
+      if (member != null) {
+        available.put(Placement.fromRoles(member.address().toString(), member.getRoles()), host);
+      }
+    }
+    return available;
+  }
+
+  /**
+   * Sends {@code place} (completed with the device and threads chosen) to the node with the most
+   * free slots; empty when no node is available.
+   */
+  Optional<Placement.Decision> place(PlacePeer.Builder place) {
+    Map<Placement.Node, ActorRef<HostInbox>> available = available();
+    Optional<Placement.Decision> decision = placement.place(List.copyOf(available.keySet()));
+    decision.ifPresent(d -> {
+      available.get(d.node()).tell(
+          HostInbox.newBuilder().setPlacePeer(place.setDevice(d.device()).setThreads(d.threads())).build());
+      nodeOfPeer.put(place.getPeer(), d.node().address());
+    });
+    return decision;
+  }
+
+  /** The node a peer was last placed on, or "" if none. */
+  String nodeOfPeer(String peer) {
+    return nodeOfPeer.getOrDefault(peer, "");
+  }
+
+  /** A node left the cluster: the slots its peers took are free (for the placement's count). */
+  void removed(String address) {
+    nodeOfPeer.values().stream().filter(address::equals).forEach(placement::release);
+  }
+
+  /** Whether the peer's node is a member that cannot be reached now but has not been downed. */
+  boolean unreachableNotDown(String peer) {
+    String node = nodeOfPeer(peer);
+    for (Member member : cluster.state().getUnreachable()) {
+      if (member.address().toString().equals(node)) {
+        MemberStatus status = member.status();
+        return status != MemberStatus.down() && status != MemberStatus.removed() && status != MemberStatus.exiting();
+      }
+    }
+    return false;
+  }
+}
