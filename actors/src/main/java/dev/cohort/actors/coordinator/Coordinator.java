@@ -371,16 +371,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     started.add(name);
     ref.tell(startMessage());
+    announce(name, Math.max(0, rejoinAt));
+  }
+
+  /** Tells the other live peers where {@code name} is now; those linked with it take it (back). */
+  private void announce(String name, long rejoinAt) {
     PeerInbox joined =
         PeerInbox.newBuilder()
             .setJoined(PeerJoined.newBuilder()
                 .setRunId(settings.runId())
-                .setPeer(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(ref)))
-                .setRejoinAtBatch(Math.max(0, rejoinAt)))
+                .setPeer(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(peers.get(name))))
+                .setRejoinAtBatch(rejoinAt))
             .build();
-    peers.forEach((other, otherRef) -> {
+    peers.forEach((other, ref) -> {
       if (!other.equals(name) && !dead.contains(other)) {
-        otherRef.tell(joined);
+        ref.tell(joined);
       }
     });
   }
@@ -570,15 +575,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
           peers.get(name).tell(start);
         }
         // Whoever had dropped it (its restart was under way when the old coordinator was lost) takes it back.
-        PeerInbox joined = PeerInbox.newBuilder()
-            .setJoined(PeerJoined.newBuilder().setRunId(settings.runId()).setRejoinAtBatch(0)
-                .setPeer(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(peers.get(name)))))
-            .build();
-        peers.forEach((other, ref) -> {
-          if (!other.equals(name)) {
-            ref.tell(joined);
-          }
-        });
+        announce(name, 0);
       } else if (!restart(name, "not registered with the coordinator that took over")) {
         dead.add(name);
       }

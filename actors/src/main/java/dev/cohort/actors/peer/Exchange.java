@@ -186,10 +186,15 @@ final class Exchange {
     }
     if (linkedStudents.contains(peer)) {
       students.add(peer);
-      studentProgress.put(peer, batchId - 1);
+      studentProgress.merge(peer, batchId - 1, Math::max); // a peer that never left keeps what it told
       linked = true;
     }
     return linked;
+  }
+
+  /** Whether the topology makes {@code peer} a teacher of this one, gone or not. */
+  boolean isLinkedTeacher(String peer) {
+    return linkedTeachers.containsKey(peer);
   }
 
   /** Whether {@code peer} is linked with this one by the topology, gone or not. */

@@ -319,6 +319,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private void beginStep() throws IOException {
+    if (finished) {
+      return;
+    }
     if (!pretraining && epoch >= settings.training().epochs()) {
       finishResumed();
       return;
@@ -423,7 +426,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     String from = predictions.getFromPeer();
     long batchId = predictions.getBatchId();
     if (!predictions.getRunId().equals(settings.runId()) || !exchange.teachers().contains(from)) {
-      if (exchange.isLinked(from)) {
+      if (predictions.getRunId().equals(settings.runId()) && exchange.isLinkedTeacher(from)) {
         return; // a returning teacher, before this peer has heard that it is back
       }
       getContext().getLog().warn("peer {} ignores predictions from {} of run {}: not one of its teachers {}",
@@ -628,11 +631,15 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     sendValidationPredictions(validation);
     report(report.setFinished(finished).setFrozen(frozen));
     if (finished) {
-      // A finished peer holds nobody back any more.
-      java.util.Set<String> linked = new java.util.TreeSet<>(exchange.teachers());
-      linked.addAll(exchange.students());
-      sendProgress(Long.MAX_VALUE, linked);
+      releaseLinkedPeers();
     }
+  }
+
+  /** A finished peer holds nobody back any more: it tells every linked peer so. */
+  private void releaseLinkedPeers() {
+    java.util.Set<String> linked = new java.util.TreeSet<>(exchange.teachers());
+    linked.addAll(exchange.students());
+    sendProgress(Long.MAX_VALUE, linked);
   }
 
   /** Resumed from the checkpoint of its last epoch: it has nothing left to train, and says so. */
@@ -641,9 +648,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     finished = true;
     report(PeerReport.newBuilder().setEpochEnd(true).setFinished(true).setFrozen(frozen)
         .setValAccuracy(validation.accuracy()).setValLoss(validation.crossEntropy()));
-    java.util.Set<String> linked = new java.util.TreeSet<>(exchange.teachers());
-    linked.addAll(exchange.students());
-    sendProgress(Long.MAX_VALUE, linked);
+    releaseLinkedPeers();
   }
 
   /** The probabilities behind the coordinator's cohort metrics. */
