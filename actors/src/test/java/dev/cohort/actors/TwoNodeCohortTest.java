@@ -281,11 +281,7 @@ class TwoNodeCohortTest {
     ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
     Path metrics = settings.runPath().resolve("metrics.jsonl");
     // Let b (on the second node) train a little, then take its node away.
-    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
-    while (!(Files.exists(metrics) && Files.readString(metrics).contains("\"peer\":\"b\""))) {
-      assertTrue(System.nanoTime() < deadline, "peer b never reported");
-      Thread.sleep(50);
-    }
+    awaitLine(metrics, m -> m.path("peer").asText().equals("b"));
     ActorTestKit.shutdown(second, Duration.ofSeconds(30));
 
     RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
@@ -345,12 +341,12 @@ class TwoNodeCohortTest {
     ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
     ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
     Path events = settings.runPath().resolve("events.jsonl");
-    awaitEvent(events, e -> e.get("event").asText().equals("checkpoint") && e.get("peer").asText().equals("b"));
+    awaitLine(events, e -> e.get("event").asText().equals("checkpoint") && e.get("peer").asText().equals("b"));
 
     // A third node joins while the run is under way; it has every slot free.
     ActorSystem<NodeGuardian.Command> late = trainer(address(first), new CompletableFuture<>());
     String lateAddress = address(late).toString();
-    awaitEvent(events, e -> e.get("event").asText().equals("member-up") && e.get("node").asText().equals(lateAddress));
+    awaitLine(events, e -> e.get("event").asText().equals("member-up") && e.get("node").asText().equals(lateAddress));
     ActorTestKit.shutdown(second, Duration.ofSeconds(30));
 
     RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
@@ -361,17 +357,18 @@ class TwoNodeCohortTest {
     assertEquals(lateAddress, back.get("node").asText(), "the restarted peer went to the node that joined late");
   }
 
-  private static void awaitEvent(Path events, java.util.function.Predicate<JsonNode> wanted) throws Exception {
+  /** Waits (up to two minutes) until a line of a JSON-lines file matches. */
+  private static void awaitLine(Path file, java.util.function.Predicate<JsonNode> wanted) throws Exception {
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (true) {
       try {
-        if (Files.exists(events) && jsonLines(events).stream().anyMatch(wanted)) {
+        if (Files.exists(file) && jsonLines(file).stream().anyMatch(wanted)) {
           return;
         }
       } catch (IOException e) {
         // a line being written: read again
       }
-      assertTrue(System.nanoTime() < deadline, "the event never came");
+      assertTrue(System.nanoTime() < deadline, "no line of " + file + " came that was waited for");
       Thread.sleep(50);
     }
   }
