@@ -163,6 +163,12 @@ class TwoNodeCohortTest {
     assertEquals("MLP 12-16-4", card.get("architecture").asText());
     assertEquals(2, card.get("config").get("peers").size(), "the card carries the run's config");
     assertEquals("model.zip", card.get("modelFile").asText());
+    assertEquals(List.of(12), List.of(card.get("inputShape").get(0).asInt()));
+    assertEquals(4, card.get("classNames").size());
+    String other = best.equals("a") ? "b" : "a";
+    assertEquals(other + " (weight 1.0)", card.get("teachers").get(0).asText(), "dml: the other peer taught it");
+    assertEquals(64, card.get("dataSha256").asText().length());
+    assertTrue(card.get("modelBytes").asLong() > 0 && card.get("testLoss").asDouble() > 0);
     assertTrue(Files.size(run.resolve("best/model.zip")) > 0);
     assertFalse(new Checkpoints(run.resolve("checkpoints/a")).marks().isEmpty());
     assertFalse(new Checkpoints(run.resolve("checkpoints/b")).marks().isEmpty());

@@ -36,7 +36,11 @@ public final class CsvReader {
 
   private CsvReader() {}
 
+  /** As {@code labelColumn}: every column is a feature (examples to predict); the table has no labels. */
+  public static final int NO_LABEL = Integer.MIN_VALUE;
+
   public static Table read(Path file, int labelColumn, boolean header, char separator) {
+    boolean labelled = labelColumn != NO_LABEL;
     Pattern split = Pattern.compile(Pattern.quote(String.valueOf(separator)));
     List<float[]> rows = new ArrayList<>();
     List<Integer> labels = new ArrayList<>();
@@ -53,8 +57,8 @@ public final class CsvReader {
         String[] cells = split.split(line.strip(), -1);
         if (columns < 0) {
           columns = cells.length;
-          label = labelColumn < 0 ? columns + labelColumn : labelColumn;
-          if (columns < 2 || label < 0 || label >= columns) {
+          label = !labelled ? -1 : labelColumn < 0 ? columns + labelColumn : labelColumn;
+          if (labelled && (columns < 2 || label < 0 || label >= columns)) {
             throw new DatasetException(String.format(
                 "%s:%d: label column %d does not exist in a row of %d columns", file, number, labelColumn, columns));
           }
@@ -62,7 +66,7 @@ public final class CsvReader {
           throw new DatasetException(String.format(
               "%s:%d: %d columns, expected %d like the first row", file, number, cells.length, columns));
         }
-        float[] features = new float[columns - 1];
+        float[] features = new float[labelled ? columns - 1 : columns];
         for (int c = 0, f = 0; c < columns; c++) {
           if (c == label) {
             labels.add(classIndex(cells[c], file, number));
@@ -80,7 +84,7 @@ public final class CsvReader {
     if (rows.isEmpty()) {
       throw new DatasetException(file + " has no data rows");
     }
-    int featureCount = columns - 1;
+    int featureCount = labelled ? columns - 1 : columns;
     float[] features = new float[rows.size() * featureCount];
     for (int r = 0; r < rows.size(); r++) {
       System.arraycopy(rows.get(r), 0, features, r * featureCount, featureCount);

@@ -26,6 +26,35 @@ public final class IdxDataset {
         IdxReader.read(find(directory, "t10k-images-idx3-ubyte"), find(directory, "t10k-labels-idx1-ubyte"), CLASSES));
   }
 
+  /** The four files, in a fixed order (for a fingerprint of the data). */
+  public static java.util.List<Path> files(Path directory) {
+    return java.util.List.of(
+        find(directory, "train-images-idx3-ubyte"), find(directory, "train-labels-idx1-ubyte"),
+        find(directory, "t10k-images-idx3-ubyte"), find(directory, "t10k-labels-idx1-ubyte"));
+  }
+
+  /** One split: "train" or "test" (t10k). */
+  public static LabeledData split(Path directory, String split) {
+    String prefix = switch (split) {
+      case "train" -> "train";
+      case "test" -> "t10k";
+      default -> throw new DatasetException("unknown split '" + split + "' (expected train or test)");
+    };
+    return IdxReader.read(find(directory, prefix + "-images-idx3-ubyte"), find(directory, prefix + "-labels-idx1-ubyte"), CLASSES);
+  }
+
+  /** Fashion-MNIST's class names, in label order. */
+  public static final java.util.List<String> FASHION_CLASSES = java.util.List.of(
+      "T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot");
+
+  /** Class names for a folder: Fashion-MNIST's when its path says fashion, else the digits. */
+  public static java.util.List<String> classNames(Path directory) {
+    if (directory.toAbsolutePath().toString().toLowerCase(java.util.Locale.ROOT).contains("fashion")) {
+      return FASHION_CLASSES;
+    }
+    return java.util.stream.IntStream.range(0, CLASSES).mapToObj(String::valueOf).toList();
+  }
+
   private static Path find(Path directory, String name) {
     for (Path candidate : new Path[] {directory.resolve(name + ".gz"), directory.resolve(name)}) {
       if (Files.isRegularFile(candidate)) {

@@ -51,6 +51,15 @@ public final class IdxReader {
         imageHolder[0], labelValues, shape[1] * shape[2], classes, new LabeledData.ImageShape(shape[1], shape[2], 1));
   }
 
+  /** Images without labels (to predict): the scaled pixels, row-major, and {count, rows, cols}. */
+  public record Images(float[] pixels, int count, int rows, int cols) {}
+
+  public static Images images(Path file) {
+    float[][] holder = new float[1][];
+    int[] shape = readImages(file, holder);
+    return new Images(holder[0], shape[0], shape[1], shape[2]);
+  }
+
   /** Returns {count, rows, cols} and stores the scaled pixels in {@code into[0]}. */
   private static int[] readImages(Path file, float[][] into) {
     try (DataInputStream in = open(file)) {

@@ -37,6 +37,29 @@ public final class PeerNetwork {
     return network.numParams();
   }
 
+  /**
+   * The input the network takes: {@code [features]} for an MLP, {@code [height, width, channels]}
+   * for a CNN (which reads flat rows of height × width × channels values).
+   */
+  public java.util.List<Integer> inputShape() {
+    var first = network.getLayerWiseConfigurations().getInputPreProcess(0);
+    if (first instanceof org.deeplearning4j.nn.conf.preprocessor.FeedForwardToCnnPreProcessor cnn) {
+      return java.util.List.of((int) cnn.getInputHeight(), (int) cnn.getInputWidth(), (int) cnn.getNumChannels());
+    }
+    var layer = (org.deeplearning4j.nn.conf.layers.FeedForwardLayer) network.getLayerWiseConfigurations().getConf(0).getLayer();
+    return java.util.List.of((int) layer.getNIn());
+  }
+
+  /** Values per input row. */
+  public int inputSize() {
+    return inputShape().stream().reduce(1, (a, b) -> a * b);
+  }
+
+  /** Classes of the output layer. */
+  public int classes() {
+    return (int) outputLayerConfiguration(network).getNOut();
+  }
+
   public DistillationLoss loss() {
     return loss;
   }

@@ -128,4 +128,17 @@ class PeerNetworkTest {
     assertEquals(Math.exp(2) / (Math.exp(2) + 1 + Math.exp(-1)), cold[0], 1e-6);
     assertTrue(hot[0] < cold[0] && hot[2] > cold[2]);
   }
+
+  @Test
+  void itKnowsItsInputShapeAndClasses() {
+    PeerNetwork mlp = network(1);
+    assertEquals(List.of(8), mlp.inputShape());
+    assertEquals(8, mlp.inputSize());
+    assertEquals(3, mlp.classes());
+    PeerNetwork cnn = PeerNetwork.of(new CnnPreset(new LabeledData.ImageShape(12, 12, 1), List.of(4), List.of(8), 5),
+        1, 0.01, new DistillationLoss(0.5, 2));
+    assertEquals(List.of(12, 12, 1), cnn.inputShape());
+    assertEquals(144, cnn.inputSize());
+    assertEquals(5, cnn.classes());
+  }
 }

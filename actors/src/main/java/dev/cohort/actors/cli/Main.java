@@ -26,6 +26,17 @@ public final class Main {
                     [--overlay NAME]... [--exit-when-finished]
             one node that joins an existing cluster (seeds also from COHORT_SEEDS=h:p,h:p); it hosts
             peers (role trainer) and can take over the coordinator (role coordinator)
+        cohort extract RUN_DIR [--metric val_accuracy|val_nll|smallest-within:POINTS] [--out FILE]
+            chooses the final model among the run's peers on the validation split, from their latest
+            checkpoints; writes it (default RUN_DIR/extracted/PEER/model.zip) with its model card
+        cohort evaluate MODEL.zip --data PATH [--split test|train] [--png FILE] [--label-column N] [--no-header]
+            accuracy, NLL, calibration error, per-class accuracy, confusion matrix (text and PNG) on
+            an IDX folder's split (test by default) or a labelled CSV file
+        cohort predict MODEL.zip INPUT... [--top K]
+            JSON lines with the top K classes of each example in IDX image files, CSV files or images
+        cohort fuse RUN_DIR --into PRESET [--epochs N] [--out FILE]
+            distils the run's peers (their averaged softened predictions) into one fresh student,
+            PRESET mlp:256 | mlp:500,300 | cnn | cnn:20,50:500, and compares it with every peer
         cohort bench learning [--seeds N] [--subset N] [--subset-epochs E] [--full-epochs E]
                               [--modes independent,dml,ensemble,ta-chain] [--out FILE] [--set key=value]...
             test accuracy of each topology over N seeds, written to docs/RESULTS.md
@@ -49,6 +60,10 @@ public final class Main {
         case "demo" -> Launch.demo(rest);
         case "run" -> Launch.run(rest);
         case "node" -> NodeCommand.run(rest);
+        case "extract" -> ExtractCommand.run(rest);
+        case "evaluate" -> EvaluateCommand.run(rest);
+        case "predict" -> PredictCommand.run(rest);
+        case "fuse" -> FuseCommand.run(rest);
         case "bench" -> LearningBenchmark.run(Arguments.remaining(rest));
         default -> throw new UsageException("unknown command '" + args[0] + "'");
       };

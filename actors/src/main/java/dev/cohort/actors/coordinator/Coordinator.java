@@ -1,12 +1,11 @@
 package dev.cohort.actors.coordinator;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.model.CohortMetrics;
-import dev.cohort.model.ModelCard;
+import dev.cohort.actors.extract.CardFacts;
 import dev.cohort.protocol.AdoptRun;
 import dev.cohort.protocol.Checkpointed;
 import dev.cohort.protocol.CoordinatorInbox;
@@ -26,7 +25,6 @@ import dev.cohort.protocol.StopTraining;
 import dev.cohort.protocol.ValidationPredictions;
 import java.io.IOException;
 import java.nio.file.Path;
-import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -94,7 +92,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     DONE
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
 
   private final CohortSettings settings;
   private final Consumer<String> console;
@@ -792,20 +789,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     PeerReport last = lastEpochEnd.get(exportingPeer);
     Path cardFile = Path.of(exported.getModelPath()).resolveSibling("model-card.json");
     try {
-      new ModelCard(
-              settings.runId(),
-              exported.getPeer(),
-              exported.getArchitecture(),
-              exported.getParameterCount(),
-              cardFile.getParent().relativize(Path.of(exported.getModelPath())).toString(),
-              "val_accuracy",
-              last.getValAccuracy(),
-              exported.getTestAccuracy(),
-              exported.getTestExamples(),
-              Instant.now().toString(),
-              JSON.readTree(settings.renderJson()))
+      CardFacts.card(settings,
+              new CardFacts.Measured(exported.getPeer(), Path.of(exported.getModelPath()), exported.getArchitecture(),
+                  exported.getParameterCount(), exported.getInputShapeList(), "val_accuracy", last.getValAccuracy(),
+                  last.getValLoss(), exported.getTestAccuracy(), exported.getTestLoss(), exported.getTestExamples(), null),
+              cardFile, exported.getClasses())
           .write(cardFile);
-    } catch (IOException e) {
+    } catch (IOException | java.io.UncheckedIOException e) {
       finish(false, "cannot write the model card " + cardFile + ": " + e.getMessage());
       return;
     }

@@ -132,7 +132,10 @@ final class PeerMessages {
                 .setTestAccuracy(test.accuracy())
                 .setTestExamples(test.examples())
                 .setParameterCount(network.parameterCount())
-                .setArchitecture(network.architecture()))
+                .setArchitecture(network.architecture())
+                .setTestLoss(test.crossEntropy())
+                .addAllInputShape(network.inputShape())
+                .setClasses(network.classes()))
         .build();
   }
 

@@ -23,6 +23,11 @@ public final class PeerModels {
     return PeerNetwork.of(preset(spec, data.train()), spec.seed(), learningRate, loss);
   }
 
+  /** How a peer's network is described (e.g. "MLP 784-256-10"), without building it. */
+  public static String describe(PeerSpec spec, RunData data) {
+    return preset(spec, data.train()).describe();
+  }
+
   /**
    * Fails with a message naming the peer unless its model fits the data (a CNN needs images whose
    * poolings fit); cheap, so a launcher checks every peer before anything starts.

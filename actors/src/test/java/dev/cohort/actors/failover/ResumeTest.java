@@ -5,12 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cohort.actors.cli.Main;
+import dev.cohort.actors.cli.Cli;
 import dev.cohort.model.Checkpoints;
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.io.PrintStream;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -66,7 +63,7 @@ class ResumeTest {
     byte[] bytes = Files.readAllBytes(zip);
     Files.write(zip, java.util.Arrays.copyOf(bytes, bytes.length / 3));
 
-    Result resumed = main("run", "--resume", run.toString());
+    Cli.Result resumed = Cli.run("run", "--resume", run.toString());
     assertEquals(0, resumed.code(), resumed.output());
     assertTrue(resumed.output().contains("Resuming run resume"), resumed.output());
     assertTrue(resumed.output().contains("unusable checkpoint " + newest), resumed.output());
@@ -90,33 +87,16 @@ class ResumeTest {
     assertEquals(List.of("a", "b"), lastReports.stream().map(m -> m.path("peer").asText()).sorted().toList());
     assertTrue(lastReports.stream().allMatch(m -> m.path("epoch").asInt() == 8), lastReports.toString());
 
-    Result again = main("run", "--resume", run.toString());
+    Cli.Result again = Cli.run("run", "--resume", run.toString());
     assertEquals(2, again.code(), again.output());
     assertTrue(again.output().contains("has already finished"), again.output());
   }
 
   @Test
   void resumingSomethingThatIsNoRunDirectoryNamesIt() throws Exception {
-    Result result = main("run", "--resume", dir.resolve("nowhere").toString());
+    Cli.Result result = Cli.run("run", "--resume", dir.resolve("nowhere").toString());
     assertEquals(2, result.code(), result.output());
     assertTrue(result.output().contains("nowhere") && result.output().contains("config.conf"), result.output());
-  }
-
-  private record Result(int code, String output) {}
-
-  private static Result main(String... args) {
-    PrintStream out = System.out;
-    PrintStream err = System.err;
-    ByteArrayOutputStream captured = new ByteArrayOutputStream();
-    PrintStream both = new PrintStream(captured, true, StandardCharsets.UTF_8);
-    System.setOut(both);
-    System.setErr(both);
-    try {
-      return new Result(Main.run(args), captured.toString(StandardCharsets.UTF_8));
-    } finally {
-      System.setOut(out);
-      System.setErr(err);
-    }
   }
 
   private static JsonNode parse(String line) {

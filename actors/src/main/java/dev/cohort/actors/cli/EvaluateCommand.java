@@ -1,0 +1,84 @@
+package dev.cohort.actors.cli;
+
+import dev.cohort.model.ClassificationReport;
+import dev.cohort.model.ConfusionMatrixImage;
+import dev.cohort.model.CsvReader;
+import dev.cohort.model.DatasetException;
+import dev.cohort.model.IdxDataset;
+import dev.cohort.model.LabeledData;
+import dev.cohort.model.PeerNetwork;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * {@code evaluate MODEL --data PATH [--split test|train] [--png FILE]}: accuracy, NLL, expected
+ * calibration error, per-class accuracy and the confusion matrix (text, and a PNG) of a model on an
+ * IDX folder's split (test by default) or on a labelled CSV file (label in the last column unless
+ * {@code --label-column}).
+ */
+final class EvaluateCommand {
+
+  private EvaluateCommand() {}
+
+  static int run(Arguments arguments) throws IOException {
+    if (!arguments.hasMore()) {
+      throw new UsageException("evaluate needs a model: cohort evaluate MODEL.zip --data PATH");
+    }
+    Path modelPath = Path.of(arguments.next());
+    Path dataPath = null;
+    String split = "test";
+    Path png = null;
+    int labelColumn = -1;
+    boolean header = true;
+    while (arguments.hasMore()) {
+      String option = arguments.next();
+      switch (option) {
+        case "--data" -> dataPath = Path.of(arguments.valueOf(option));
+        case "--split" -> split = arguments.valueOf(option);
+        case "--png" -> png = Path.of(arguments.valueOf(option));
+        case "--label-column" -> labelColumn = arguments.intValueOf(option);
+        case "--no-header" -> header = false;
+        default -> throw new UsageException("unknown option " + option
+            + " (expected --data PATH, --split test|train, --png FILE, --label-column N, --no-header)");
+      }
+    }
+    if (dataPath == null) {
+      throw new UsageException("evaluate needs --data PATH: an IDX folder (e.g. /usr/share/datasets/fashion-mnist) or a CSV file");
+    }
+    ModelFile model = ModelFile.load(modelPath);
+    LabeledData data = load(dataPath, split, labelColumn, header, model);
+    PeerNetwork.Evaluation evaluation = model.network().evaluate(data);
+    ClassificationReport report = ClassificationReport.of(evaluation.probabilities(), data.labels(data.allRows()), data.classes());
+    Path image = png != null ? png : Path.of(modelPath.getFileName().toString().replaceFirst("\\.zip$", "") + "-confusion.png");
+    ConfusionMatrixImage.write(report.confusion(), model.classNames(), image);
+    System.out.println(modelPath + " on " + dataPath + (Files.isDirectory(dataPath) ? " (" + split + " split)" : ""));
+    System.out.print(report.text(model.classNames()));
+    System.out.println("confusion matrix image: " + image.toAbsolutePath());
+    return 0;
+  }
+
+  /** The examples to evaluate on, checked against the model's input and classes. */
+  static LabeledData load(Path path, String split, int labelColumn, boolean header, ModelFile model) {
+    LabeledData data;
+    if (Files.isDirectory(path)) {
+      data = IdxDataset.split(path, split);
+    } else if (Files.isRegularFile(path)) {
+      CsvReader.Table table = CsvReader.read(path, labelColumn, header, ',');
+      model.requireInputs(table.featureCount(), path);
+      if (table.maxLabel() >= model.network().classes()) {
+        throw new DatasetException(path + " has label " + table.maxLabel() + ", but the model " + model.path()
+            + " has only " + model.network().classes() + " classes");
+      }
+      data = table.withClasses(model.network().classes());
+    } else {
+      throw new DatasetException("data " + path.toAbsolutePath() + " not found (expected an IDX folder or a CSV file)");
+    }
+    model.requireInputs(data.featureCount(), path);
+    if (data.classes() != model.network().classes()) {
+      throw new DatasetException(path + " has " + data.classes() + " classes, the model " + model.path()
+          + " has " + model.network().classes());
+    }
+    return data;
+  }
+}

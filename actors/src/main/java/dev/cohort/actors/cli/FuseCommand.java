@@ -1,0 +1,215 @@
+package dev.cohort.actors.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.config.PeerSpec;
+import dev.cohort.actors.extract.CardFacts;
+import dev.cohort.actors.extract.RunModels;
+import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.peer.PeerModels;
+import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.ClassificationReport;
+import dev.cohort.model.LabeledData;
+import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.SoftTargets;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * {@code fuse RUN_DIR --into PRESET [--epochs N] [--out FILE]}: distils the whole cohort into one
+ * fresh student, offline. The target of every training example is the average of the peers'
+ * softened predictions softmax(z/T) from their latest checkpoints (T and λ from the run), the loss
+ * the run's CE + λ·T²·KL. The student's card compares it with every peer and with the ensemble on
+ * the validation and test splits, whichever wins.
+ */
+final class FuseCommand {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final int CHUNK = 1000;
+
+  private FuseCommand() {}
+
+  static int run(Arguments arguments) throws IOException {
+    if (!arguments.hasMore()) {
+      throw new UsageException("fuse needs a run directory: cohort fuse RUN_DIR --into PRESET");
+    }
+    Path runDirectory = Path.of(arguments.next());
+    String preset = null;
+    Integer epochs = null;
+    Path out = null;
+    while (arguments.hasMore()) {
+      String option = arguments.next();
+      switch (option) {
+        case "--into" -> preset = arguments.valueOf(option);
+        case "--epochs" -> epochs = arguments.intValueOf(option);
+        case "--out" -> out = Path.of(arguments.valueOf(option));
+        default -> throw new UsageException("unknown option " + option + " (expected --into PRESET, --epochs N, --out FILE)");
+      }
+    }
+    if (preset == null) {
+      throw new UsageException("fuse needs --into PRESET: mlp:256, mlp:500,300, cnn, or cnn:20,50:500");
+    }
+    CohortSettings settings = RunModels.settings(runDirectory);
+    PeerSpec spec = parsePreset(preset, settings.training().seed());
+    RunData data = RunData.load(settings.data());
+    List<RunModels.Peer> peers = RunModels.peers(runDirectory, settings, data, note -> System.out.println("  " + note));
+    if (peers.isEmpty()) {
+      throw new UsageException("no peer of " + runDirectory + " has a usable checkpoint to distil from");
+    }
+    int rounds = epochs != null ? epochs : settings.training().epochs();
+    if (rounds < 1) {
+      throw new UsageException("--epochs must be at least 1, found " + rounds);
+    }
+    double temperature = settings.distillation().temperature();
+    double lambda = settings.distillation().lambda();
+    float[] targets = ensembleSoftened(peers, data.train(), temperature);
+    PeerNetwork student = PeerModels.network(spec, data, settings);
+    student.distillationWeight(lambda);
+    System.out.println(String.format(Locale.ROOT, "distilling %d peers into %s: T=%s, λ=%s, %d epochs on %,d examples",
+        peers.size(), student.architecture(), temperature, lambda, rounds, data.train().size()));
+    train(student, data.train(), targets, settings, rounds);
+
+    ObjectNode comparison = JSON.createObjectNode();
+    comparison.put("temperature", temperature).put("lambda", lambda).put("epochs", rounds);
+    Scores studentScores = scores(student, data);
+    put(comparison.putObject("student"), student.architecture(), student.parameterCount(), studentScores);
+    ObjectNode peerScores = comparison.putObject("peers");
+    System.out.println(String.format(Locale.ROOT, "%-16s %12s %8s %8s %8s", "model", "parameters", "val_acc", "test_acc", "test_nll"));
+    print("fused student", student.parameterCount(), studentScores);
+    List<float[]> validationProbabilities = new ArrayList<>();
+    List<float[]> testProbabilities = new ArrayList<>();
+    int beaten = 0;
+    for (RunModels.Peer peer : peers) {
+      Scores s = scores(peer.network(), data);
+      validationProbabilities.add(s.validation().probabilities());
+      testProbabilities.add(s.test().probabilities());
+      put(peerScores.putObject(peer.spec().name()), peer.network().architecture(), peer.network().parameterCount(), s);
+      print(peer.spec().name(), peer.network().parameterCount(), s);
+      beaten += studentScores.test().accuracy() > s.test().accuracy() ? 1 : 0;
+    }
+    ClassificationReport ensembleValidation = ensemble(validationProbabilities, data.validation());
+    ClassificationReport ensembleTest = ensemble(testProbabilities, data.test());
+    comparison.putObject("ensemble").put("val_accuracy", ensembleValidation.accuracy())
+        .put("test_accuracy", ensembleTest.accuracy()).put("test_nll", ensembleTest.nll());
+    System.out.println(String.format(Locale.ROOT, "%-16s %12s %8.4f %8.4f %8.4f", "(ensemble)", "-",
+        ensembleValidation.accuracy(), ensembleTest.accuracy(), ensembleTest.nll()));
+    comparison.put("student_beats_peers_on_test", beaten + " of " + peers.size());
+    System.out.println("the fused student beats " + beaten + " of " + peers.size() + " peers on test accuracy");
+
+    Path model = out != null ? out
+        : runDirectory.resolve("fused").resolve(preset.replaceAll("[^A-Za-z0-9]+", "-")).resolve("model.zip");
+    Path card = ExtractCommand.cardOf(model);
+    CardFacts.Measured measured = new CardFacts.Measured("fused", model, student.architecture(), student.parameterCount(),
+        student.inputShape(), "fused from the ensemble of " + peers.size() + " peers (no selection)",
+        studentScores.validation().accuracy(), studentScores.validation().crossEntropy(), studentScores.test().accuracy(),
+        studentScores.test().crossEntropy(), studentScores.test().examples(), comparison);
+    ExtractCommand.writeModelAndCard(student, model, () -> CardFacts.card(settings, measured, card, student.classes()), card);
+    System.out.println("  model: " + model.toAbsolutePath());
+    System.out.println("  card:  " + card.toAbsolutePath());
+    return 0;
+  }
+
+  /** {@code mlp[:W,W...]} or {@code cnn[:C,C...[:W,W...]]}. */
+  static PeerSpec parsePreset(String preset, long seed) {
+    String[] parts = preset.split(":", -1);
+    try {
+      return switch (parts[0]) {
+        case "mlp" -> {
+          if (parts.length > 2) {
+            throw new IllegalArgumentException("too many parts");
+          }
+          yield new PeerSpec("fused", "mlp", parts.length == 2 ? widths(parts[1]) : List.of(256), List.of(), seed);
+        }
+        case "cnn" -> {
+          if (parts.length > 3) {
+            throw new IllegalArgumentException("too many parts");
+          }
+          yield new PeerSpec("fused", "cnn", parts.length == 3 ? widths(parts[2]) : List.of(500),
+              parts.length >= 2 ? widths(parts[1]) : List.of(20, 50), seed);
+        }
+        default -> throw new IllegalArgumentException("unknown model '" + parts[0] + "'");
+      };
+    } catch (IllegalArgumentException e) {
+      throw new UsageException("--into " + preset + ": " + e.getMessage()
+          + " (expected mlp:256, mlp:500,300, cnn, cnn:20,50 or cnn:20,50:500)");
+    }
+  }
+
+  private static List<Integer> widths(String list) {
+    List<Integer> widths = new ArrayList<>();
+    for (String w : list.split(",")) {
+      int width = Integer.parseInt(w.strip());
+      if (width < 1) {
+        throw new IllegalArgumentException("a width must be at least 1, found " + width);
+      }
+      widths.add(width);
+    }
+    return widths;
+  }
+
+  /** The average of the peers' softmax(z/T) for every training example, row-major. */
+  private static float[] ensembleSoftened(List<RunModels.Peer> peers, LabeledData train, double temperature) {
+    int classes = train.classes();
+    float[] sum = new float[train.size() * classes];
+    int[] all = train.allRows();
+    for (RunModels.Peer peer : peers) {
+      for (int from = 0; from < all.length; from += CHUNK) {
+        int[] rows = Arrays.copyOfRange(all, from, Math.min(all.length, from + CHUNK));
+        float[] softened = SoftTargets.soften(peer.network().logits(train.features(rows)), temperature);
+        for (int i = 0; i < softened.length; i++) {
+          sum[from * classes + i] += softened[i] / peers.size();
+        }
+      }
+    }
+    return sum;
+  }
+
+  private static void train(PeerNetwork student, LabeledData train, float[] targets, CohortSettings settings, int epochs) {
+    int classes = train.classes();
+    BatchSchedule schedule = new BatchSchedule(train.size(), settings.training().batchSize(), settings.training().seed());
+    for (int epoch = 0; epoch < epochs; epoch++) {
+      for (int b = 0; b < schedule.batchesPerEpoch(); b++) {
+        int[] rows = schedule.batch(epoch, b);
+        float[] target = new float[rows.length * classes];
+        for (int r = 0; r < rows.length; r++) {
+          System.arraycopy(targets, rows[r] * classes, target, r * classes, classes);
+        }
+        student.train(train.features(rows), SoftTargets.labels(train.labels(rows), target, classes));
+      }
+      System.out.println("  epoch " + (epoch + 1) + " of " + epochs + " done");
+    }
+  }
+
+  private record Scores(PeerNetwork.Evaluation validation, PeerNetwork.Evaluation test) {}
+
+  private static Scores scores(PeerNetwork network, RunData data) {
+    return new Scores(network.evaluate(data.validation()), network.evaluate(data.test()));
+  }
+
+  private static void put(ObjectNode node, String architecture, long parameters, Scores s) {
+    node.put("architecture", architecture).put("parameters", parameters)
+        .put("val_accuracy", s.validation().accuracy()).put("val_nll", s.validation().crossEntropy())
+        .put("test_accuracy", s.test().accuracy()).put("test_nll", s.test().crossEntropy());
+  }
+
+  private static void print(String name, long parameters, Scores s) {
+    System.out.println(String.format(Locale.ROOT, "%-16s %,12d %8.4f %8.4f %8.4f", name, parameters,
+        s.validation().accuracy(), s.test().accuracy(), s.test().crossEntropy()));
+  }
+
+  /** The peers' probabilities averaged (T = 1) and scored. */
+  private static ClassificationReport ensemble(List<float[]> probabilities, LabeledData split) {
+    float[] mean = new float[probabilities.get(0).length];
+    for (float[] p : probabilities) {
+      for (int i = 0; i < mean.length; i++) {
+        mean[i] += p[i] / probabilities.size();
+      }
+    }
+    return ClassificationReport.of(mean, split.labels(split.allRows()), split.classes());
+  }
+}

@@ -1,0 +1,146 @@
+package dev.cohort.actors.cli;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.model.CsvReader;
+import dev.cohort.model.DatasetException;
+import dev.cohort.model.IdxReader;
+import dev.cohort.model.ImageInput;
+import dev.cohort.model.LabeledData;
+import dev.cohort.model.PeerNetwork;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Locale;
+import java.util.stream.IntStream;
+
+/**
+ * {@code predict MODEL INPUT... [--top K]}: one JSON line per example with its top-K classes and
+ * probabilities. An INPUT is an IDX image file (every image in it), a CSV file (one example per
+ * row; a column more than the model's inputs is taken for a label and ignored) or an image
+ * (PNG, JPEG, GIF, BMP: converted to grayscale and resized to the model's image shape).
+ */
+final class PredictCommand {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+
+  private PredictCommand() {}
+
+  static int run(Arguments arguments) throws IOException {
+    if (!arguments.hasMore()) {
+      throw new UsageException("predict needs a model and inputs: cohort predict MODEL.zip INPUT... [--top K]");
+    }
+    Path modelPath = Path.of(arguments.next());
+    List<Path> inputs = new ArrayList<>();
+    int top = 3;
+    while (arguments.hasMore()) {
+      String next = arguments.next();
+      if (next.equals("--top")) {
+        top = arguments.intValueOf(next);
+        if (top < 1) {
+          throw new UsageException("--top must be at least 1, found " + top);
+        }
+      } else {
+        inputs.add(Path.of(next));
+      }
+    }
+    if (inputs.isEmpty()) {
+      throw new UsageException("predict needs at least one INPUT (IDX image file, CSV file, or image)");
+    }
+    ModelFile model = ModelFile.load(modelPath);
+    // Read every input first: a bad one fails the command before anything is printed.
+    List<float[]> rows = new ArrayList<>();
+    List<String> sources = new ArrayList<>();
+    List<Integer> positions = new ArrayList<>();
+    for (Path input : inputs) {
+      List<float[]> read = read(input, model);
+      for (int i = 0; i < read.size(); i++) {
+        rows.add(read.get(i));
+        sources.add(input.toString());
+        positions.add(i);
+      }
+    }
+    float[] flat = new float[rows.size() * model.network().inputSize()];
+    for (int r = 0; r < rows.size(); r++) {
+      System.arraycopy(rows.get(r), 0, flat, r * model.network().inputSize(), model.network().inputSize());
+    }
+    int classes = model.network().classes();
+    LabeledData examples = new LabeledData(flat, new int[rows.size()], model.network().inputSize(), classes);
+    PeerNetwork.Evaluation evaluation = model.network().evaluate(examples);
+    List<String> names = model.classNames();
+    for (int r = 0; r < rows.size(); r++) {
+      int row = r;
+      ObjectNode line = JSON.createObjectNode();
+      line.put("input", sources.get(r));
+      line.put("index", positions.get(r));
+      ArrayNode best = line.putArray("top");
+      IntStream.range(0, classes).boxed()
+          .sorted(Comparator.comparingDouble((Integer c) -> -evaluation.probabilities()[row * classes + c]))
+          .limit(top)
+          .forEach(c -> best.addObject()
+              .put("class", c)
+              .put("name", names.get(c))
+              .put("probability", Double.parseDouble(String.format(Locale.ROOT, "%.6f",
+                  evaluation.probabilities()[row * classes + c]))));
+      System.out.println(JSON.writeValueAsString(line));
+    }
+    return 0;
+  }
+
+  private static List<float[]> read(Path input, ModelFile model) {
+    String name = input.getFileName().toString().toLowerCase(Locale.ROOT);
+    int size = model.network().inputSize();
+    if (name.matches(".*\\.(png|jpe?g|gif|bmp)$")) {
+      int[] shape = imageShape(model, input);
+      return List.of(ImageInput.read(input, shape[0], shape[1]));
+    }
+    if (name.endsWith(".csv")) {
+      return csvRows(input, model);
+    }
+    if (name.contains("idx3")) {
+      IdxReader.Images images = IdxReader.images(input);
+      model.requireInputs(images.rows() * images.cols(), input);
+      List<float[]> rows = new ArrayList<>();
+      for (int i = 0; i < images.count(); i++) {
+        rows.add(java.util.Arrays.copyOfRange(images.pixels(), i * size, (i + 1) * size));
+      }
+      return rows;
+    }
+    throw new DatasetException("cannot tell what " + input + " is: expected an IDX image file (*idx3-ubyte[.gz]),"
+        + " a .csv file, or an image (.png, .jpg, .jpeg, .gif, .bmp)");
+  }
+
+  /** Rows of exactly the model's inputs, or of one more column: a label, which is ignored. */
+  private static List<float[]> csvRows(Path input, ModelFile model) {
+    int size = model.network().inputSize();
+    CsvReader.Table table = CsvReader.read(input, CsvReader.NO_LABEL, false, ',');
+    int columns = table.featureCount();
+    if (columns != size && columns != size + 1) {
+      throw new DatasetException(input + " has " + columns + " columns, but the model " + model.path() + " takes "
+          + size + " inputs (expected " + size + " columns, or " + (size + 1) + " with a label last)");
+    }
+    int count = table.features().length / columns;
+    List<float[]> rows = new ArrayList<>();
+    for (int r = 0; r < count; r++) {
+      rows.add(java.util.Arrays.copyOfRange(table.features(), r * columns, r * columns + size));
+    }
+    return rows;
+  }
+
+  /** Height and width an image is resized to: the CNN's, or a square MLP input's. */
+  private static int[] imageShape(ModelFile model, Path input) {
+    List<Integer> shape = model.network().inputShape();
+    if (shape.size() == 3) {
+      return new int[] {shape.get(0), shape.get(1)};
+    }
+    int side = (int) Math.round(Math.sqrt(shape.get(0)));
+    if (side * side != shape.get(0)) {
+      throw new DatasetException("model " + model.path() + " takes " + shape.get(0)
+          + " inputs, not a square image: it cannot read " + input);
+    }
+    return new int[] {side, side};
+  }
+}
