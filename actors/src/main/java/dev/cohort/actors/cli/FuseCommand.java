@@ -85,7 +85,7 @@ final class FuseCommand {
     List<float[]> testProbabilities = new ArrayList<>();
     int beaten = 0;
     for (RunModels.Peer peer : peers) {
-      Scores s = scores(peer.network(), data);
+      Scores s = new Scores(peer.validation(), peer.network().evaluate(data.test()));
       validationProbabilities.add(s.validation().probabilities());
       testProbabilities.add(s.test().probabilities());
       put(peerScores.putObject(peer.spec().name()), peer.network().architecture(), peer.network().parameterCount(), s);

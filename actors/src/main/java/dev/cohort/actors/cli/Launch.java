@@ -9,6 +9,7 @@ import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
 import dev.cohort.actors.coordinator.RunHistory;
+import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.actors.node.RunDataCache;
 import dev.cohort.actors.peer.PeerModels;
@@ -79,16 +80,7 @@ final class Launch {
       throw new UsageException("--resume needs a run directory: cohort run --resume runs/<id>");
     }
     Path runPath = Path.of(arguments.next()).toAbsolutePath();
-    Path configFile = runPath.resolve("config.conf");
-    if (!Files.isRegularFile(configFile)) {
-      throw new UsageException("cannot resume " + runPath + ": it has no config.conf (is it a run directory?)");
-    }
-    Config config;
-    try {
-      config = ConfigFactory.parseFile(configFile.toFile());
-    } catch (ConfigException e) {
-      throw new CohortConfigException("cannot parse " + configFile + ": " + e.getMessage(), e);
-    }
+    Config config = RunModels.config(runPath);
     LaunchOptions options = LaunchOptions.parse(arguments, false);
     RunDataCache data = new RunDataCache();
     CohortSettings settings = SettingsParser.parse(options.overrides().withFallback(config));

@@ -1,5 +1,6 @@
 package dev.cohort.actors.extract;
 
+import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.config.CohortConfigException;
@@ -33,12 +34,17 @@ public final class RunModels {
 
   /** The run's resolved config ({@code config.conf}); errors name the directory or the file. */
   public static CohortSettings settings(Path runDirectory) {
+    return SettingsParser.parse(config(runDirectory));
+  }
+
+  /** The run's {@code config.conf} as HOCON, to be parsed with overrides. */
+  public static Config config(Path runDirectory) {
     Path file = runDirectory.resolve("config.conf");
     if (!Files.isRegularFile(file)) {
       throw new CohortConfigException(runDirectory.toAbsolutePath() + " is not a run directory: it has no config.conf");
     }
     try {
-      return SettingsParser.parse(ConfigFactory.parseFile(file.toFile()));
+      return ConfigFactory.parseFile(file.toFile());
     } catch (ConfigException e) {
       throw new CohortConfigException("cannot parse " + file + ": " + e.getMessage(), e);
     }
