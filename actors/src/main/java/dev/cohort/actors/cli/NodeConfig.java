@@ -26,16 +26,6 @@ final class NodeConfig {
    * @param host canonical host, or null for the default (127.0.0.1 or $COHORT_HOST)
    * @param port canonical port, or null for the default (0 = any free port, or $COHORT_PORT)
    * @param seeds seed nodes as host:port
-   */
-  static Config create(String host, Integer port, List<String> seeds, List<String> roles) {
-    return create(host, port, seeds, roles, null);
-  }
-
-  static Config create(String host, Integer port, List<String> seeds, List<String> roles, Integer slots) {
-    return create(host, port, seeds, roles, slots, overlaysFromEnvironment(), ConfigFactory.empty());
-  }
-
-  /**
    * @param slots CPU threads this node gives to training, or null for {@code cohort.node.slots}
    *     ($COHORT_SLOTS; 0: every core). Advertised with the GPUs as the roles {@code slots-N} and
    *     {@code gpus-N}, which the coordinator places peers by.

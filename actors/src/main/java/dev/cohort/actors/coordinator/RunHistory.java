@@ -17,14 +17,13 @@ import java.util.TreeSet;
 /**
  * What a run directory says about a run so far, read back by a coordinator that takes over (its
  * predecessor's node was lost) or resumes a stopped run: each peer's latest epoch result, how
- * often each peer was restarted, which peers were given up, and whether training had started.
+ * often each peer was restarted, which peers were given up, and whether the KD teacher was frozen.
  * A torn last line (the writer died mid-line) is skipped. {@code finished}: it ended successfully.
  */
 public record RunHistory(
     Map<String, PeerReport> lastEpochEnd,
     Map<String, Integer> restarts,
     Set<String> givenUp,
-    boolean trainingStarted,
     boolean teacherFrozen,
     boolean finished) {
 
@@ -34,7 +33,8 @@ public record RunHistory(
     Map<String, PeerReport> lastEpochEnd = new LinkedHashMap<>();
     Map<String, Integer> restarts = new HashMap<>();
     Set<String> givenUp = new TreeSet<>();
-    boolean[] flags = new boolean[3];
+    boolean[] finished = new boolean[1];
+    boolean[] teacherFrozen = new boolean[1];
     forEachLine(run.resolve("metrics.jsonl"), line -> {
       if (line.path("epoch_end").asBoolean(false) && !line.path("pretraining").asBoolean(false)) {
         lastEpochEnd.put(line.path("peer").asText(), report(line));
@@ -42,15 +42,14 @@ public record RunHistory(
     });
     forEachLine(run.resolve("events.jsonl"), line -> {
       switch (line.path("event").asText()) {
-        case "training-started" -> flags[0] = true;
-        case "run-finished" -> flags[1] |= line.path("success").asBoolean(false);
-        case "teacher-frozen" -> flags[2] = true;
+        case "run-finished" -> finished[0] |= line.path("success").asBoolean(false);
+        case "teacher-frozen" -> teacherFrozen[0] = true;
         case "peer-restarting" -> restarts.merge(line.path("peer").asText(), 1, Integer::sum);
         case "peer-given-up" -> givenUp.add(line.path("peer").asText());
         default -> { }
       }
     });
-    return new RunHistory(lastEpochEnd, restarts, givenUp, flags[0], flags[2], flags[1]);
+    return new RunHistory(lastEpochEnd, restarts, givenUp, teacherFrozen[0], finished[0]);
   }
 
   private static PeerReport report(JsonNode line) {
