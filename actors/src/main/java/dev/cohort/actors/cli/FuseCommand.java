@@ -103,12 +103,12 @@ final class FuseCommand {
 
     Path model = out != null ? out
         : runDirectory.resolve("fused").resolve(preset.replaceAll("[^A-Za-z0-9]+", "-")).resolve("model.zip");
-    Path card = ExtractCommand.cardOf(model);
+    Path card = dev.cohort.actors.extract.Extraction.cardOf(model);
     CardFacts.Measured measured = new CardFacts.Measured("fused", model, student.architecture(), student.parameterCount(),
         student.inputShape(), "fused from the ensemble of " + peers.size() + " peers (no selection)",
         studentScores.validation().accuracy(), studentScores.validation().crossEntropy(), studentScores.test().accuracy(),
         studentScores.test().crossEntropy(), studentScores.test().examples(), comparison);
-    ExtractCommand.writeModelAndCard(student, model, () -> CardFacts.card(settings, measured, card, student.classes()), card);
+    dev.cohort.actors.extract.Extraction.writeModelAndCard(student, model, () -> CardFacts.card(settings, measured, card, student.classes()), card);
     System.out.println("  model: " + model.toAbsolutePath());
     System.out.println("  card:  " + card.toAbsolutePath());
     return 0;

@@ -17,7 +17,7 @@ record ModelFile(Path path, PeerNetwork network, Optional<ModelCard> card) {
     if (!Files.isRegularFile(path)) {
       throw new DatasetException("model file " + path.toAbsolutePath() + " not found");
     }
-    Path cardFile = ExtractCommand.cardOf(path);
+    Path cardFile = dev.cohort.actors.extract.Extraction.cardOf(path);
     Optional<ModelCard> card = Files.isRegularFile(cardFile) ? Optional.of(ModelCard.read(cardFile)) : Optional.empty();
     PeerNetwork network;
     try {

@@ -4,6 +4,9 @@ import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
+import dev.cohort.actors.dashboard.Dashboard;
+import dev.cohort.actors.dashboard.DashboardSettings;
+import dev.cohort.actors.dashboard.RunLines;
 import dev.cohort.model.CohortMetrics;
 import dev.cohort.actors.extract.CardFacts;
 import dev.cohort.protocol.AdoptRun;
@@ -77,6 +80,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private record MembershipChanged(ClusterEvent.ClusterDomainEvent event) implements Command {}
 
   private record RestartTimeout(String peer, int restart) implements Command {}
+
+  /** End the run now (the dashboard's stop control); the checkpoints stay, so it can be resumed. */
+  public record StopRequested(String by) implements Command {}
+
+  /** An event to record in the run's events.jsonl (e.g. the dashboard's extractions). */
+  public record RecordEvent(String name, Map<String, Object> fields) implements Command {}
 
   private enum Timeout implements Command {
     STARTUP,
@@ -179,7 +188,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.console = console;
     this.onFinished = onFinished;
     this.timers = timers;
-    this.run = new RunDirectory(settings.runPath());
+    this.run = new RunDirectory(settings.runPath(), dashboardFeed(context, settings, console));
     this.resolver = ActorRefResolver.get(context.getSystem());
     this.selfAddress = Cluster.get(context.getSystem()).selfMember().address();
     this.nodes = new NodeDirectory(Cluster.get(context.getSystem()));
@@ -222,8 +231,45 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessageEquals(Timeout.RECOVERED, this::onRecovered)
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
         .onMessage(RestartTimeout.class, this::onRestartTimeout)
+        .onMessage(StopRequested.class, this::onStopRequested)
+        .onMessage(RecordEvent.class, e -> {
+          run.event(e.name(), e.fields());
+          return this;
+        })
         .onSignal(PostStop.class, signal -> closeRun())
         .build();
+  }
+
+  /**
+   * Starts the run's dashboard as a child (unless {@code cohort.dashboard.enabled} is off), fed
+   * every line written to the run directory; a coordinator that takes over first shows it what
+   * the directory holds already.
+   */
+  private static RunFeed dashboardFeed(ActorContext<Command> context, CohortSettings settings, Consumer<String> console) {
+    if (!DashboardSettings.of(settings).enabled()) {
+      return RunFeed.NONE;
+    }
+    try {
+      List<Dashboard.Line> history = RunLines.read(settings.runPath());
+      ActorRef<Dashboard.Command> dashboard = context.spawn(
+          Dashboard.create(settings, console, context.getSelf(), history,
+              console instanceof Dashboard.Progress progress ? progress : null),
+          "dashboard");
+      return (kind, json) -> dashboard.tell(new Dashboard.Line(kind, json));
+    } catch (IOException e) {
+      console.accept("dashboard: cannot start (" + e.getMessage() + "); the run goes on without it");
+      return RunFeed.NONE;
+    }
+  }
+
+  private Behavior<Command> onStopRequested(StopRequested stop) {
+    if (phase != Phase.DONE) {
+      run.event("stop-requested", Map.of("by", stop.by()));
+      console.accept("stop requested by " + stop.by() + "; stopping every peer");
+      finish(false, "stopped by " + stop.by() + " before the end; every checkpoint is kept (cohort extract "
+          + settings.runPath() + ", or cohort run --resume " + settings.runPath() + ")");
+    }
+    return phase == Phase.DONE ? Behaviors.stopped() : this;
   }
 
   private Behavior<Command> onListingChanged(ListingChanged changed) {

@@ -27,9 +27,12 @@ final class RunDirectory implements Closeable {
   private final Path root;
   private final BufferedWriter events;
   private final BufferedWriter metrics;
+  private final RunFeed feed;
 
-  RunDirectory(Path root) {
+  /** @param feed told every line as it is written (the dashboard), after the file has it */
+  RunDirectory(Path root, RunFeed feed) {
     this.root = root;
+    this.feed = feed;
     try {
       Files.createDirectories(root);
       events = open(root.resolve("events.jsonl"));
@@ -54,7 +57,7 @@ final class RunDirectory implements Closeable {
     line.put("time", Instant.now().toString());
     line.put("event", name);
     line.putAll(fields);
-    append(events, line);
+    append(events, line, RunFeed.Kind.EVENT);
   }
 
   void metrics(PeerReport report) {
@@ -66,6 +69,9 @@ final class RunDirectory implements Closeable {
     line.put("step", report.getStep());
     line.put("trained_through", report.getTrainedThrough());
     line.put("restarts", report.getRestarts());
+    line.put("architecture", report.getArchitecture());
+    line.put("parameters", report.getParameterCount());
+    line.put("steps_per_epoch", report.getStepsPerEpoch());
     line.put("ce_loss", report.getCeLoss());
     line.put("kd_loss", report.getKdLoss());
     line.put("train_accuracy", report.getTrainAccuracy());
@@ -82,7 +88,7 @@ final class RunDirectory implements Closeable {
     line.put("finished", report.getFinished());
     line.put("pretraining", report.getPretraining());
     line.put("frozen", report.getFrozen());
-    append(metrics, line);
+    append(metrics, line, RunFeed.Kind.METRICS);
   }
 
   /** A cohort-level metrics line: agreement and KL between peers, ensemble accuracy. */
@@ -96,17 +102,20 @@ final class RunDirectory implements Closeable {
     line.put("mean_kl", metrics.meanKl());
     line.put("agreement", metrics.agreement());
     line.put("kl", metrics.kl());
-    append(this.metrics, line);
+    append(this.metrics, line, RunFeed.Kind.METRICS);
   }
 
-  private static void append(BufferedWriter writer, Map<String, Object> line) {
+  private void append(BufferedWriter writer, Map<String, Object> line, RunFeed.Kind kind) {
+    String json;
     try {
-      writer.write(JSON.writeValueAsString(line));
+      json = JSON.writeValueAsString(line);
+      writer.write(json);
       writer.newLine();
       writer.flush();
     } catch (IOException e) {
       throw new UncheckedIOException("cannot append to the run directory", e);
     }
+    feed.line(kind, json);
   }
 
   @Override

@@ -675,7 +675,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       window.drainInto(PeerReport.newBuilder());
       covered = epochWindow;
     }
-    report.setTrainedThrough(trainedThrough).setRestarts(setup.start().restarts());
+    report.setTrainedThrough(trainedThrough).setRestarts(setup.start().restarts())
+        .setStepsPerEpoch(schedule.batchesPerEpoch());
     CoordinatorInbox message = messages.report(covered.drainInto(report), reportedEpoch, step, network);
     if (report.getEpochEnd()) {
       coordinator.tellEpochResult(message);

@@ -1,0 +1,103 @@
+package dev.cohort.actors.cli;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cohort.actors.dashboard.ControlToken;
+import java.io.IOException;
+import java.net.ConnectException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Locale;
+
+/**
+ * {@code extract --live URL [--token T | --run RUN_DIR] [--metric M]}: asks a running cohort's
+ * dashboard to extract the best peer now (from its latest checkpoints, on the coordinator's node)
+ * and waits for the result. The token comes from {@code --token}, {@code COHORT_TOKEN}, or the run
+ * directory's {@code dashboard.token}.
+ */
+final class LiveExtract {
+
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final Duration WAIT = Duration.ofMinutes(10);
+
+  private LiveExtract() {}
+
+  static int run(String url, Arguments arguments) throws IOException {
+    String token = System.getenv("COHORT_TOKEN");
+    String metric = null;
+    while (arguments.hasMore()) {
+      String option = arguments.next();
+      switch (option) {
+        case "--token" -> token = arguments.valueOf(option);
+        case "--run" -> token = Files.readString(Path.of(arguments.valueOf("--run")).resolve(ControlToken.FILE)).trim();
+        case "--metric" -> {
+          metric = arguments.valueOf(option);
+          ExtractCommand.metric(metric); // a bad name is refused here, before anything is sent
+        }
+        default -> throw new UsageException("unknown option " + option + " for extract --live (expected --token T, --run RUN_DIR, --metric M)");
+      }
+    }
+    if (token == null || token.isBlank()) {
+      throw new UsageException("extract --live needs the run's control token: --token T, COHORT_TOKEN, or --run RUN_DIR"
+          + " (it reads RUN_DIR/" + ControlToken.FILE + ")");
+    }
+    String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+    HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(10)).build();
+    String body = metric == null ? "{}" : JSON.createObjectNode().put("metric", metric).toString();
+    HttpResponse<String> started = send(client, HttpRequest.newBuilder(URI.create(base + "/api/extract"))
+        .header("Authorization", "Bearer " + token).header("Content-Type", "application/json")
+        .POST(HttpRequest.BodyPublishers.ofString(body)).build(), base);
+    if (started.statusCode() != 202) {
+      System.err.println("error: " + base + "/api/extract answered " + started.statusCode() + ": " + started.body().trim());
+      return 2;
+    }
+    String status = JSON.readTree(started.body()).path("href").asText();
+    System.out.println("extraction started on the coordinator's node; waiting for " + base + status);
+    long deadline = System.nanoTime() + WAIT.toNanos();
+    while (System.nanoTime() < deadline) {
+      JsonNode job = JSON.readTree(send(client, HttpRequest.newBuilder(URI.create(base + status)).GET().build(), base).body());
+      switch (job.path("status").asText()) {
+        case "done" -> {
+          System.out.println(String.format(Locale.ROOT, "chosen by %s: %s (val_acc %.4f); test_acc %.4f on %d test examples",
+              job.path("selected_by").asText(), job.path("peer").asText(), job.path("val_accuracy").asDouble(),
+              job.path("test_accuracy").asDouble(), job.path("test_examples").asLong()));
+          System.out.println("  model: " + job.path("model").asText());
+          System.out.println("  card:  " + job.path("card").asText());
+          return 0;
+        }
+        case "failed" -> {
+          System.err.println("error: the live extraction failed: " + job.path("error").asText());
+          return 1;
+        }
+        default -> sleep();
+      }
+    }
+    System.err.println("error: the extraction did not finish within " + WAIT.toMinutes() + " minutes (see " + base + status + ")");
+    return 1;
+  }
+
+  private static HttpResponse<String> send(HttpClient client, HttpRequest request, String base) throws IOException {
+    try {
+      return client.send(request, HttpResponse.BodyHandlers.ofString());
+    } catch (ConnectException e) {
+      throw new UsageException("no dashboard answers at " + base + " (is the run still going? the URL is printed at its start"
+          + " and kept in runs/<id>/dashboard.json)");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IOException("interrupted", e);
+    }
+  }
+
+  private static void sleep() {
+    try {
+      Thread.sleep(500);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
+  }
+}
