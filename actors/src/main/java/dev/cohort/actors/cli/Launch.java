@@ -113,7 +113,7 @@ final class Launch {
           "--spawn " + extraNodes + " must be between 0 and " + (settings.cluster().nodes() - 1)
               + " (the cohort expects " + settings.cluster().nodes() + " nodes, this one included)");
     }
-    Outcome outcome = execute(run, extraNodes, options, System.out::println);
+    Outcome outcome = execute(run, extraNodes, options, ProgressConsole.stdout());
     if (outcome.interrupted()) {
       return 130; // the shutdown hook is stopping everything
     }

@@ -29,6 +29,11 @@ public final class Main {
         cohort extract RUN_DIR [--metric val_accuracy|val_nll|smallest-within:POINTS] [--out FILE]
             chooses the final model among the run's peers on the validation split, from their latest
             checkpoints; writes it (default RUN_DIR/extracted/PEER/model.zip) with its model card
+        cohort extract --live URL [--token T | --run RUN_DIR] [--metric M]
+            the same, now, by a running cohort's dashboard (token: --token, COHORT_TOKEN, or the
+            run directory's dashboard.token)
+        cohort report RUN_DIR
+            writes RUN_DIR/report.html (self-contained) and accuracy.png, loss.png from its logs
         cohort evaluate MODEL.zip --data PATH [--split test|train] [--png FILE] [--label-column N] [--no-header]
             accuracy, NLL, calibration error, per-class accuracy, confusion matrix (text and PNG) on
             an IDX folder's split (test by default) or a labelled CSV file
@@ -40,9 +45,19 @@ public final class Main {
         cohort bench learning [--seeds N] [--subset N] [--subset-epochs E] [--full-epochs E]
                               [--modes independent,dml,ensemble,ta-chain] [--out FILE] [--set key=value]...
             test accuracy of each topology over N seeds, written to docs/RESULTS.md
+        cohort bench dashboard [--peers N] [--rate R] [--clients C] [--seconds S] [--out FILE]
+            N simulated peers reporting R times a second through a real coordinator to C SSE
+            clients: delivery, latency, drops, backlog; written to docs/DASHBOARD.md
       """;
 
   private Main() {}
+
+  private static int bench(java.util.List<String> words) throws Exception {
+    if (!words.isEmpty() && words.get(0).equals("dashboard")) {
+      return DashboardBenchmark.run(new Arguments(words.subList(1, words.size())));
+    }
+    return LearningBenchmark.run(words);
+  }
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -64,7 +79,8 @@ public final class Main {
         case "evaluate" -> EvaluateCommand.run(rest);
         case "predict" -> PredictCommand.run(rest);
         case "fuse" -> FuseCommand.run(rest);
-        case "bench" -> LearningBenchmark.run(Arguments.remaining(rest));
+        case "report" -> ReportCommand.run(rest);
+        case "bench" -> bench(Arguments.remaining(rest));
         default -> throw new UsageException("unknown command '" + args[0] + "'");
       };
     } catch (UsageException e) {

@@ -7,6 +7,7 @@ import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.actors.dashboard.Dashboard;
 import dev.cohort.actors.dashboard.DashboardSettings;
 import dev.cohort.actors.dashboard.RunLines;
+import dev.cohort.actors.dashboard.RunReport;
 import dev.cohort.model.CohortMetrics;
 import dev.cohort.actors.extract.CardFacts;
 import dev.cohort.protocol.AdoptRun;
@@ -892,6 +893,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     run.event("run-finished", Map.of("success", outcome.getSuccess(), "message", outcome.getMessage()));
     if (!outcome.getSuccess()) {
       console.accept("run failed: " + outcome.getMessage());
+    }
+    try {
+      console.accept("report: " + RunReport.write(settings) + " (plots: accuracy.png, loss.png)");
+    } catch (IOException | RuntimeException e) {
+      console.accept("cannot write the run's report: " + e.getMessage() + " (cohort report " + settings.runPath() + " retries)");
     }
     PeerInbox stop =
         PeerInbox.newBuilder()

@@ -109,8 +109,10 @@ public final class CohortView {
     ObjectNode update = update("peer");
     update.set("row", row.toJson(epochs()));
     update.set("point", point);
-    bestPeerChanged().ifPresent(entry -> update.set("log", entry));
-    update.set("best", bestJson());
+    bestPeerChanged().ifPresent(entry -> {
+      update.set("log", entry);
+      update.set("best", bestJson());
+    });
     return update;
   }
 

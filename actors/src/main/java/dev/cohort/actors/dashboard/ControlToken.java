@@ -1,14 +1,11 @@
 package dev.cohort.actors.dashboard;
 
+import dev.cohort.model.AtomicFiles;
 import java.io.IOException;
-import java.nio.channels.FileChannel;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileSystems;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.security.SecureRandom;
@@ -46,21 +43,10 @@ public final class ControlToken {
     byte[] random = new byte[32];
     new SecureRandom().nextBytes(random);
     String token = Base64.getUrlEncoder().withoutPadding().encodeToString(random);
-    Path temp = runPath.resolve(FILE + ".tmp");
-    Files.deleteIfExists(temp);
+    // The temporary file AtomicFiles renames into place is created owner-only (rw-------).
+    AtomicFiles.writeString(file, token + "\n");
     if (FileSystems.getDefault().supportedFileAttributeViews().contains("posix")) {
-      Files.createFile(temp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-    } else {
-      Files.createFile(temp);
-    }
-    try (FileChannel channel = FileChannel.open(temp, StandardOpenOption.WRITE)) {
-      channel.write(StandardCharsets.UTF_8.encode(token + "\n"));
-      channel.force(true);
-    }
-    try {
-      Files.move(temp, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-    } catch (AtomicMoveNotSupportedException e) {
-      Files.move(temp, file, StandardCopyOption.REPLACE_EXISTING);
+      Files.setPosixFilePermissions(file, PosixFilePermissions.fromString("rw-------"));
     }
     return new ControlToken(token);
   }

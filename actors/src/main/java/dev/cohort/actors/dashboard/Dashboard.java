@@ -26,7 +26,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 import org.apache.pekko.cluster.ClusterEvent;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
+import org.apache.pekko.stream.BoundedSourceQueue;
 
 /**
  * The live dashboard of one run, a child of its coordinator: it turns every line the coordinator
@@ -41,9 +41,9 @@ public final class Dashboard extends AbstractBehavior<Dashboard.Command> {
   /** A line the coordinator wrote to the run directory. */
   public record Line(RunFeed.Kind kind, String json) implements Command {}
 
-  record Subscribe(SourceQueueWithComplete<ServerSentEvent> queue, long after) implements Command {}
+  record Subscribe(BoundedSourceQueue<ServerSentEvent> queue, long after) implements Command {}
 
-  record Unsubscribe(SourceQueueWithComplete<ServerSentEvent> queue) implements Command {}
+  record Unsubscribe(BoundedSourceQueue<ServerSentEvent> queue) implements Command {}
 
   /** {@code cohort}, {@code peers} or {@code members}, as JSON. */
   record Query(String what, ActorRef<String> replyTo) implements Command {}
@@ -181,6 +181,7 @@ public final class Dashboard extends AbstractBehavior<Dashboard.Command> {
   }
 
   private Behavior<Command> onTick() {
+    metrics.refused(hub.refused());
     for (ObjectNode row : view.refresh(Instant.now())) {
       metrics.peer(row, false);
       ObjectNode update = JsonNodeFactory.instance.objectNode();

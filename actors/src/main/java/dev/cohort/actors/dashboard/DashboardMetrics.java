@@ -34,6 +34,7 @@ final class DashboardMetrics {
   private final Gauge members;
   private final Gauge clients;
   private final Counter updates;
+  private final Gauge refused;
   private final Counter events;
 
   DashboardMetrics(String runId, String topology) {
@@ -57,6 +58,8 @@ final class DashboardMetrics {
     clients = Gauge.builder().name("cohort_dashboard_sse_clients").help("browsers and other clients on /api/events")
         .register(registry);
     updates = Counter.builder().name("cohort_dashboard_updates").help("updates published to /api/events").register(registry);
+    refused = Gauge.builder().name("cohort_dashboard_updates_refused")
+        .help("updates not queued for a client because its queue was full, since the dashboard started").register(registry);
     events = Counter.builder().name("cohort_run_events").help("events written to the run's events.jsonl")
         .labelNames("event").register(registry);
     Gauge.builder().name("cohort_run_info").help("1, labelled with the run id and topology")
@@ -100,6 +103,10 @@ final class DashboardMetrics {
 
   void clients(int count) {
     clients.set(count);
+  }
+
+  void refused(long count) {
+    refused.set(count);
   }
 
   void published() {

@@ -26,10 +26,11 @@ import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.management.HealthCheckSettings;
 import org.apache.pekko.management.javadsl.HealthChecks;
+import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.Materializer;
 import org.apache.pekko.stream.OverflowStrategy;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
+
 
 /**
  * The dashboard's routes: the page and its assets, JSON snapshots, the update stream (SSE with
@@ -94,11 +95,13 @@ final class DashboardRoutes extends AllDirectives {
       } catch (NumberFormatException e) {
         return json(400, error("Last-Event-ID (or ?after=) must be an update id, found '" + given.get() + "'"));
       }
-      Pair<SourceQueueWithComplete<ServerSentEvent>, Source<ServerSentEvent, org.apache.pekko.NotUsed>> queue =
-          Source.<ServerSentEvent>queue(setup.settings().clientBuffer(), OverflowStrategy.dropHead())
-              .preMaterialize(materializer);
+      // The queue's offer is synchronous and never blocks; the buffer behind it drains it at once
+      // and, when the client reads slower than updates come, drops its oldest updates.
+      Pair<BoundedSourceQueue<ServerSentEvent>, Source<ServerSentEvent, org.apache.pekko.NotUsed>> queue =
+          Source.<ServerSentEvent>queue(setup.settings().clientBuffer()).preMaterialize(materializer);
       dashboard.tell(new Dashboard.Subscribe(queue.first(), from));
       Source<ServerSentEvent, org.apache.pekko.NotUsed> stream = queue.second()
+          .buffer(setup.settings().clientBuffer(), OverflowStrategy.dropHead())
           .keepAlive(KEEP_ALIVE, ServerSentEvent::heartbeat)
           .watchTermination((unused, done) -> {
             done.whenComplete((d, e) -> dashboard.tell(new Dashboard.Unsubscribe(queue.first())));

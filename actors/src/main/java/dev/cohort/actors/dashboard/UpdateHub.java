@@ -8,13 +8,14 @@ import java.util.Optional;
 import java.util.OptionalInt;
 import java.util.Set;
 import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
+import org.apache.pekko.stream.BoundedSourceQueue;
 
 /**
  * Numbers every update, keeps the latest {@code replay} of them for clients that reconnect with
- * {@code Last-Event-ID}, and offers each to every connected client's queue. The queues drop their
- * oldest element when full ({@code OverflowStrategy.dropHead}), so a slow browser loses updates,
- * never slows the publisher: {@code offer} returns at once. A client too far behind for the replay
+ * {@code Last-Event-ID}, and offers each to every connected client's queue. {@code offer} is
+ * synchronous and returns at once; each client's stream buffers what its browser has not read yet
+ * and drops the oldest when that is full, so a slow browser loses updates, never slows the
+ * publisher. Updates refused by a full queue are counted. A client too far behind for the replay
  * buffer (or one that knew an earlier dashboard of the run) is sent a {@code reset}: reload the
  * snapshot. Owned by one actor.
  */
@@ -24,8 +25,9 @@ final class UpdateHub {
 
   private final int replay;
   private final Deque<Update> recent = new ArrayDeque<>();
-  private final Set<SourceQueueWithComplete<ServerSentEvent>> clients = new LinkedHashSet<>();
+  private final Set<BoundedSourceQueue<ServerSentEvent>> clients = new LinkedHashSet<>();
   private long lastId;
+  private long refused;
 
   UpdateHub(int replay) {
     this.replay = replay;
@@ -48,31 +50,42 @@ final class UpdateHub {
     while (recent.size() > replay) {
       recent.removeFirst();
     }
-    for (SourceQueueWithComplete<ServerSentEvent> client : clients) {
-      client.offer(numbered.event());
+    for (BoundedSourceQueue<ServerSentEvent> client : clients) {
+      offer(client, numbered.event());
     }
   }
 
   /** A new client that has seen every update up to {@code after} (0: none; it loads the snapshot first). */
-  void subscribe(SourceQueueWithComplete<ServerSentEvent> client, long after) {
+  void subscribe(BoundedSourceQueue<ServerSentEvent> client, long after) {
     clients.add(client);
     if (after > lastId || (!recent.isEmpty() && after < recent.peekFirst().id() - 1)) {
-      client.offer(event("{\"kind\":\"reset\",\"id\":" + lastId + "}", lastId));
+      offer(client, event("{\"kind\":\"reset\",\"id\":" + lastId + "}", lastId));
       return;
     }
     for (Update update : recent) {
       if (update.id() > after) {
-        client.offer(update.event());
+        offer(client, update.event());
       }
     }
   }
 
-  void unsubscribe(SourceQueueWithComplete<ServerSentEvent> client) {
+  /** Updates a client's queue refused (it was full), since the start. */
+  long refused() {
+    return refused;
+  }
+
+  private void offer(BoundedSourceQueue<ServerSentEvent> client, ServerSentEvent event) {
+    if (client.offer(event) != org.apache.pekko.stream.QueueOfferResult.enqueued()) {
+      refused++;
+    }
+  }
+
+  void unsubscribe(BoundedSourceQueue<ServerSentEvent> client) {
     clients.remove(client);
   }
 
   void closeAll() {
-    clients.forEach(SourceQueueWithComplete::complete);
+    clients.forEach(BoundedSourceQueue::complete);
     clients.clear();
   }
 
