@@ -81,6 +81,11 @@ public record CohortSettings(
       Codistill codistill,
       int teacherEpochs) {
 
+    /** The preset as the config names it: {@code dml}, {@code ta-chain}, ... */
+    public String topologyName() {
+      return preset.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+    }
+
     /** Codistillation: shards, no waiting, stale predictions. Every other preset is lock-step. */
     public boolean isCodistillation() {
       return preset == TopologyPreset.CODISTILL;

@@ -204,7 +204,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     Cluster.get(context.getSystem()).subscriptions().tell(
         Subscribe.create(context.messageAdapter(ClusterEvent.ClusterDomainEvent.class, MembershipChanged::new),
             ClusterEvent.ClusterDomainEvent.class));
-    String topology = settings.distillation().preset().name().toLowerCase(Locale.ROOT).replace('_', '-');
+    String topology = settings.distillation().topologyName();
     if (recovering) {
       recover();
       return;

@@ -156,11 +156,11 @@ public final class Dashboard extends AbstractBehavior<Dashboard.Command> {
   }
 
   private Behavior<Command> onQuery(Query query) {
-    ObjectNode snapshot = view.snapshot();
     String answer = switch (query.what()) {
-      case "peers" -> snapshot.path("peers").toString();
+      case "peers" -> JsonNodeFactory.instance.arrayNode().addAll(view.rows()).toString();
       case "members" -> members.toString();
       default -> {
+        ObjectNode snapshot = view.snapshot();
         snapshot.set("members", members);
         snapshot.put("last_event_id", hub.lastId());
         yield snapshot.toString();

@@ -8,7 +8,6 @@ import dev.cohort.model.AtomicFiles;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.Locale;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.http.javadsl.Http;
@@ -28,10 +27,9 @@ final class DashboardServer {
 
     static Setup of(CohortSettings run, Consumer<String> console) throws IOException {
       DashboardSettings settings = DashboardSettings.of(run);
-      String topology = run.distillation().preset().name().toLowerCase(Locale.ROOT).replace('_', '-');
       CohortView view = new CohortView(run.runId(), run.peers().stream().map(PeerSpec::name).toList(),
           run.training().epochs(), settings.stallAfter());
-      return new Setup(run.runId(), run.runPath(), topology, settings, view, ControlToken.forRun(run.runPath()), console);
+      return new Setup(run.runId(), run.runPath(), run.distillation().topologyName(), settings, view, ControlToken.forRun(run.runPath()), console);
     }
   }
 

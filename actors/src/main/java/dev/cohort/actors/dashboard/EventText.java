@@ -18,7 +18,7 @@ final class EventText {
           + e.path("topology").asText() + ", " + e.path("nodes").asInt() + " node(s)";
       case "run-resumed" -> "run " + e.path("run").asText() + " resumed";
       case "member-up" -> "node " + node + " joined " + e.path("roles");
-      case "member-left", "member-removed", "member-exited" -> "node " + node + " left (" + e.path("event").asText() + ")";
+      case "member-left", "member-removed" -> "node " + node + " left (" + e.path("event").asText() + ")";
       case "member-unreachable" -> "node " + node + " is unreachable";
       case "member-reachable" -> "node " + node + " is reachable again";
       case "member-downed" -> "node " + node + " was downed";
