@@ -109,10 +109,11 @@ public final class CohortView {
     ObjectNode update = update("peer");
     update.set("row", row.toJson(epochs()));
     update.set("point", point);
-    bestPeerChanged().ifPresent(entry -> {
-      update.set("log", entry);
-      update.set("best", bestJson());
-    });
+    Optional<ObjectNode> changed = bestPeerChanged();
+    changed.ifPresent(entry -> update.set("log", entry));
+    if (changed.isPresent() || name.equals(best)) {
+      update.set("best", bestJson()); // a new best peer, or the best one's newer figures
+    }
     return update;
   }
 

@@ -67,6 +67,10 @@ class CohortViewTest {
     assertFalse(same.has("log"), "a is still best");
     ObjectNode overtaken = report("b", "2026-11-28T10:00:02Z", 200, 0, ",\"epoch_end\":true,\"val_accuracy\":0.8,\"val_loss\":0.5");
     assertEquals("b", overtaken.path("best").path("peer").asText());
+    ObjectNode better = report("b", "2026-11-28T10:00:02Z", 300, 0, ",\"epoch_end\":true,\"val_accuracy\":0.85,\"val_loss\":0.4");
+    assertFalse(better.has("log"), "b is still best");
+    assertEquals(0.85, better.path("best").path("val_accuracy").asDouble(), 1e-12, "the banner shows b's newest figure");
+    assertFalse(report("a", "2026-11-28T10:00:02Z", 300, 0, "").has("best"), "another peer's report leaves the best alone");
     event("{\"time\":\"2026-11-28T10:00:03Z\",\"event\":\"best-peer-chosen\",\"peer\":\"a\",\"val_accuracy\":0.7}");
     report("b", "2026-11-28T10:00:04Z", 210, 0, "");
     assertEquals("a", view.snapshot().path("best").path("peer").asText(), "the coordinator's choice stands");

@@ -154,6 +154,24 @@ class DashboardRoutesTest {
   }
 
   @Test
+  void aSecondRunFindingThePortTakenSaysSoAndGoesOn() throws Exception {
+    int port = URI.create(base).getPort();
+    CohortSettings other = TestCohorts.settings(runs, "other", "dashboard { port = " + port + " }", "a");
+    Files.createDirectories(other.runPath());
+    List<String> otherConsole = new CopyOnWriteArrayList<>();
+    ActorRef<Dashboard.Command> second =
+        testKit.spawn(Dashboard.create(other, otherConsole::add, coordinator.ref(), List.of(), null));
+    coordinator.awaitAssert(Duration.ofSeconds(30), () -> {
+      assertTrue(otherConsole.stream().anyMatch(l -> l.startsWith("dashboard: cannot listen on 127.0.0.1:" + port)
+          && l.contains("the run goes on without it")), otherConsole.toString());
+      return null;
+    });
+    assertFalse(Files.exists(other.runPath().resolve("dashboard.json")), "no address is advertised");
+    assertEquals(200, get("/api/peers").statusCode(), "the first dashboard is untouched");
+    testKit.stop(second);
+  }
+
+  @Test
   void servesPrometheusTextAndHealthChecks() throws Exception {
     cohortAfterAllLines();
     HttpResponse<String> metrics = get("/metrics");
