@@ -181,6 +181,7 @@ final class DashboardBenchmark {
     r.append(String.format(Locale.ROOT, "- backlog (sent - applied) sampled each second: max %,d, median %,d, last %,d%n",
         backlog.stream().mapToLong(Long::longValue).max().orElse(0), median(backlog.stream().mapToLong(Long::longValue).sorted().toArray()),
         backlog.isEmpty() ? 0 : backlog.get(backlog.size() - 1)));
+    r.append("- backlog second by second: ").append(backlog).append('\n');
     r.append(String.format(Locale.ROOT, "- updates received per client: min %,d, median %,d, max %,d%n", received[0],
         median(received), received[received.length - 1]));
     r.append(String.format(Locale.ROOT, "- updates lost per client (gaps in ids): min %,d, median %,d, max %,d%n", gaps[0],
