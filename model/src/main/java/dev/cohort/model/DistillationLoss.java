@@ -5,8 +5,10 @@ import org.nd4j.common.primitives.Pair;
 import org.nd4j.linalg.activations.IActivation;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.indexing.NDArrayIndex;
 import org.nd4j.linalg.lossfunctions.ILossFunction;
 import org.nd4j.shade.jackson.annotation.JsonCreator;
+import org.nd4j.shade.jackson.annotation.JsonIgnore;
 import org.nd4j.shade.jackson.annotation.JsonProperty;
 
 /**
@@ -31,6 +33,23 @@ public final class DistillationLoss implements ILossFunction {
 
   private final double lambda;
   private final double temperature;
+
+  /** Supplies the target of the step in progress once its forward pass is done; then cleared. */
+  @JsonIgnore private transient TargetFill pendingFill;
+
+  /**
+   * A step's target, computed from the logits of the step's own forward pass: what lets a peer
+   * send its predictions and collect its teachers' between the forward and the backward pass of
+   * one training step, instead of running a second forward pass for them.
+   */
+  @FunctionalInterface
+  public interface TargetFill {
+    /**
+     * @param logits the step's logits z, rows × classes, row-major (before the update)
+     * @return the target t, rows × classes, row-major; rows of zeros where no teacher answered
+     */
+    float[] target(float[] logits, int rows, int classes);
+  }
 
   @JsonCreator
   public DistillationLoss(
@@ -100,8 +119,33 @@ public final class DistillationLoss implements ILossFunction {
     return Pair.of(score(rows, preOutput, mask, average), gradient(rows, preOutput, activationFn, mask));
   }
 
+  /**
+   * Makes the next gradient computation ask {@code fill} for the target columns of its labels
+   * (which it writes into them) before anything else; {@code null} cancels. Used by {@link
+   * PeerNetwork#train(INDArray, int[], TargetFill)} on the network's own thread.
+   */
+  void fillNextTarget(TargetFill fill) {
+    this.pendingFill = fill;
+  }
+
   private Rows rows(INDArray labels, INDArray preOutput, IActivation activationFn) {
+    TargetFill fill = pendingFill;
+    if (fill != null) {
+      pendingFill = null;
+      writeTarget(labels, fill.target(Matrices.rowMajorFloats(preOutput), (int) preOutput.size(0), (int) preOutput.size(1)));
+    }
     return new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
+  }
+
+  private static void writeTarget(INDArray labels, float[] target) {
+    long rows = labels.size(0);
+    long classes = labels.size(1) / 2;
+    if (target.length != rows * classes) {
+      throw new IllegalArgumentException(
+          "target has " + target.length + " values, expected " + rows + " rows x " + classes + " classes");
+    }
+    labels.get(NDArrayIndex.all(), NDArrayIndex.interval(classes, 2 * classes))
+        .assign(Nd4j.create(target, new long[] {rows, classes}, labels.dataType()));
   }
 
   private static double score(Rows rows, INDArray preOutput, INDArray mask, boolean average) {

@@ -21,6 +21,14 @@ final class Matrices {
     return matrix.castTo(DataType.DOUBLE).dup('c').data().asDouble();
   }
 
+  /** The values of a 2-D array, row-major, as floats (a copy). */
+  static float[] rowMajorFloats(INDArray matrix) {
+    if (matrix.rank() != 2) {
+      throw new IllegalArgumentException("expected a matrix, found shape " + java.util.Arrays.toString(matrix.shape()));
+    }
+    return matrix.castTo(DataType.FLOAT).dup('c').data().asFloat();
+  }
+
   /** A rows × columns matrix of {@code dataType} holding {@code values} row-major. */
   static INDArray matrix(double[] values, int rows, int columns, DataType dataType) {
     return Nd4j.create(values, new long[] {rows, columns}, DataType.DOUBLE).castTo(dataType);

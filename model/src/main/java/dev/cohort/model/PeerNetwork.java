@@ -4,7 +4,9 @@ import java.io.IOException;
 import java.nio.file.Path;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
+import org.nd4j.linalg.factory.Nd4j;
 
 /**
  * One peer's network and the operations a trainer needs: logits for a batch, one distillation
@@ -90,6 +92,47 @@ public final class PeerNetwork {
   /** One optimizer step on labels {@code [one-hot | target]}. */
   public void train(INDArray features, INDArray labels) {
     network.fit(features, labels);
+  }
+
+  /**
+   * One optimizer step on {@code features} with one forward pass: once it has the logits, {@code
+   * fill} returns the target (a peer sends its own predictions and collects its teachers' there),
+   * and the backward pass uses {@code [one-hot | target]}. Parameters end exactly as after {@link
+   * #train(INDArray, INDArray)} with that target given up front.
+   *
+   * @return the step's logits (before the update) and the labels it trained on
+   */
+  public Step train(INDArray features, int[] classIndices, DistillationLoss.TargetFill fill) {
+    int classes = classes();
+    INDArray labels = SoftTargets.labels(classIndices, new float[classIndices.length * classes], classes);
+    float[][] logits = new float[1][];
+    float[][] target = new float[1][];
+    DistillationLoss live = liveLoss();
+    live.fillNextTarget((z, rows, c) -> {
+      logits[0] = z;
+      target[0] = fill.target(z, rows, c);
+      return target[0];
+    });
+    try {
+      network.fit(features, labels);
+    } finally {
+      live.fillNextTarget(null);
+    }
+    if (logits[0] == null) {
+      throw new IllegalStateException("the training step never computed the loss gradient of " + architecture);
+    }
+    int n = classIndices.length;
+    return new Step(Nd4j.create(logits[0], new long[] {n, classes}, DataType.FLOAT),
+        SoftTargets.labels(classIndices, target[0], classes));
+  }
+
+  /** What one training step saw: its logits (before the update) and labels {@code [one-hot | target]}. */
+  public record Step(INDArray logits, INDArray labels) {}
+
+  /** The loss object the running output layer uses (its configuration may hold a copy of ours). */
+  private DistillationLoss liveLoss() {
+    return (DistillationLoss)
+        ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) network.getOutputLayer().conf().getLayer()).getLossFn();
   }
 
   /** The network's parameters, flattened (a copy). */

@@ -52,6 +52,48 @@ class PeerNetworkTest {
     assertEquals(a.parameters(), b.parameters());
   }
 
+  /**
+   * The one-forward step (target filled in between the forward and the backward pass) is the same
+   * update as a classic step whose target was computed from a separate inference forward pass:
+   * the fill sees exactly those logits, is asked once, and the weights end bit-identical.
+   */
+  @Test
+  void aTargetFilledAfterTheForwardPassGivesTheSameStepAsOneGivenUpFront() {
+    PeerNetwork classic = network(7);
+    PeerNetwork oneForward = network(7);
+    BatchSchedule schedule = new BatchSchedule(DATA.size(), 32, 3);
+    for (int b = 0; b < 6; b++) {
+      int[] rows = schedule.batch(0, b);
+      INDArray features = DATA.features(rows);
+      INDArray logitsBefore = classic.logits(features);
+      float[] target = SoftTargets.soften(logitsBefore.mul(0.5), 2); // any distribution derived from z
+      classic.train(features, SoftTargets.labels(DATA.labels(rows), target, 3));
+      int[] calls = {0};
+      PeerNetwork.Step step = oneForward.train(features, DATA.labels(rows), (z, n, c) -> {
+        calls[0]++;
+        assertEquals(rows.length, n);
+        assertEquals(3, c);
+        return SoftTargets.soften(org.nd4j.linalg.factory.Nd4j.create(z, new long[] {n, c}).mul(0.5), 2);
+      });
+      assertEquals(1, calls[0], "the fill is asked once per step");
+      assertEquals(logitsBefore, step.logits(), "the fill sees the logits of the step's own forward pass");
+      assertEquals(SoftTargets.labels(DATA.labels(rows), target, 3), step.labels());
+      assertEquals(classic.parameters(), oneForward.parameters(), "after step " + b);
+    }
+  }
+
+  @Test
+  void aFillWithTheWrongShapeIsRefusedWithBothSizes() {
+    PeerNetwork network = network(8);
+    int[] rows = {0, 1, 2, 3};
+    INDArray before = network.parameters();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> network.train(DATA.features(rows), DATA.labels(rows), (z, n, c) -> new float[5]));
+    assertTrue(e.getMessage().contains("5 values, expected 4 rows x 3 classes"), e.getMessage());
+    assertEquals(before, network.parameters(), "a refused step changes nothing");
+    network.train(DATA.features(rows), DATA.labels(rows), (z, n, c) -> new float[n * c]); // and the next works
+  }
+
   @Test
   void changingTheDistillationWeightTakesEffectOnTheNextStep() {
     int[] rows = new BatchSchedule(DATA.size(), 32, 4).batch(0, 0);
