@@ -67,6 +67,8 @@ public record CohortSettings(
    * @param lambdaRampSteps steps over which λ rises linearly from 0 (0: none)
    * @param window batches a teacher may run ahead of its slowest student (lock-step topologies)
    * @param codistill burn-in and lookahead, used when the preset is codistillation
+   * @param encoding of predictions on the wire: float32, float16 or top-k
+   * @param topK with top-k, the classes kept per row
    * @param teacherEpochs with the kd preset, the epochs the teacher trains alone before it is frozen
    */
   public record Distillation(
@@ -78,6 +80,7 @@ public record CohortSettings(
       Duration maxWait,
       int window,
       String encoding,
+      int topK,
       Codistill codistill,
       int teacherEpochs) {
 

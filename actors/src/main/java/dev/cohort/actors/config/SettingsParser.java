@@ -26,7 +26,7 @@ public final class SettingsParser {
   private static final Pattern PEER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "conv", "seed");
   private static final Set<String> MODELS = Set.of("mlp", "cnn");
-  private static final Set<String> ENCODINGS = Set.of("float32", "float16");
+  private static final Set<String> ENCODINGS = Set.of("float32", "float16", "top-k");
   private static final Set<String> LINK_KEYS = Set.of("teacher", "student", "weight");
 
   private SettingsParser() {}
@@ -152,6 +152,7 @@ public final class SettingsParser {
         maxWait,
         positive(c, "distillation.window", ""),
         encoding,
+        positive(c, "distillation.top-k", ""),
         new CohortSettings.Codistill(
             atLeast(c, "distillation.codistill.burn-in-steps", 0, ""),
             positive(c, "distillation.codistill.lookahead", "")),

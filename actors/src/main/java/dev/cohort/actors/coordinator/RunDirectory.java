@@ -77,6 +77,8 @@ final class RunDirectory implements Closeable {
     line.put("train_accuracy", report.getTrainAccuracy());
     line.put("steps_per_second", report.getStepsPerSecond());
     line.put("wait_fraction", report.getWaitFraction());
+    line.put("codec_fraction", report.getCodecFraction());
+    line.put("prediction_bytes", report.getPredictionBytes());
     line.put("teacher_timeouts", report.getTeacherTimeouts());
     line.put("mean_staleness", report.getMeanStaleness());
     line.put("max_staleness", report.getMaxStaleness());

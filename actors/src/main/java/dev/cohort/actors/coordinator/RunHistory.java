@@ -64,6 +64,8 @@ public record RunHistory(
         .setTrainAccuracy(line.path("train_accuracy").asDouble())
         .setStepsPerSecond(line.path("steps_per_second").asDouble())
         .setWaitFraction(line.path("wait_fraction").asDouble())
+        .setCodecFraction(line.path("codec_fraction").asDouble())
+        .setPredictionBytes(line.path("prediction_bytes").asDouble())
         .setTeacherTimeouts(line.path("teacher_timeouts").asLong())
         .setMeanStaleness(line.path("mean_staleness").asDouble())
         .setMaxStaleness(line.path("max_staleness").asLong())

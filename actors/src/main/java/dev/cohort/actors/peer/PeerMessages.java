@@ -22,7 +22,13 @@ import java.util.List;
 /** The wire messages one peer sends, stamped with its run, its name and its node. */
 final class PeerMessages {
 
-  /** Rows per validation chunk: 1,000 rows of 10 classes in float16 are 20 KB, far below a frame. */
+  /**
+   * Most payload bytes in one message. Artery refuses a message above its frame size (256 KiB by
+   * default); what is bigger goes as several messages of whole rows, each below this.
+   */
+  static final int MAX_PAYLOAD_BYTES = 192 * 1024;
+
+  /** Most rows per validation chunk (fewer where the rows are wide). */
   static final int VALIDATION_CHUNK_ROWS = 1000;
 
   private final String runId;
@@ -30,7 +36,9 @@ final class PeerMessages {
   private final String node;
   private final int classes;
   private final float temperature;
-  private final Encoding encoding;
+  private final ProbabilityCodec.Format format;
+  private final int rowsPerMessage;
+  private final int validationRows;
 
   PeerMessages(PeerSetup setup, int classes) {
     this.runId = setup.settings().runId();
@@ -38,25 +46,60 @@ final class PeerMessages {
     this.node = setup.node();
     this.classes = classes;
     this.temperature = (float) setup.settings().distillation().temperature();
-    this.encoding =
-        setup.settings().distillation().encoding().equals("float16") ? Encoding.FLOAT16 : Encoding.FLOAT32;
+    this.format = format(setup.settings().distillation(), classes);
+    int rowBytes = format.bytesPerRow(classes);
+    if (rowBytes > MAX_PAYLOAD_BYTES) {
+      throw new IllegalArgumentException("one row of predictions over " + classes + " classes takes " + rowBytes
+          + " bytes in " + setup.settings().distillation().encoding() + ", more than a message carries ("
+          + MAX_PAYLOAD_BYTES + "): set distillation.encoding = \"top-k\"");
+    }
+    this.rowsPerMessage = MAX_PAYLOAD_BYTES / rowBytes;
+    this.validationRows =
+        Math.max(1, Math.min(VALIDATION_CHUNK_ROWS, MAX_PAYLOAD_BYTES / (classes * ProbabilityCodec.bytesPerValue(Encoding.FLOAT16))));
   }
 
-  /** softmax(z / T) for batch {@code batchId}, computed by the model at {@code modelStep}. */
-  PeerInbox predictions(long batchId, long modelStep, int rows, float[] softened) {
-    return PeerInbox.newBuilder()
-        .setPredictions(
-            SoftPredictions.newBuilder()
-                .setRunId(runId)
-                .setFromPeer(peer)
-                .setModelStep(modelStep)
-                .setBatchId(batchId)
-                .setRows(rows)
-                .setClasses(classes)
-                .setTemperature(temperature)
-                .setEncoding(encoding)
-                .setPayload(ProbabilityCodec.encode(softened, encoding)))
-        .build();
+  /** The wire format the run's {@code distillation.encoding} and {@code top-k} name, checked against the classes. */
+  static ProbabilityCodec.Format format(dev.cohort.actors.config.CohortSettings.Distillation distillation, int classes) {
+    return switch (distillation.encoding()) {
+      case "float16" -> ProbabilityCodec.Format.of(Encoding.FLOAT16);
+      case "top-k" -> {
+        if (distillation.topK() >= classes) {
+          throw new IllegalArgumentException("distillation.top-k = " + distillation.topK()
+              + " must be below the data's " + classes + " classes (or use float16)");
+        }
+        yield new ProbabilityCodec.Format(Encoding.TOP_K, distillation.topK());
+      }
+      default -> ProbabilityCodec.Format.of(Encoding.FLOAT32);
+    };
+  }
+
+  /**
+   * softmax(z / T) for batch {@code batchId}, computed by the model at {@code modelStep}: one
+   * message, or several of whole rows when they would not fit one.
+   */
+  List<PeerInbox> predictions(long batchId, long modelStep, int rows, float[] softened) {
+    List<PeerInbox> messages = new ArrayList<>();
+    for (int first = 0; first < rows; first += rowsPerMessage) {
+      int count = Math.min(rowsPerMessage, rows - first);
+      float[] part = count == rows ? softened : Arrays.copyOfRange(softened, first * classes, (first + count) * classes);
+      SoftPredictions.Builder message =
+          SoftPredictions.newBuilder()
+              .setRunId(runId)
+              .setFromPeer(peer)
+              .setModelStep(modelStep)
+              .setBatchId(batchId)
+              .setRows(count)
+              .setClasses(classes)
+              .setTemperature(temperature)
+              .setEncoding(format.encoding())
+              .setTopK(format.encoding() == Encoding.TOP_K ? format.topK() : 0)
+              .setPayload(ProbabilityCodec.encode(part, classes, format));
+      if (count < rows) {
+        message.setFirstRow(first).setBatchRows(rows);
+      }
+      messages.add(PeerInbox.newBuilder().setPredictions(message).build());
+    }
+    return messages;
   }
 
   PeerInbox progress(long trainedThrough) {
@@ -84,8 +127,8 @@ final class PeerMessages {
   List<CoordinatorInbox> validation(int epoch, float[] probabilities, LabeledData split) {
     List<CoordinatorInbox> chunks = new ArrayList<>();
     int total = split.size();
-    for (int first = 0; first < total; first += VALIDATION_CHUNK_ROWS) {
-      int rows = Math.min(VALIDATION_CHUNK_ROWS, total - first);
+    for (int first = 0; first < total; first += validationRows) {
+      int rows = Math.min(validationRows, total - first);
       float[] chunk = Arrays.copyOfRange(probabilities, first * classes, (first + rows) * classes);
       ValidationPredictions.Builder message =
           ValidationPredictions.newBuilder()

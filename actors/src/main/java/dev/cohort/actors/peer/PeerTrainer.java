@@ -45,12 +45,16 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * its teachers and students along the topology's links. All ND4J work runs in this actor, on its
  * pinned thread.
  *
- * <p>A step: forward pass on batch b, send softmax(z/T) to every student, wait for every teacher's
- * predictions for b, train once on {@code [one-hot | weighted average of the teachers]}. Both
- * waits are bounded by {@code max-wait}: a teacher that has not answered by then is skipped for
- * that step (logged and counted in the next report), and a teacher more than {@code window}
- * batches ahead of a student that does not catch up goes on anyway, so a slow peer never stops
- * another; a peer that is gone (stopped, or its node left the cluster) is dropped for good.
+ * <p>A step is one training step of the network, with one forward pass: between its forward and
+ * its backward pass, with the logits of batch b at hand, the peer sends softmax(z/T) to every
+ * student, waits (blocking its own thread) for every teacher's predictions for b, and the backward
+ * pass uses {@code [one-hot | weighted average of the teachers]}. Both waits are bounded by
+ * {@code max-wait}: a teacher that has not answered by then is skipped for that step (logged and
+ * counted in the next report), and a teacher more than {@code window} batches ahead of a student
+ * that does not catch up goes on anyway, so a slow peer never stops another; a peer that is gone
+ * (stopped, or its node left the cluster) is dropped for good. Predictions reach the trainer
+ * through {@link InboundPredictions}, not its mailbox, so it can take them while it waits; other
+ * messages (a stop, a peer gone) are handled after the step, at most max-wait later.
  *
  * <p>In codistillation each peer trains on its own shard and never waits for predictions: at step t
  * it also computes predictions for each student's batch of step t + d and sends them, and at its
@@ -74,11 +78,18 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private record FromWire(PeerInbox message) implements Command {}
 
+  /** A wire message for the trainer's mailbox (predictions take {@link InboundPredictions}). */
+  static Command fromWire(PeerInbox message) {
+    return new FromWire(message);
+  }
+
   private enum NextStep implements Command {
     INSTANCE
   }
 
-  private record WaitExpired(long batchId) implements Command {}
+  private enum PredictionsArrived implements Command {
+    INSTANCE
+  }
 
   private record ThrottleExpired(long batchId) implements Command {}
 
@@ -102,6 +113,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final Map<String, ActorRef<PeerInbox>> peers = new HashMap<>();
   private final ReportWindow window = new ReportWindow();
   private final ReportWindow epochWindow = new ReportWindow();
+  private final InboundPredictions inbound = new InboundPredictions();
+  private final ChunkAssembly chunks = new ChunkAssembly();
+  private final org.apache.pekko.actor.CoordinatedShutdown shuttingDown;
+
+  /** How often a peer waiting for its teachers looks whether its node is shutting down. */
+  private static final long WAIT_SLICE_NANOS = 100_000_000L;
 
   private boolean training;
   private boolean finished;
@@ -111,14 +128,13 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private int batchIndex;
   private long step;
   private Batch current;
-  private long waitStartedNanos = -1;
   private long throttledSinceNanos = -1;
   private long ungatedBatch = -1;
   private long trainedThrough = -1;
   private boolean resumed;
 
-  /** The batch in flight: its rows, features, the logits of the forward pass and their softened form. */
-  private record Batch(long id, int[] rows, INDArray features, INDArray logits, float[] softened) {}
+  /** The batch in flight: its id in the schedule, its rows and their features. */
+  private record Batch(long id, int[] rows, INDArray features) {}
 
   public static Behavior<Command> create(PeerSetup setup) {
     return Behaviors.setup(
@@ -174,8 +190,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
     }
     this.messages = new PeerMessages(setup, data.train().classes());
+    this.shuttingDown = org.apache.pekko.actor.CoordinatedShutdown.get(context.getSystem());
     ActorRef<PeerInbox> inbox =
-        context.spawn(WireInbox.<PeerInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
+        context.spawn(PeerWire.create(context.getSelf(), inbound, PredictionsArrived.INSTANCE), WireInbox.NAME);
     if (setup.start().resume()) {
       resumeFrom(restored);
     }
@@ -220,7 +237,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     return newReceiveBuilder()
         .onMessage(FromWire.class, guarded(this::onWire))
         .onMessage(NextStep.class, guarded(next -> onNextStep()))
-        .onMessage(WaitExpired.class, guarded(this::onWaitExpired))
+        .onMessage(PredictionsArrived.class, guarded(arrived -> onPredictionsArrived()))
         .onMessage(ThrottleExpired.class, guarded(this::onThrottleExpired))
         .onMessage(PeerTerminated.class, guarded(this::onPeerTerminated))
         .onMessage(CoordinatorListing.class, guarded(this::onCoordinatorListing))
@@ -242,7 +259,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private Behavior<Command> onWire(FromWire wire) throws IOException {
     PeerInbox message = wire.message();
     switch (message.getMessageCase()) {
-      case PREDICTIONS -> onPredictions(message.getPredictions());
+      case PREDICTIONS -> {
+        accept(message.getPredictions());
+        resumeIfUnthrottled();
+      }
       case PROGRESS -> onProgress(message.getProgress());
       case START -> onStart(message.getStart());
       case EXPORT -> onExport(message.getExport());
@@ -342,24 +362,93 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     endThrottle();
     int[] rows = schedule.batch(epoch, batchIndex);
-    INDArray features = data.train().features(rows);
-    INDArray logits = network.logits(features);
-    boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions();
-    float[] softened = needsSoftened ? SoftTargets.soften(logits, settings.distillation().temperature()) : null;
-    current = new Batch(id, rows, features, logits, softened);
-    if (codistillation) {
-      sendLookaheadPredictions(id);
-      trainStep(); // codistillation never waits: what has arrived for this step is what it uses
+    current = new Batch(id, rows, data.train().features(rows));
+    int[] labels = data.train().labels(rows);
+    if (frozen) {
+      serveFrozen(labels);
       return;
     }
-    if (!exchange.students().isEmpty() && !pretraining) {
-      sendPredictions(current);
+    if (codistillation) {
+      sendLookaheadPredictions(id);
     }
-    if (exchange.complete(id)) {
-      trainStep();
-    } else {
-      waitStartedNanos = System.nanoTime();
-      timers.startSingleTimer(WaitExpired.class, new WaitExpired(id), settings.distillation().maxWait());
+    network.distillationWeight(settings.distillation().lambdaAt(step));
+    PeerNetwork.Step trained = network.train(current.features(), labels, this::fillTarget);
+    step++;
+    finishStep(trained.logits(), trained.labels(), labels);
+  }
+
+  /**
+   * A frozen KD teacher does not train: one inference pass for its students, its figures on the
+   * batch for the report.
+   */
+  private void serveFrozen(int[] labels) throws IOException {
+    INDArray logits = network.logits(current.features());
+    float[] softened = SoftTargets.soften(logits, settings.distillation().temperature());
+    sendPredictions(current.id(), labels.length, softened);
+    int classes = data.train().classes();
+    finishStep(logits, SoftTargets.labels(labels, takeTarget(labels.length * classes, softened), classes), labels);
+  }
+
+  /**
+   * The middle of a training step, between its forward and its backward pass: with the step's
+   * logits at hand, send the softened predictions to the students, wait for the teachers' (in
+   * lock-step; at most max-wait), and return the target. One forward pass serves both the
+   * exchange and the update.
+   */
+  private float[] fillTarget(float[] z, int rows, int classes) {
+    boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions();
+    float[] softened = null;
+    if (needsSoftened) {
+      softened = SoftTargets.soften(
+          org.nd4j.linalg.factory.Nd4j.create(z, new long[] {rows, classes}), settings.distillation().temperature());
+    }
+    if (!codistillation && !pretraining && !exchange.students().isEmpty()) {
+      sendPredictions(current.id(), rows, softened);
+    }
+    drainInbound();
+    if (!codistillation) {
+      awaitTeachers(current.id());
+    }
+    return takeTarget(rows * classes, softened);
+  }
+
+  /**
+   * Blocks this peer's thread until every teacher has answered for {@code batchId} (or is past
+   * it), or max-wait has passed: then the missing teachers are skipped for this step, logged and
+   * counted. Only predictions are taken meanwhile; other messages wait in the mailbox.
+   */
+  private void awaitTeachers(long batchId) {
+    if (exchange.complete(batchId)) {
+      return;
+    }
+    long started = System.nanoTime();
+    long deadline = started + settings.distillation().maxWait().toNanos();
+    try {
+      while (!exchange.complete(batchId)) {
+        SoftPredictions next = inbound.poll(Math.min(deadline - System.nanoTime(), WAIT_SLICE_NANOS));
+        if (next == null && shuttingDown.getShutdownReason().isPresent()) {
+          break; // the node is going down: let the stop in the mailbox through
+        }
+        if (next == null && System.nanoTime() - deadline < 0) {
+          continue;
+        }
+        if (next == null) {
+          Set<String> missing = exchange.missing(batchId);
+          getContext().getLog().warn(
+              "peer {}: no predictions from {} for batch {} within {} ms; training with {} of {} teachers",
+              name, missing, batchId, settings.distillation().maxWait().toMillis(),
+              exchange.teachers().size() - missing.size(), exchange.teachers().size());
+          window.addTimeouts(missing.size());
+          epochWindow.addTimeouts(missing.size());
+          break;
+        }
+        accept(next);
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("peer " + name + " was interrupted while waiting for its teachers", e);
+    } finally {
+      addWait(System.nanoTime() - started);
     }
   }
 
@@ -386,10 +475,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
   }
 
-  private void sendPredictions(Batch batch) {
-    PeerInbox message = predictions(batch.id(), batch.rows().length, batch.softened());
+  private void sendPredictions(long batchId, int rows, float[] softened) {
+    List<PeerInbox> messages = predictions(batchId, rows, softened);
     for (String student : exchange.students()) {
-      peers.get(student).tell(message);
+      messages.forEach(peers.get(student)::tell);
     }
   }
 
@@ -413,16 +502,33 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       int[] rows = theirs.batchAtStep(target);
       float[] softened =
           SoftTargets.soften(network.logits(data.train().features(rows)), settings.distillation().temperature());
-      peers.get(student).tell(predictions(target, rows.length, softened));
+      predictions(target, rows.length, softened).forEach(peers.get(student)::tell);
     }
   }
 
   /** A frozen model's predictions are as current as can be: their model step is their batch. */
-  private PeerInbox predictions(long batchId, int rows, float[] softened) {
-    return messages.predictions(batchId, frozen ? batchId : step, rows, softened);
+  private List<PeerInbox> predictions(long batchId, int rows, float[] softened) {
+    long started = System.nanoTime();
+    List<PeerInbox> batch = messages.predictions(batchId, frozen ? batchId : step, rows, softened);
+    addCodec(System.nanoTime() - started, batch.stream().mapToInt(m -> m.getPredictions().getSerializedSize()).sum());
+    return batch;
   }
 
-  private void onPredictions(SoftPredictions predictions) throws IOException {
+  /** Predictions arrived while this peer was between steps (or before it started). */
+  private Behavior<Command> onPredictionsArrived() throws IOException {
+    drainInbound();
+    resumeIfUnthrottled();
+    return this;
+  }
+
+  private void drainInbound() {
+    for (SoftPredictions next = inbound.poll(); next != null; next = inbound.poll()) {
+      accept(next);
+    }
+  }
+
+  /** Keeps a teacher's predictions for the step that will use them, after checking what they are. */
+  private void accept(SoftPredictions predictions) {
     String from = predictions.getFromPeer();
     long batchId = predictions.getBatchId();
     if (!predictions.getRunId().equals(settings.runId()) || !exchange.teachers().contains(from)) {
@@ -435,10 +541,6 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     exchange.seen(from, batchId);
     if (finished || !exchange.isCurrentOrAhead(batchId)) {
-      if (waitStartedNanos >= 0 && exchange.complete(current.id())) {
-        timers.cancel(WaitExpired.class);
-        trainStep(); // the teacher is past the batch this peer waits for: it will not send it
-      }
       return; // late (that step is taken), or implausibly far ahead
     }
     int classes = data.train().classes();
@@ -455,14 +557,17 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           name, from, batchId, staleness, settings.distillation().codistill().lookahead());
       return;
     }
-    // Kept even before this peer's own start arrives: a teacher may have started first.
-    exchange.predictionsFrom(from, batchId, predictions.getModelStep(), ProbabilityCodec.decode(predictions));
-    if (waitStartedNanos >= 0 && batchId == current.id() && exchange.complete(batchId)) {
-      timers.cancel(WaitExpired.class);
-      trainStep();
-    } else {
-      resumeIfUnthrottled();
+    long started = System.nanoTime();
+    float[] rows = ProbabilityCodec.decode(predictions);
+    addCodec(System.nanoTime() - started, 0);
+    if (predictions.getBatchRows() > 0) {
+      rows = chunks.add(predictions, rows);
+      if (rows == null) {
+        return; // more of this batch to come
+      }
     }
+    // Kept even before this peer's own start arrives: a teacher may have started first.
+    exchange.predictionsFrom(from, batchId, predictions.getModelStep(), rows);
   }
 
   private void onProgress(PeerProgress progress) throws IOException {
@@ -489,21 +594,6 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     return this;
   }
 
-  private Behavior<Command> onWaitExpired(WaitExpired expired) throws IOException {
-    if (waitStartedNanos < 0 || current == null || expired.batchId() != current.id()) {
-      return this;
-    }
-    Set<String> missing = exchange.missing(current.id());
-    getContext().getLog().warn(
-        "peer {}: no predictions from {} for batch {} within {} ms; training with {} of {} teachers",
-        name, missing, current.id(), settings.distillation().maxWait().toMillis(),
-        exchange.teachers().size() - missing.size(), exchange.teachers().size());
-    window.addTimeouts(missing.size());
-    epochWindow.addTimeouts(missing.size());
-    trainStep();
-    return this;
-  }
-
   /**
    * A peer that stopped, or whose node left or was downed, is neither waited for nor waited on
    * again: the others go on with the links that remain instead of paying max-wait each step.
@@ -515,12 +605,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     peers.remove(terminated.peer());
     getContext().getLog().warn("peer {}: {} is gone; teachers now {}, students {}",
         name, terminated.peer(), exchange.teachers(), exchange.students());
-    if (waitStartedNanos >= 0 && exchange.complete(current.id())) {
-      timers.cancel(WaitExpired.class);
-      trainStep();
-    } else {
-      resumeIfUnthrottled();
-    }
+    resumeIfUnthrottled();
     return this;
   }
 
@@ -529,32 +614,23 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     epochWindow.addWait(nanos);
   }
 
-  private void trainStep() throws IOException {
-    if (waitStartedNanos >= 0) {
-      addWait(System.nanoTime() - waitStartedNanos);
-      waitStartedNanos = -1;
-    }
-    int rows = current.rows().length;
-    int classes = data.train().classes();
-    int[] labels = data.train().labels(current.rows());
-    float[] target = takeTarget(rows * classes);
-    INDArray labelMatrix = SoftTargets.labels(labels, target, classes);
-    DistillationLoss.Parts parts;
-    if (frozen) {
-      parts = network.loss().parts(current.logits(), labelMatrix);
-    } else {
-      network.distillationWeight(settings.distillation().lambdaAt(step));
-      parts = network.loss().parts(current.logits(), labelMatrix);
-      network.train(current.features(), labelMatrix);
-      step++;
-    }
+  private void addCodec(long nanos, int bytesSent) {
+    window.addCodec(nanos, bytesSent);
+    epochWindow.addCodec(nanos, bytesSent);
+  }
+
+  /** The bookkeeping after a step: figures, checkpoint, progress to one-way teachers, report. */
+  private void finishStep(INDArray logits, INDArray labelMatrix, int[] labels) throws IOException {
+    DistillationLoss.Parts parts = network.loss().parts(logits, labelMatrix);
+    int rows = labels.length;
     batchIndex++;
     trainedThrough = current.id();
+    chunks.forgetThrough(trainedThrough);
     if (!frozen && settings.training().checkpointEvery() > 0 && step % settings.training().checkpointEvery() == 0
         && batchIndex < schedule.batchesPerEpoch()) {
       checkpoint(); // the epoch's last step checkpoints at the epoch's end, after evaluating
     }
-    int correct = PeerNetwork.correct(current.logits(), labels);
+    int correct = PeerNetwork.correct(logits, labels);
     window.addStep(parts, correct, rows);
     epochWindow.addStep(parts, correct, rows);
     sendProgress(current.id(), exchange.oneWayTeachers());
@@ -565,12 +641,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   /** This step's target; in codistillation none before the burn-in, and late teachers counted. */
-  private float[] takeTarget(int length) {
+  private float[] takeTarget(int length, float[] ownSoftened) {
     if (codistillation && current.id() < settings.distillation().codistill().burnInSteps()) {
       exchange.skip(current.id());
       return new float[length];
     }
-    Exchange.Target target = exchange.takeTarget(current.id(), current.softened(), length);
+    Exchange.Target target = exchange.takeTarget(current.id(), ownSoftened, length);
     window.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
     epochWindow.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
     if (codistillation) {

@@ -12,6 +12,9 @@ final class ReportWindow {
   private long examples;
   private long steps;
   private long waitNanos;
+  private long codecNanos;
+  private long sentBytes;
+  private long sentMessages;
   private long timeouts;
   private long stalenessSum;
   private long stalenessCount;
@@ -28,6 +31,15 @@ final class ReportWindow {
 
   void addWait(long nanos) {
     waitNanos += nanos;
+  }
+
+  /** Time spent encoding or decoding predictions; {@code bytesSent} > 0 for a message sent. */
+  void addCodec(long nanos, int bytesSent) {
+    codecNanos += nanos;
+    if (bytesSent > 0) {
+      sentBytes += bytesSent;
+      sentMessages++;
+    }
   }
 
   void addTimeouts(int missingTeachers) {
@@ -57,13 +69,18 @@ final class ReportWindow {
         .setWaitFraction(Math.min(1.0, waitNanos / 1e9 / seconds))
         .setTeacherTimeouts(timeouts)
         .setMeanStaleness(stalenessCount == 0 ? 0 : (double) stalenessSum / stalenessCount)
-        .setMaxStaleness(maxStaleness);
+        .setMaxStaleness(maxStaleness)
+        .setCodecFraction(Math.min(1.0, codecNanos / 1e9 / seconds))
+        .setPredictionBytes(sentMessages == 0 ? 0 : (double) sentBytes / sentMessages);
     crossEntropy = 0;
     distillation = 0;
     correct = 0;
     examples = 0;
     steps = 0;
     waitNanos = 0;
+    codecNanos = 0;
+    sentBytes = 0;
+    sentMessages = 0;
     timeouts = 0;
     stalenessSum = 0;
     stalenessCount = 0;

@@ -1,0 +1,31 @@
+package dev.cohort.actors.peer;
+
+import dev.cohort.protocol.PeerInbox;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+
+/**
+ * A peer's remote-facing inbox (what the Receptionist registers). Predictions go straight to the
+ * trainer's {@link InboundPredictions}, followed by a nudge, so that a trainer blocked inside a
+ * training step waiting for them gets them; every other message goes to the trainer's mailbox.
+ * It runs on the default dispatcher, never on the trainer's thread.
+ */
+final class PeerWire {
+
+  private PeerWire() {}
+
+  static Behavior<PeerInbox> create(
+      ActorRef<PeerTrainer.Command> trainer, InboundPredictions inbound, PeerTrainer.Command nudge) {
+    return Behaviors.receive(
+        (context, message) -> {
+          if (message.getMessageCase() == PeerInbox.MessageCase.PREDICTIONS) {
+            inbound.add(message.getPredictions());
+            trainer.tell(nudge);
+          } else {
+            trainer.tell(PeerTrainer.fromWire(message));
+          }
+          return Behaviors.same();
+        });
+  }
+}

@@ -1,0 +1,95 @@
+package dev.cohort.actors.peer;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.config.SettingsParser;
+import dev.cohort.protocol.Encoding;
+import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.ProbabilityCodec;
+import dev.cohort.protocol.SoftPredictions;
+import java.util.List;
+import java.util.Random;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Predictions wider than a frame: the sender splits a batch into messages of whole rows, each
+ * within the payload bound, and the receiver puts them back together in any order.
+ */
+class ChunkAssemblyTest {
+
+  private static PeerMessages messages(String encoding) {
+    CohortSettings settings = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { run.id = chunks, distillation { encoding = \"" + encoding + "\", top-k = 10 },"
+            + " peers = [{name = a}, {name = b}] }"));
+    return new PeerMessages(new PeerSetup(settings, settings.peers().get(0), null, null, "node-1"), 1000);
+  }
+
+  private static float[] rows(int rows, int classes) {
+    Random random = new Random(3);
+    float[] values = new float[rows * classes];
+    for (int i = 0; i < values.length; i++) {
+      values[i] = random.nextFloat() / classes;
+    }
+    return values;
+  }
+
+  @Test
+  void aBatchAboveTheFrameLimitTravelsInSeveralMessagesAndComesBackWhole() {
+    float[] batch = rows(128, 1000);
+    List<PeerInbox> parts = messages("float32").predictions(7, 6, 128, batch);
+    assertEquals(3, parts.size(), "512,000 payload bytes in messages of at most " + PeerMessages.MAX_PAYLOAD_BYTES);
+    for (PeerInbox part : parts) {
+      assertTrue(part.getPredictions().getPayload().size() <= PeerMessages.MAX_PAYLOAD_BYTES);
+      assertEquals(128, part.getPredictions().getBatchRows());
+    }
+    ChunkAssembly assembly = new ChunkAssembly();
+    assertNull(assembly.add(parts.get(2).getPredictions(), ProbabilityCodec.decode(parts.get(2).getPredictions())));
+    assertNull(assembly.add(parts.get(0).getPredictions(), ProbabilityCodec.decode(parts.get(0).getPredictions())));
+    float[] whole = assembly.add(parts.get(1).getPredictions(), ProbabilityCodec.decode(parts.get(1).getPredictions()));
+    assertArrayEquals(batch, whole);
+  }
+
+  @Test
+  void aBatchThatFitsIsOneMessageAndTopKShrinksTheWideOnes() {
+    PeerMessages float16 = messages("float16");
+    assertEquals(2, float16.predictions(1, 1, 128, rows(128, 1000)).size());
+    List<PeerInbox> topK = messages("top-k").predictions(1, 1, 128, rows(128, 1000));
+    assertEquals(1, topK.size());
+    SoftPredictions only = topK.get(0).getPredictions();
+    assertEquals(Encoding.TOP_K, only.getEncoding());
+    assertEquals(10, only.getTopK());
+    assertEquals(0, only.getBatchRows(), "a whole batch in one message says nothing of parts");
+    assertEquals(128 * 10 * 4, only.getPayload().size());
+  }
+
+  @Test
+  void incompleteBatchesAreForgottenOnceTakenAndBadPartsAreRefused() {
+    List<PeerInbox> parts = messages("float32").predictions(5, 5, 128, rows(128, 1000));
+    ChunkAssembly assembly = new ChunkAssembly();
+    assertNull(assembly.add(parts.get(0).getPredictions(), ProbabilityCodec.decode(parts.get(0).getPredictions())));
+    assembly.forgetThrough(5);
+    assertNull(assembly.add(parts.get(1).getPredictions(), ProbabilityCodec.decode(parts.get(1).getPredictions())));
+    assertNull(assembly.add(parts.get(2).getPredictions(), ProbabilityCodec.decode(parts.get(2).getPredictions())),
+        "the first part was forgotten: the batch stays incomplete");
+    SoftPredictions outside = parts.get(2).getPredictions().toBuilder().setFirstRow(120).build();
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> assembly.add(outside, ProbabilityCodec.decode(outside)));
+    assertTrue(e.getMessage().contains("of a batch of 128"), e.getMessage());
+  }
+
+  @Test
+  void topKAboveTheClassesIsRefusedAtStartNamingTheKey() {
+    CohortSettings settings = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { run.id = k, distillation { encoding = \"top-k\", top-k = 10 }, peers = [{name = a}, {name = b}] }")
+        );
+    IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+        () -> new PeerMessages(new PeerSetup(settings, settings.peers().get(0), null, null, "node-1"), 10));
+    assertTrue(e.getMessage().contains("distillation.top-k = 10") && e.getMessage().contains("10 classes"), e.getMessage());
+  }
+}
