@@ -37,7 +37,20 @@ final class Float16 {
     return (short) (sign | half);
   }
 
+  /** Every half's value, by its 16 bits: decoding is one lookup. */
+  private static final float[] VALUES = new float[1 << 16];
+
+  static {
+    for (int bits = 0; bits < VALUES.length; bits++) {
+      VALUES[bits] = convert((short) bits);
+    }
+  }
+
   static float toFloat(short half) {
+    return VALUES[half & 0xffff];
+  }
+
+  private static float convert(short half) {
     int bits = half & 0xffff;
     int sign = (bits & 0x8000) << 16;
     int exponent = (bits >>> 10) & 0x1f;
