@@ -67,6 +67,7 @@ public record CohortSettings(
    * @param lambdaRampSteps steps over which λ rises linearly from 0 (0: none)
    * @param window batches a teacher may run ahead of its slowest student (lock-step topologies)
    * @param codistill burn-in and lookahead, used when the preset is codistillation
+   * @param lookahead lock-step topologies: steps ahead a teacher sends its predictions (0: none, one forward pass a step)
    * @param encoding of predictions on the wire: float32, float16 or top-k
    * @param topK with top-k, the classes kept per row
    * @param teacherEpochs with the kd preset, the epochs the teacher trains alone before it is frozen
@@ -79,6 +80,7 @@ public record CohortSettings(
       int lambdaRampSteps,
       Duration maxWait,
       int window,
+      int lookahead,
       String encoding,
       int topK,
       Codistill codistill,

@@ -151,6 +151,7 @@ public final class SettingsParser {
         ramp,
         maxWait,
         positive(c, "distillation.window", ""),
+        atLeast(c, "distillation.lookahead", 0, ""),
         encoding,
         positive(c, "distillation.top-k", ""),
         new CohortSettings.Codistill(

@@ -132,6 +132,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private long ungatedBatch = -1;
   private long trainedThrough = -1;
   private boolean resumed;
+  private boolean primedAhead;
 
   /** The batch in flight: its id in the schedule, its rows and their features. */
   private record Batch(long id, int[] rows, INDArray features) {}
@@ -370,6 +371,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     if (codistillation) {
       sendLookaheadPredictions(id);
+    } else if (settings.distillation().lookahead() > 0) {
+      sendAhead(id);
     }
     network.distillationWeight(settings.distillation().lambdaAt(step));
     PeerNetwork.Step trained = network.train(current.features(), labels, this::fillTarget);
@@ -402,7 +405,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       softened = SoftTargets.soften(
           org.nd4j.linalg.factory.Nd4j.create(z, new long[] {rows, classes}), settings.distillation().temperature());
     }
-    if (!codistillation && !pretraining && !exchange.students().isEmpty()) {
+    if (!codistillation && settings.distillation().lookahead() == 0 && !pretraining && !exchange.students().isEmpty()) {
       sendPredictions(current.id(), rows, softened);
     }
     drainInbound();
@@ -504,6 +507,26 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           SoftTargets.soften(network.logits(data.train().features(rows)), settings.distillation().temperature());
       predictions(target, rows.length, softened).forEach(peers.get(student)::tell);
     }
+  }
+
+  /**
+   * Lock-step with lookahead d: at step t, predictions for the batch of step t + d, from an
+   * inference pass of the model as it is now (on the first step after a start, also for the
+   * batches from t on, which nobody has predicted yet). None past the last step.
+   */
+  private void sendAhead(long id) {
+    if (pretraining || exchange.students().isEmpty()) {
+      return;
+    }
+    int d = settings.distillation().lookahead();
+    long end = (long) settings.training().epochs() * schedule.batchesPerEpoch();
+    for (long target = primedAhead ? id + d : id; target <= id + d && target < end; target++) {
+      int[] rows = schedule.batchAtStep(target);
+      float[] softened =
+          SoftTargets.soften(network.logits(data.train().features(rows)), settings.distillation().temperature());
+      sendPredictions(target, rows.length, softened);
+    }
+    primedAhead = true;
   }
 
   /** A frozen model's predictions are as current as can be: their model step is their batch. */

@@ -156,13 +156,44 @@ class PeerTrainerTest {
     assertEquals(1, second.getModelStep());
   }
 
+  /**
+   * Lookahead d = 2 in lock-step: the first step sends batches 0, 1 and 2 (from the initial model),
+   * every later step t the batch t + 2 (model step t), so a student never waits for a teacher at
+   * its own speed; the peer trains step t on what its teacher sent for batch t.
+   */
+  @Test
+  void withLookaheadATeacherSendsTheBatchDStepsAheadFromAnInferencePass() {
+    CohortSettings settings = TestCohorts.settings(runs, "lookahead", "distillation.lookahead = 2", "a", "teacher");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
+    startTraining("lookahead", Map.of("a", a, "teacher", teacher.ref()), List.of(a));
+    for (long batch = 0; batch <= 2; batch++) {
+      SoftPredictions primed = nextPredictions(teacher);
+      assertEquals(batch, primed.getBatchId());
+      assertEquals(0, primed.getModelStep());
+    }
+    teacher.expectNoMessage(Duration.ofMillis(500)); // step 0 waits for the teacher's batch 0
+    for (long batch = 0; batch < 4; batch++) {
+      a.tell(uniformPredictions("teacher", batch, "lookahead").toBuilder()
+          .setPredictions(uniformPredictions("teacher", batch, "lookahead").getPredictions().toBuilder().setModelStep(batch))
+          .build()); // a teacher at the same step: it holds nobody back
+      SoftPredictions ahead = nextPredictions(teacher);
+      assertEquals(batch + 3, ahead.getBatchId(), "step " + (batch + 1) + " predicts batch " + (batch + 3));
+      assertEquals(batch + 1, ahead.getModelStep());
+    }
+  }
+
   private static PeerInbox uniformPredictions(String from, long batchId) {
+    return uniformPredictions(from, batchId, "early");
+  }
+
+  private static PeerInbox uniformPredictions(String from, long batchId, String runId) {
     float[] uniform = new float[50 * 4];
     Arrays.fill(uniform, 0.25f);
     return PeerInbox.newBuilder()
         .setPredictions(
             SoftPredictions.newBuilder()
-                .setRunId("early")
+                .setRunId(runId)
                 .setFromPeer(from)
                 .setBatchId(batchId)
                 .setRows(50)
