@@ -67,4 +67,50 @@ class LaunchEndToEndTest {
         ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
         "every JVM the launcher started has exited");
   }
+
+  /**
+   * Predictions wider than an Artery frame (256 KiB): 1,000 classes x 128 rows in float32 are
+   * 512,000 bytes a batch. They cross between the two JVMs in parts, every step, and none is
+   * missing; top-k would have sent 1 % of it.
+   */
+  @Test
+  void predictionsAboveTheFrameSizeCrossBetweenJvmsInParts() throws IOException {
+    Path runs = dir.resolve("runs");
+    Path file = dir.resolve("wide.conf");
+    Files.writeString(
+        file,
+        "cohort {\n"
+            + "  run { id = \"wide\", directory = \"" + runs + "\" }\n"
+            + "  data { format = synthetic, validation-size = 200,\n"
+            + "         synthetic { train-examples = 1480, test-examples = 200, features = 16, classes = 1000, noise = 0.2 } }\n"
+            + "  training { epochs = 1, batch-size = 128, report-every = 3 }\n"
+            + "  distillation { topology = dml, encoding = float32, max-wait = 60s }\n"
+            + "  peers = [ { name = a, hidden = [32] }, { name = b, hidden = [32] } ]\n"
+            + "}\n");
+    PrintStream originalOut = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run(new String[] {"run", file.toString(), "--nodes", "2"});
+    } finally {
+      System.setOut(originalOut);
+    }
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, printed);
+    List<String> reports;
+    try (Stream<String> lines = Files.lines(runs.resolve("wide/metrics.jsonl"))) {
+      reports = lines.filter(l -> l.contains("\"prediction_bytes\"") && !l.contains("\"epoch_end\":true")).toList();
+    }
+    for (String peer : List.of("a", "b")) {
+      assertTrue(reports.stream().filter(r -> r.contains("\"peer\":\"" + peer + "\"")).count() >= 3,
+          "peer " + peer + " reported every 3rd of its 12 steps: " + reports);
+    }
+    for (String report : reports) {
+      double bytes = Double.parseDouble(report.replaceAll(".*\"prediction_bytes\":([0-9.E]+).*", "$1"));
+      assertTrue(bytes > 256 * 1024, "a step's predictions on one link exceed a frame: " + report);
+      assertTrue(report.contains("\"teacher_timeouts\":0,"), "no predictions missing: " + report);
+      assertTrue(!report.contains("\"kd_loss\":0.0,"), "the predictions were used: " + report);
+    }
+  }
 }
