@@ -54,7 +54,7 @@ final class LearningBenchmark {
   static int run(List<String> words) throws IOException {
     Arguments arguments = new Arguments(words);
     if (!arguments.hasMore() || !arguments.next().equals("learning")) {
-      throw new UsageException("the benchmarks are: cohort bench learning [options], cohort bench dashboard [options]");
+      throw new UsageException("the benchmarks are: cohort bench learning|dashboard|speed [options]");
     }
     int seeds = 3;
     int subset = 5000;

@@ -48,6 +48,11 @@ public final class Main {
         cohort bench dashboard [--peers N] [--rate R] [--clients C] [--seconds S] [--out FILE]
             N simulated peers reporting R times a second through a real coordinator to C SSE
             clients: delivery, latency, drops, backlog; written to docs/DASHBOARD.md
+        cohort bench speed [--reps N] [--mlp-steps S] [--cnn-steps S] [--micro-steps S] [--seeds N]
+                           [--epochs E] [--no-accuracy] [--quick] [--out FILE]
+            step times (DL4J alone, PyTorch reference, the runtime: independent vs mutual, one and
+            two JVMs), waiting and codec shares, bytes per encoding, time to first step, the
+            encodings' effect on accuracy, the CNN step; written to docs/PERFORMANCE.md
       """;
 
   private Main() {}
@@ -55,6 +60,9 @@ public final class Main {
   private static int bench(java.util.List<String> words) throws Exception {
     if (!words.isEmpty() && words.get(0).equals("dashboard")) {
       return DashboardBenchmark.run(new Arguments(words.subList(1, words.size())));
+    }
+    if (!words.isEmpty() && words.get(0).equals("speed")) {
+      return SpeedBenchmark.run(new Arguments(words.subList(1, words.size())));
     }
     return LearningBenchmark.run(words);
   }

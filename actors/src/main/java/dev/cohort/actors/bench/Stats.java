@@ -1,0 +1,32 @@
+package dev.cohort.actors.bench;
+
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
+/** Medians, quartiles and means of measurements. */
+public final class Stats {
+
+  private Stats() {}
+
+  public static double median(List<Double> values) {
+    return quantile(values, 0.5);
+  }
+
+  /** Linear interpolation between order statistics; NaN for no values. */
+  public static double quantile(List<Double> values, double q) {
+    if (values.isEmpty()) {
+      return Double.NaN;
+    }
+    List<Double> sorted = new ArrayList<>(values);
+    Collections.sort(sorted);
+    double at = q * (sorted.size() - 1);
+    int low = (int) Math.floor(at);
+    int high = (int) Math.ceil(at);
+    return sorted.get(low) + (sorted.get(high) - sorted.get(low)) * (at - low);
+  }
+
+  public static double mean(List<Double> values) {
+    return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+}

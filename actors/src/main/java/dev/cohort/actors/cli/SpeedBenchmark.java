@@ -1,0 +1,109 @@
+package dev.cohort.actors.cli;
+
+import dev.cohort.actors.bench.CnnStudy;
+import dev.cohort.actors.bench.CodecTimes;
+import dev.cohort.actors.bench.Stats;
+import dev.cohort.actors.bench.StepTimes;
+import dev.cohort.actors.bench.TorchReference;
+import dev.cohort.model.AtomicFiles;
+import dev.cohort.model.CnnPreset;
+import dev.cohort.model.IdxDataset;
+import dev.cohort.model.LabeledData;
+import dev.cohort.model.MlpPreset;
+import dev.cohort.protocol.Encoding;
+import dev.cohort.protocol.ProbabilityCodec;
+import java.nio.file.Path;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * {@code cohort bench speed}: how much of the machine goes into learning. Measures, on this
+ * machine, in one command: the DL4J step alone (and its PyTorch reference), the per-peer step of
+ * the real runtime for independent and mutual learning (K = 2, 3; one JVM and two), waiting and
+ * codec shares, bytes on the wire, time to the first step, the encodings' cost and their effect on
+ * accuracy, and where the CNN step goes. Writes {@code docs/PERFORMANCE.md}.
+ */
+final class SpeedBenchmark {
+
+  private SpeedBenchmark() {}
+
+  static int run(Arguments arguments) throws Exception {
+    SpeedOptions options = SpeedOptions.parse(arguments);
+    int cores = Runtime.getRuntime().availableProcessors();
+    Path data = IdxDataset.DEBIAN_FASHION_MNIST;
+    SpeedReport report = new SpeedReport(options.command(), cores, options.threads());
+    LabeledData train = IdxDataset.split(data, "train");
+    MlpPreset mlp = new MlpPreset(784, List.of(256), 10);
+    CnnPreset cnn = new CnnPreset(new LabeledData.ImageShape(28, 28, 1), List.of(20, 50), List.of(500), 10);
+    Path runs = Path.of("runs", "bench-speed-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+
+    if (options.runs("step")) {
+      System.out.println("the step alone (DL4J in this JVM, " + options.threads() + " thread(s)), and PyTorch's");
+      report.steps(List.of(
+          StepTimes.measure("MLP 784-256-10", mlp, train, 128, options.threads(), 30, options.microSteps()),
+          StepTimes.measure("CNN LeNet", cnn, train, 128, options.threads(), 5, Math.max(10, options.microSteps() / 5))));
+      report.torch(TorchReference.run(Path.of("docs", "bench", "torch_step.py"), data, options.threads(), options.microSteps()));
+    }
+    if (options.runs("codec")) {
+      System.out.println("encodings: bytes and codec time per batch of 128 rows");
+      List<CodecTimes.Result> codecs = new ArrayList<>();
+      for (int classes : new int[] {10, 1000}) {
+        codecs.add(CodecTimes.measure(128, classes, ProbabilityCodec.Format.of(Encoding.FLOAT32), 2000));
+        codecs.add(CodecTimes.measure(128, classes, ProbabilityCodec.Format.of(Encoding.FLOAT16), 2000));
+        codecs.add(CodecTimes.measure(128, classes, new ProbabilityCodec.Format(Encoding.TOP_K, classes == 10 ? 3 : 10), 2000));
+      }
+      report.codecs(codecs);
+    }
+    if (options.runs("runtime")) {
+      System.out.println("the runtime: per-peer step time, " + options.reps() + " round(s)");
+      Map<SpeedRun, List<SpeedRun.Measured>> measured = new LinkedHashMap<>();
+      RUNTIME.get(1).run(runs, "warm-up", Math.min(200, options.mlpSteps()), 0, "", 1); // JIT, caches: not counted
+      for (int round = 1; round <= options.reps(); round++) {
+        System.out.println(" round " + round);
+        for (SpeedRun config : RUNTIME.stream().filter(c -> java.util.regex.Pattern.compile(options.match()).matcher(c.label()).find()).toList()) {
+          int steps = config.model().equals("cnn") ? options.cnnSteps() : options.mlpSteps();
+          String id = "r" + round + "-" + config.model() + "-" + config.topology() + config.peers() + "-n" + config.nodes()
+              + "-" + config.encoding() + "-d" + config.lookahead();
+          measured.computeIfAbsent(config, c -> new ArrayList<>()).add(config.run(runs, id, steps, round, "", 1));
+        }
+      }
+      report.runtime(measured);
+      report.coldStart(ColdStart.measure(runs.resolve("cold"), 40, options.reps()));
+    }
+    if (options.runs("accuracy")) {
+      System.out.println("the encodings' effect on accuracy");
+      report.accuracy(EncodingAccuracy.run(runs, options));
+    }
+    if (options.runs("cnn")) {
+      System.out.println("the CNN step: where the time goes");
+      report.cnn(CnnStudy.run(cnn, train, 128, cores, 3, Math.max(8, options.microSteps() / 8)));
+    }
+    AtomicFiles.writeString(options.out(), report.markdown());
+    System.out.println("wrote " + options.out() + " (runs in " + runs + ")");
+    return 0;
+  }
+
+  /** The runtime's configurations, run in this order in every round. */
+  static final List<SpeedRun> RUNTIME = List.of(
+      new SpeedRun("MLP independent, K=2, one JVM", "mlp", "independent", 2, 1, "float32", 3, 0),
+      new SpeedRun("MLP mutual, K=2, one JVM", "mlp", "dml", 2, 1, "float32", 3, 0),
+      new SpeedRun("MLP mutual, lookahead 1, K=2, one JVM", "mlp", "dml", 2, 1, "float32", 3, 1),
+      new SpeedRun("MLP independent, K=3, one JVM", "mlp", "independent", 3, 1, "float32", 3, 0),
+      new SpeedRun("MLP mutual, K=3, one JVM", "mlp", "dml", 3, 1, "float32", 3, 0),
+      new SpeedRun("MLP independent, K=2, two JVMs", "mlp", "independent", 2, 2, "float32", 3, 0),
+      new SpeedRun("MLP mutual, K=2, two JVMs", "mlp", "dml", 2, 2, "float32", 3, 0),
+      new SpeedRun("MLP mutual, lookahead 1, K=2, two JVMs", "mlp", "dml", 2, 2, "float32", 3, 1),
+      new SpeedRun("MLP mutual float16, K=2, two JVMs", "mlp", "dml", 2, 2, "float16", 3, 0),
+      new SpeedRun("MLP mutual top-3, K=2, two JVMs", "mlp", "dml", 2, 2, "top-k", 3, 0),
+      new SpeedRun("CNN independent, K=2, one JVM", "cnn", "independent", 2, 1, "float32", 3, 0),
+      new SpeedRun("CNN mutual, K=2, one JVM", "cnn", "dml", 2, 1, "float32", 3, 0));
+
+  /** Median over the rounds of a config's mean per-peer step time. */
+  static double medianStep(List<SpeedRun.Measured> runs) {
+    return Stats.median(runs.stream().map(m -> m.figures().meanStepMillis()).toList());
+  }
+}
