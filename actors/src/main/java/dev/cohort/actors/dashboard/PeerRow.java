@@ -37,6 +37,8 @@ final class PeerRow {
   double valLoss = Double.NaN;
   double stepsPerSecond;
   double waitFraction;
+  double codecFraction;
+  double predictionBytes;
   double meanStaleness;
   long maxStaleness;
   long teacherTimeouts;
@@ -66,6 +68,8 @@ final class PeerRow {
     trainAccuracy = line.path("train_accuracy").asDouble();
     stepsPerSecond = line.path("steps_per_second").asDouble();
     waitFraction = line.path("wait_fraction").asDouble();
+    codecFraction = line.path("codec_fraction").asDouble();
+    predictionBytes = line.path("prediction_bytes").asDouble();
     meanStaleness = line.path("mean_staleness").asDouble();
     maxStaleness = line.path("max_staleness").asLong();
     teacherTimeouts = line.path("teacher_timeouts").asLong();
@@ -132,6 +136,8 @@ final class PeerRow {
     number(row, "val_loss", valLoss);
     row.put("steps_per_second", stepsPerSecond);
     row.put("wait_fraction", waitFraction);
+    row.put("codec_fraction", codecFraction);
+    row.put("prediction_bytes", predictionBytes);
     row.put("mean_staleness", meanStaleness);
     row.put("max_staleness", maxStaleness);
     row.put("teacher_timeouts", teacherTimeouts);

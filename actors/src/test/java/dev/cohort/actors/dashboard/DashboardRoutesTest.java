@@ -56,8 +56,8 @@ class DashboardRoutesTest {
       "E{\"time\":\"2026-11-28T10:00:00Z\",\"event\":\"run-started\",\"run\":\"r\",\"peers\":2,\"nodes\":1,\"topology\":\"dml\"}",
       "E{\"time\":\"2026-11-28T10:00:01Z\",\"event\":\"peer-placed\",\"peer\":\"a\",\"node\":\"pekko://cohort@127.0.0.1:1\",\"device\":\"cpu\",\"threads\":1}",
       "E{\"time\":\"2026-11-28T10:00:01Z\",\"event\":\"training-started\"}",
-      "M{\"time\":\"2026-11-28T10:00:02Z\",\"peer\":\"a\",\"node\":\"n\",\"epoch\":1,\"step\":5,\"architecture\":\"MLP 12-16-4\",\"parameters\":276,\"steps_per_epoch\":10,\"ce_loss\":1.2,\"kd_loss\":0.1,\"train_accuracy\":0.5,\"steps_per_second\":50,\"wait_fraction\":0.1,\"epoch_end\":false,\"finished\":false}",
-      "M{\"time\":\"2026-11-28T10:00:03Z\",\"peer\":\"a\",\"node\":\"n\",\"epoch\":1,\"step\":10,\"architecture\":\"MLP 12-16-4\",\"parameters\":276,\"steps_per_epoch\":10,\"ce_loss\":1.0,\"kd_loss\":0.1,\"train_accuracy\":0.6,\"steps_per_second\":50,\"wait_fraction\":0.7,\"epoch_end\":true,\"val_accuracy\":0.61,\"val_loss\":0.9,\"finished\":false}",
+      "M{\"time\":\"2026-11-28T10:00:02Z\",\"peer\":\"a\",\"node\":\"n\",\"epoch\":1,\"step\":5,\"architecture\":\"MLP 12-16-4\",\"parameters\":276,\"steps_per_epoch\":10,\"ce_loss\":1.2,\"kd_loss\":0.1,\"train_accuracy\":0.5,\"steps_per_second\":50,\"wait_fraction\":0.1,\"codec_fraction\":0.002,\"prediction_bytes\":5174,\"epoch_end\":false,\"finished\":false}",
+      "M{\"time\":\"2026-11-28T10:00:03Z\",\"peer\":\"a\",\"node\":\"n\",\"epoch\":1,\"step\":10,\"architecture\":\"MLP 12-16-4\",\"parameters\":276,\"steps_per_epoch\":10,\"ce_loss\":1.0,\"kd_loss\":0.1,\"train_accuracy\":0.6,\"steps_per_second\":50,\"wait_fraction\":0.7,\"codec_fraction\":0.002,\"prediction_bytes\":5174,\"epoch_end\":true,\"val_accuracy\":0.61,\"val_loss\":0.9,\"finished\":false}",
   };
 
   @BeforeEach
@@ -179,6 +179,7 @@ class DashboardRoutesTest {
     assertTrue(metrics.headers().firstValue("Content-Type").orElse("").startsWith("text/plain"));
     String text = metrics.body();
     assertTrue(text.contains("cohort_peer_val_accuracy{peer=\"a\"} 0.61"), text);
+    assertTrue(text.contains("cohort_peer_prediction_bytes{peer=\"a\"} 5174.0"), text);
     assertTrue(text.contains("cohort_peer_reports_total{peer=\"a\"} 2.0"), text);
     assertTrue(text.contains("cohort_peer_status{peer=\"a\",status=\"waiting\"} 1.0"), text);
     assertTrue(text.contains("cohort_run_info{run=\"r\",topology=\"dml\"} 1.0"), text);
