@@ -37,18 +37,18 @@ public final class CnnStudy {
     List<Variant> variants = new ArrayList<>();
     for (int threads : cores > 1 ? new int[] {cores, 1} : new int[] {1}) {
       threads(threads);
-      variants.add(new Variant(threads + " thread(s), helpers on, workspaces on",
+      variants.add(new Variant("setMaxThreads(" + threads + "), helpers on, workspaces on",
           time(network(preset, WorkspaceMode.ENABLED), features, labels, warmup, steps)));
     }
     threads(cores);
     Nd4j.getEnvironment().allowHelpers(false);
     try {
-      variants.add(new Variant(cores + " thread(s), helpers off (ND4J's own im2col + gemm)",
+      variants.add(new Variant("setMaxThreads(" + cores + "), helpers off (ND4J's own im2col + gemm)",
           time(network(preset, WorkspaceMode.ENABLED), features, labels, warmup, steps)));
     } finally {
       Nd4j.getEnvironment().allowHelpers(true);
     }
-    variants.add(new Variant(cores + " thread(s), helpers on, workspaces off",
+    variants.add(new Variant("setMaxThreads(" + cores + "), helpers on, workspaces off",
         time(network(preset, WorkspaceMode.NONE), features, labels, warmup, steps)));
     MultiLayerNetwork network = network(preset, WorkspaceMode.ENABLED);
     Map<String, Double> byLayer = new LinkedHashMap<>();

@@ -147,9 +147,9 @@ final class SpeedReport {
     md.append(row("the same, two JVMs", "≤ 1.05", f(ratio("mlp", 2, 2), "%.3f"), met(ratio("mlp", 2, 2) <= 1.05)));
     md.append(row("the cohort's pace (its slowest peer's step), mutual / independent, MLP, K = 2, one JVM / two JVMs",
         "—", f(paceRatio("mlp", 2, 1), "%.3f") + " / " + f(paceRatio("mlp", 2, 2), "%.3f"), ""));
-    md.append(row("the same, K = 3, one JVM", "—", f(ratio("mlp", 3, 1), "%.3f"), ""));
-    md.append(row("the same, CNN, K = 2, one JVM", "—", f(ratio("cnn", 2, 1), "%.3f"), ""));
-    md.append(row("the same with lookahead 1, MLP, K = 2, one JVM / two JVMs", "—",
+    md.append(row("per-peer step, mutual / independent, MLP, K = 3, one JVM", "—", f(ratio("mlp", 3, 1), "%.3f"), ""));
+    md.append(row("per-peer step, mutual / independent, CNN, K = 2, one JVM", "—", f(ratio("cnn", 2, 1), "%.3f"), ""));
+    md.append(row("per-peer step, mutual with lookahead 1 / independent, MLP, K = 2, one JVM / two JVMs", "—",
         f(ratio("mlp", 2, 1, 1), "%.3f") + " / " + f(ratio("mlp", 2, 2, 1), "%.3f"), ""));
     for (int lookahead : new int[] {1, 0}) {
       for (int nodes : new int[] {1, 2}) {
@@ -291,10 +291,13 @@ final class SpeedReport {
     if (cnn == null) {
       return;
     }
-    md.append("## 4. The CNN step: where the time goes\n\n| variant of DL4J's LeNet `fit` | ms per step |\n| --- | ---: |\n");
+    md.append("## 4. The CNN step: where the time goes\n\nND4J never runs more threads than OMP_NUM_THREADS allows")
+        .append(" (the launcher sets 1 unless it is set), whatever `setMaxThreads` says.\n\n")
+        .append("| variant of DL4J's LeNet `fit` | ms per step |\n| --- | ---: |\n");
     cnn.variants().forEach(v -> md.append("| ").append(v.name()).append(" | ").append(timing(v.step())).append(" |\n"));
-    md.append("\nInference forward pass, cumulated layer by layer (`feedForwardToLayer`), ").append(cores)
-        .append(" threads, median ms:\n\n| up to layer | cumulated ms | this layer ms |\n| --- | ---: | ---: |\n");
+    md.append("\nInference forward pass, cumulated layer by layer (`feedForwardToLayer`), setMaxThreads(").append(cores)
+        .append("), median ms (each line a separate measurement: a negative difference is noise):\n\n")
+        .append("| up to layer | cumulated ms | this layer ms |\n| --- | ---: | ---: |\n");
     double previous = 0;
     for (Map.Entry<String, Double> layer : cnn.forwardByLayer().entrySet()) {
       md.append("| ").append(layer.getKey()).append(" | ").append(f(layer.getValue(), "%.2f")).append(" | ")
