@@ -38,8 +38,19 @@ public final class SoftTargets {
 
   /** softmax(logits / T), row-major rows × classes. */
   public static float[] soften(INDArray logits, double temperature) {
-    double[] z = Matrices.rowMajor(logits);
-    int classes = (int) logits.size(1);
+    return soften(Matrices.rowMajor(logits), (int) logits.size(1), temperature);
+  }
+
+  /** softmax(z / T) of logits {@code z} given row-major with {@code classes} per row. */
+  public static float[] soften(float[] z, int classes, double temperature) {
+    double[] wide = new double[z.length];
+    for (int i = 0; i < z.length; i++) {
+      wide[i] = z[i];
+    }
+    return soften(wide, classes, temperature);
+  }
+
+  private static float[] soften(double[] z, int classes, double temperature) {
     double[] logP = new double[z.length];
     float[] out = new float[z.length];
     for (int offset = 0; offset < z.length; offset += classes) {

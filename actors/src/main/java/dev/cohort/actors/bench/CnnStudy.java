@@ -54,25 +54,23 @@ public final class CnnStudy {
     Map<String, Double> byLayer = new LinkedHashMap<>();
     for (int layer = 0; layer < network.getnLayers(); layer++) {
       int upTo = layer;
-      List<Double> millis = new ArrayList<>();
-      for (int i = 0; i < warmup + steps; i++) {
-        long started = System.nanoTime();
-        network.feedForwardToLayer(upTo, features, false);
-        if (i >= warmup) {
-          millis.add((System.nanoTime() - started) / 1e6);
-        }
-      }
-      byLayer.put(layer + " " + network.getLayer(layer).getClass().getSimpleName(), Stats.median(millis));
+      byLayer.put(layer + " " + network.getLayer(layer).getClass().getSimpleName(),
+          Stats.median(millis(() -> network.feedForwardToLayer(upTo, features, false), warmup, steps)));
     }
-    List<Double> forward = new ArrayList<>();
+    return new Result(variants, byLayer, Stats.median(millis(() -> network.output(features, false), warmup, steps)));
+  }
+
+  /** Wall times in ms of {@code steps} runs of {@code work} after {@code warmup} untimed ones. */
+  private static List<Double> millis(Runnable work, int warmup, int steps) {
+    List<Double> millis = new ArrayList<>();
     for (int i = 0; i < warmup + steps; i++) {
       long started = System.nanoTime();
-      network.output(features, false);
+      work.run();
       if (i >= warmup) {
-        forward.add((System.nanoTime() - started) / 1e6);
+        millis.add((System.nanoTime() - started) / 1e6);
       }
     }
-    return new Result(variants, byLayer, Stats.median(forward));
+    return millis;
   }
 
   private static void threads(int threads) {
@@ -99,14 +97,6 @@ public final class CnnStudy {
   }
 
   private static StepTimes.Timing time(MultiLayerNetwork network, INDArray features, INDArray labels, int warmup, int steps) {
-    List<Double> millis = new ArrayList<>();
-    for (int i = 0; i < warmup + steps; i++) {
-      long started = System.nanoTime();
-      network.fit(features, labels);
-      if (i >= warmup) {
-        millis.add((System.nanoTime() - started) / 1e6);
-      }
-    }
-    return StepTimes.Timing.of(millis);
+    return StepTimes.Timing.of(millis(() -> network.fit(features, labels), warmup, steps));
   }
 }

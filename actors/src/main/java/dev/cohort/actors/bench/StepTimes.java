@@ -54,7 +54,7 @@ public final class StepTimes {
       network.train(features.get(b), SoftTargets.labels(labels.get(b), softened, classes));
     };
     Consumer<Integer> oneForward = b -> network.train(features.get(b), labels.get(b),
-        (z, n, c) -> SoftTargets.soften(Nd4j.create(z, new long[] {n, c}), temperature));
+        (z, n, c) -> SoftTargets.soften(z, c, temperature));
     // Interleaved, so that drift of the machine's speed hits the three alike.
     List<Double> a = new ArrayList<>();
     List<Double> t = new ArrayList<>();

@@ -402,8 +402,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions();
     float[] softened = null;
     if (needsSoftened) {
-      softened = SoftTargets.soften(
-          org.nd4j.linalg.factory.Nd4j.create(z, new long[] {rows, classes}), settings.distillation().temperature());
+      softened = SoftTargets.soften(z, classes, settings.distillation().temperature());
     }
     if (!codistillation && settings.distillation().lookahead() == 0 && !pretraining && !exchange.students().isEmpty()) {
       sendPredictions(current.id(), rows, softened);

@@ -23,6 +23,22 @@ class LaunchEndToEndTest {
 
   @TempDir Path dir;
 
+  /** {@code cohort run FILE --nodes 2}: what it printed, after checking it succeeded. */
+  private static String runOnTwoJvms(Path file) {
+    PrintStream originalOut = System.out;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
+    int code;
+    try {
+      code = Main.run(new String[] {"run", file.toString(), "--nodes", "2"});
+    } finally {
+      System.setOut(originalOut);
+    }
+    String printed = out.toString(StandardCharsets.UTF_8);
+    assertEquals(0, code, printed);
+    return printed;
+  }
+
   @Test
   void aRunOnTwoJvmsExportsTheBestPeerAndLeavesNoProcessBehind() throws IOException {
     Path runs = dir.resolve("runs");
@@ -37,17 +53,7 @@ class LaunchEndToEndTest {
             + "  peers = [ { name = a, hidden = [8] }, { name = b, hidden = [8] } ]\n"
             + "}\n");
 
-    PrintStream originalOut = System.out;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = Main.run(new String[] {"run", file.toString(), "--nodes", "2"});
-    } finally {
-      System.setOut(originalOut);
-    }
-    String printed = out.toString(StandardCharsets.UTF_8);
-    assertEquals(0, code, printed);
+    String printed = runOnTwoJvms(file);
     assertTrue(printed.contains("starting 1 more JVM(s)"), printed);
     assertTrue(printed.contains("best peer "), printed);
 
@@ -87,17 +93,7 @@ class LaunchEndToEndTest {
             + "  distillation { topology = dml, encoding = float32, max-wait = 60s }\n"
             + "  peers = [ { name = a, hidden = [32] }, { name = b, hidden = [32] } ]\n"
             + "}\n");
-    PrintStream originalOut = System.out;
-    ByteArrayOutputStream out = new ByteArrayOutputStream();
-    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
-    int code;
-    try {
-      code = Main.run(new String[] {"run", file.toString(), "--nodes", "2"});
-    } finally {
-      System.setOut(originalOut);
-    }
-    String printed = out.toString(StandardCharsets.UTF_8);
-    assertEquals(0, code, printed);
+    runOnTwoJvms(file);
     List<String> reports;
     try (Stream<String> lines = Files.lines(runs.resolve("wide/metrics.jsonl"))) {
       reports = lines.filter(l -> l.contains("\"prediction_bytes\"") && !l.contains("\"epoch_end\":true")).toList();
