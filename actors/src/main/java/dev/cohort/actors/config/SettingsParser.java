@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 public final class SettingsParser {
 
   private static final Pattern PEER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-  private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "conv", "seed");
+  private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "conv", "seed", "encoding");
   private static final Set<String> MODELS = Set.of("mlp", "cnn");
   private static final Set<String> ENCODINGS = Set.of("float32", "float16", "top-k");
   private static final Set<String> LINK_KEYS = Set.of("teacher", "student", "weight");
@@ -260,7 +260,12 @@ public final class SettingsParser {
         throw new CohortConfigException(where + ".conv of peer " + name + ": a CNN needs at least one convolution");
       }
       long seed = p.hasPath("seed") ? p.getLong("seed") : i + 1;
-      peers.add(new PeerSpec(name, model, hidden, conv, seed));
+      String encoding = p.hasPath("encoding") ? p.getString("encoding") : "";
+      if (!encoding.isEmpty() && !ENCODINGS.contains(encoding)) {
+        throw new CohortConfigException(where + ".encoding of peer " + name + ": unknown encoding '" + encoding
+            + "' (expected one of " + new TreeSet<>(ENCODINGS) + ")");
+      }
+      peers.add(new PeerSpec(name, model, hidden, conv, seed, encoding));
     }
     return peers;
   }

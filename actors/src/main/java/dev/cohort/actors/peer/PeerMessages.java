@@ -17,7 +17,11 @@ import dev.cohort.protocol.ValidationPredictions;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.config.PeerSpec;
 
 /** The wire messages one peer sends, stamped with its run, its name and its node. */
 final class PeerMessages {
@@ -36,8 +40,8 @@ final class PeerMessages {
   private final String node;
   private final int classes;
   private final float temperature;
-  private final ProbabilityCodec.Format format;
-  private final int rowsPerMessage;
+  private final Map<String, ProbabilityCodec.Format> formats = new HashMap<>();
+  private final ProbabilityCodec.Format runFormat;
   private final int validationRows;
 
   PeerMessages(PeerSetup setup, int classes) {
@@ -46,38 +50,49 @@ final class PeerMessages {
     this.node = setup.node();
     this.classes = classes;
     this.temperature = (float) setup.settings().distillation().temperature();
-    this.format = format(setup.settings().distillation(), classes);
-    int rowBytes = format.bytesPerRow(classes);
-    if (rowBytes > MAX_PAYLOAD_BYTES) {
-      throw new IllegalArgumentException("one row of predictions over " + classes + " classes takes " + rowBytes
-          + " bytes in " + setup.settings().distillation().encoding() + ", more than a message carries ("
-          + MAX_PAYLOAD_BYTES + "): set distillation.encoding = \"top-k\"");
+    CohortSettings.Distillation distillation = setup.settings().distillation();
+    this.runFormat = format(distillation.encoding(), distillation.topK(), classes);
+    for (PeerSpec spec : setup.settings().peers()) {
+      String encoding = spec.encoding().isEmpty() ? distillation.encoding() : spec.encoding();
+      ProbabilityCodec.Format linkFormat = format(encoding, distillation.topK(), classes);
+      int rowBytes = linkFormat.bytesPerRow(classes);
+      if (rowBytes > MAX_PAYLOAD_BYTES) {
+        throw new IllegalArgumentException("one row of predictions over " + classes + " classes takes " + rowBytes
+            + " bytes in " + encoding + " (the links to " + spec.name() + "), more than a message carries ("
+            + MAX_PAYLOAD_BYTES + "): use top-k");
+      }
+      formats.put(spec.name(), linkFormat);
     }
-    this.rowsPerMessage = MAX_PAYLOAD_BYTES / rowBytes;
     this.validationRows =
         Math.max(1, Math.min(VALIDATION_CHUNK_ROWS, MAX_PAYLOAD_BYTES / (classes * ProbabilityCodec.bytesPerValue(Encoding.FLOAT16))));
   }
 
-  /** The wire format the run's {@code distillation.encoding} and {@code top-k} name, checked against the classes. */
-  static ProbabilityCodec.Format format(dev.cohort.actors.config.CohortSettings.Distillation distillation, int classes) {
-    return switch (distillation.encoding()) {
+  /** The wire format an encoding name and {@code distillation.top-k} give, checked against the classes. */
+  static ProbabilityCodec.Format format(String encoding, int topK, int classes) {
+    return switch (encoding) {
       case "float16" -> ProbabilityCodec.Format.of(Encoding.FLOAT16);
       case "top-k" -> {
-        if (distillation.topK() >= classes) {
-          throw new IllegalArgumentException("distillation.top-k = " + distillation.topK()
+        if (topK >= classes) {
+          throw new IllegalArgumentException("distillation.top-k = " + topK
               + " must be below the data's " + classes + " classes (or use float16)");
         }
-        yield new ProbabilityCodec.Format(Encoding.TOP_K, distillation.topK());
+        yield new ProbabilityCodec.Format(Encoding.TOP_K, topK);
       }
       default -> ProbabilityCodec.Format.of(Encoding.FLOAT32);
     };
+  }
+
+  /** The format of the link to {@code student}: its own {@code encoding}, or the run's. */
+  ProbabilityCodec.Format formatFor(String student) {
+    return formats.getOrDefault(student, runFormat);
   }
 
   /**
    * softmax(z / T) for batch {@code batchId}, computed by the model at {@code modelStep}: one
    * message, or several of whole rows when they would not fit one.
    */
-  List<PeerInbox> predictions(long batchId, long modelStep, int rows, float[] softened) {
+  List<PeerInbox> predictions(long batchId, long modelStep, int rows, float[] softened, ProbabilityCodec.Format format) {
+    int rowsPerMessage = MAX_PAYLOAD_BYTES / format.bytesPerRow(classes);
     List<PeerInbox> messages = new ArrayList<>();
     for (int first = 0; first < rows; first += rowsPerMessage) {
       int count = Math.min(rowsPerMessage, rows - first);

@@ -477,10 +477,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
   }
 
+  /** To every student, in the encoding of its link (each encoding computed once). */
   private void sendPredictions(long batchId, int rows, float[] softened) {
-    List<PeerInbox> messages = predictions(batchId, rows, softened);
+    Map<ProbabilityCodec.Format, List<PeerInbox>> encoded = new HashMap<>();
     for (String student : exchange.students()) {
-      messages.forEach(peers.get(student)::tell);
+      encoded.computeIfAbsent(messages.formatFor(student), format -> predictions(batchId, rows, softened, format))
+          .forEach(peers.get(student)::tell);
     }
   }
 
@@ -504,7 +506,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       int[] rows = theirs.batchAtStep(target);
       float[] softened =
           SoftTargets.soften(network.logits(data.train().features(rows)), settings.distillation().temperature());
-      predictions(target, rows.length, softened).forEach(peers.get(student)::tell);
+      predictions(target, rows.length, softened, messages.formatFor(student)).forEach(peers.get(student)::tell);
     }
   }
 
@@ -529,9 +531,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   /** A frozen model's predictions are as current as can be: their model step is their batch. */
-  private List<PeerInbox> predictions(long batchId, int rows, float[] softened) {
+  private List<PeerInbox> predictions(long batchId, int rows, float[] softened, ProbabilityCodec.Format format) {
     long started = System.nanoTime();
-    List<PeerInbox> batch = messages.predictions(batchId, frozen ? batchId : step, rows, softened);
+    List<PeerInbox> batch = messages.predictions(batchId, frozen ? batchId : step, rows, softened, format);
     addCodec(System.nanoTime() - started, batch.stream().mapToInt(m -> m.getPredictions().getSerializedSize()).sum());
     return batch;
   }

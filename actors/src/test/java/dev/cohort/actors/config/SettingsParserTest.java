@@ -30,6 +30,19 @@ class SettingsParserTest {
   }
 
   @Test
+  void encodingsAreCheckedForTheRunAndPerPeer() {
+    assertEquals(
+        "cohort.distillation.encoding = 'int8' is not valid: expected one of [float16, float32, top-k]",
+        failure("cohort.distillation.encoding = int8"));
+    assertEquals("cohort.peers[1].encoding of peer b: unknown encoding 'half' (expected one of [float16, float32, top-k])",
+        failure("cohort.peers = [{name = a}, {name = b, encoding = half}]"));
+    CohortSettings settings =
+        SettingsParser.parse(ConfigFactory.parseString("cohort.peers = [{name = a}, {name = b, encoding = top-k}]"));
+    assertEquals("", settings.peers().get(0).encoding());
+    assertEquals("top-k", settings.peers().get(1).encoding());
+  }
+
+  @Test
   void anUnknownKeyIsRejectedByName() {
     String message = failure("cohort.training.epoch = 3");
     assertTrue(message.contains("unknown key cohort.training.epoch"), message);

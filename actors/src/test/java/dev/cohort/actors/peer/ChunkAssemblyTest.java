@@ -30,6 +30,11 @@ class ChunkAssemblyTest {
     return new PeerMessages(new PeerSetup(settings, settings.peers().get(0), null, null, "node-1"), 1000);
   }
 
+  /** A batch of 128 rows for batch id {@code batchId}, on the link to peer b. */
+  private static List<PeerInbox> predictions(PeerMessages messages, long batchId, long modelStep, float[] rows) {
+    return messages.predictions(batchId, modelStep, 128, rows, messages.formatFor("b"));
+  }
+
   private static float[] rows(int rows, int classes) {
     Random random = new Random(3);
     float[] values = new float[rows * classes];
@@ -42,7 +47,7 @@ class ChunkAssemblyTest {
   @Test
   void aBatchAboveTheFrameLimitTravelsInSeveralMessagesAndComesBackWhole() {
     float[] batch = rows(128, 1000);
-    List<PeerInbox> parts = messages("float32").predictions(7, 6, 128, batch);
+    List<PeerInbox> parts = predictions(messages("float32"), 7, 6, batch);
     assertEquals(3, parts.size(), "512,000 payload bytes in messages of at most " + PeerMessages.MAX_PAYLOAD_BYTES);
     for (PeerInbox part : parts) {
       assertTrue(part.getPredictions().getPayload().size() <= PeerMessages.MAX_PAYLOAD_BYTES);
@@ -58,8 +63,8 @@ class ChunkAssemblyTest {
   @Test
   void aBatchThatFitsIsOneMessageAndTopKShrinksTheWideOnes() {
     PeerMessages float16 = messages("float16");
-    assertEquals(2, float16.predictions(1, 1, 128, rows(128, 1000)).size());
-    List<PeerInbox> topK = messages("top-k").predictions(1, 1, 128, rows(128, 1000));
+    assertEquals(2, predictions(float16, 1, 1, rows(128, 1000)).size());
+    List<PeerInbox> topK = predictions(messages("top-k"), 1, 1, rows(128, 1000));
     assertEquals(1, topK.size());
     SoftPredictions only = topK.get(0).getPredictions();
     assertEquals(Encoding.TOP_K, only.getEncoding());
@@ -70,7 +75,7 @@ class ChunkAssemblyTest {
 
   @Test
   void incompleteBatchesAreForgottenOnceTakenAndBadPartsAreRefused() {
-    List<PeerInbox> parts = messages("float32").predictions(5, 5, 128, rows(128, 1000));
+    List<PeerInbox> parts = predictions(messages("float32"), 5, 5, rows(128, 1000));
     ChunkAssembly assembly = new ChunkAssembly();
     assertNull(assembly.add(parts.get(0).getPredictions(), ProbabilityCodec.decode(parts.get(0).getPredictions())));
     assembly.forgetThrough(5);

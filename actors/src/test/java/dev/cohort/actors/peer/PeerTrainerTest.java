@@ -183,6 +183,45 @@ class PeerTrainerTest {
     }
   }
 
+  /** Each link in its student's encoding: float16 to one student, top-k (k = 2) to another. */
+  @Test
+  void aTeacherEncodesEachLinkAsItsStudentAsks() {
+    CohortSettings settings = TestCohorts.settings(runs, "per-link",
+        "peers = [{name = a, hidden = [16]}, {name = s1, hidden = [16], encoding = float16},"
+            + " {name = s2, hidden = [16], encoding = top-k}]\n"
+            + "distillation { topology = custom, links = [{teacher = a, student = s1}, {teacher = a, student = s2}],"
+            + " top-k = 2 }", "a", "s1", "s2");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> s1 = testKit.createTestProbe(PeerInbox.class);
+    TestProbe<PeerInbox> s2 = testKit.createTestProbe(PeerInbox.class);
+    startTraining("per-link", Map.of("a", a, "s1", s1.ref(), "s2", s2.ref()), List.of(a));
+    SoftPredictions half = nextPredictions(s1);
+    SoftPredictions top = nextPredictions(s2);
+    assertEquals(Encoding.FLOAT16, half.getEncoding());
+    assertEquals(50 * 4 * 2, half.getPayload().size());
+    assertEquals(Encoding.TOP_K, top.getEncoding());
+    assertEquals(2, top.getTopK());
+    assertEquals(50 * 2 * 4, top.getPayload().size());
+    float[] dense = ProbabilityCodec.decode(half);
+    float[] sparse = ProbabilityCodec.decode(top);
+    for (int r = 0; r < 50; r++) {
+      float sum = 0;
+      for (int c = 0; c < 4; c++) {
+        sum += sparse[r * 4 + c];
+      }
+      assertEquals(1f, sum, 2e-3f, "row " + r + " of the top-k link is a distribution");
+      float largest = 0;
+      for (int c = 0; c < 4; c++) {
+        largest = Math.max(largest, dense[r * 4 + c]);
+      }
+      float keptLargest = 0;
+      for (int c = 0; c < 4; c++) {
+        keptLargest = Math.max(keptLargest, sparse[r * 4 + c]);
+      }
+      assertEquals(largest, keptLargest, 2e-3f, "the same largest probability on both links, row " + r);
+    }
+  }
+
   private static PeerInbox uniformPredictions(String from, long batchId) {
     return uniformPredictions(from, batchId, "early");
   }
