@@ -132,14 +132,7 @@ class PeerTrainerTest {
     assertEquals(50, first.getRows());
     assertEquals(4, first.getClasses());
     assertEquals(2.0f, first.getTemperature());
-    float[] rows = ProbabilityCodec.decode(first);
-    for (int r = 0; r < 50; r++) {
-      float sum = 0;
-      for (int c = 0; c < 4; c++) {
-        sum += rows[r * 4 + c];
-      }
-      assertEquals(1f, sum, 1e-5f, "row " + r + " is a distribution");
-    }
+    assertRowsAreDistributions(ProbabilityCodec.decode(first), 4, 1e-5f);
 
     teacher.expectNoMessage(Duration.ofMillis(500)); // lock-step: no batch 1 before the teacher answers
     float[] uniform = new float[50 * 4];
@@ -204,22 +197,28 @@ class PeerTrainerTest {
     assertEquals(50 * 2 * 4, top.getPayload().size());
     float[] dense = ProbabilityCodec.decode(half);
     float[] sparse = ProbabilityCodec.decode(top);
+    assertRowsAreDistributions(sparse, 4, 2e-3f);
     for (int r = 0; r < 50; r++) {
-      float sum = 0;
-      for (int c = 0; c < 4; c++) {
-        sum += sparse[r * 4 + c];
-      }
-      assertEquals(1f, sum, 2e-3f, "row " + r + " of the top-k link is a distribution");
-      float largest = 0;
-      for (int c = 0; c < 4; c++) {
-        largest = Math.max(largest, dense[r * 4 + c]);
-      }
-      float keptLargest = 0;
-      for (int c = 0; c < 4; c++) {
-        keptLargest = Math.max(keptLargest, sparse[r * 4 + c]);
-      }
-      assertEquals(largest, keptLargest, 2e-3f, "the same largest probability on both links, row " + r);
+      assertEquals(rowMax(dense, r, 4), rowMax(sparse, r, 4), 2e-3f, "the same largest probability on both links, row " + r);
     }
+  }
+
+  private static void assertRowsAreDistributions(float[] rows, int classes, float tolerance) {
+    for (int r = 0; r < rows.length / classes; r++) {
+      float sum = 0;
+      for (int c = 0; c < classes; c++) {
+        sum += rows[r * classes + c];
+      }
+      assertEquals(1f, sum, tolerance, "row " + r + " is a distribution");
+    }
+  }
+
+  private static float rowMax(float[] rows, int r, int classes) {
+    float largest = 0;
+    for (int c = 0; c < classes; c++) {
+      largest = Math.max(largest, rows[r * classes + c]);
+    }
+    return largest;
   }
 
   private static PeerInbox uniformPredictions(String from, long batchId) {
