@@ -120,6 +120,40 @@ public final class DistillationLoss implements ILossFunction {
   }
 
   /**
+   * The gradient with respect to the logits, {@code (p − y) + λ·T·(p^T − t)} per row, for a step
+   * taken outside DL4J's {@code fit} ({@link DenseStep}): the same row math as {@link
+   * #computeGradient}, on flat arrays.
+   *
+   * @param logits z, rows × classes, row-major
+   * @param labels {@code [y | t]}, rows × 2·classes, row-major
+   * @param scale multiplies every value (a step's 1/rows, the mean over the batch)
+   */
+  public float[] logitGradient(float[] logits, float[] labels, int rows, int classes, double scale) {
+    if (logits.length != rows * classes || labels.length != 2 * rows * classes) {
+      throw new IllegalArgumentException("DistillationLoss expects " + rows + " x " + classes + " logits and "
+          + rows + " x " + 2 * classes + " labels, found " + logits.length + " and " + labels.length + " values");
+    }
+    double[] z = new double[logits.length];
+    for (int i = 0; i < z.length; i++) {
+      z[i] = logits[i];
+    }
+    double[] y = new double[labels.length];
+    for (int i = 0; i < y.length; i++) {
+      y[i] = labels[i];
+    }
+    Rows math = new Rows(y, z, rows, classes);
+    double[] gradient = new double[rows * classes];
+    for (int r = 0; r < rows; r++) {
+      math.gradient(r, gradient);
+    }
+    float[] out = new float[gradient.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = (float) (gradient[i] * scale);
+    }
+    return out;
+  }
+
+  /**
    * Makes the next gradient computation ask {@code fill} for the target columns of its labels
    * (which it writes into them) before anything else; {@code null} cancels. Used by {@link
    * PeerNetwork#train(INDArray, int[], TargetFill)} on the network's own thread.
@@ -140,12 +174,17 @@ public final class DistillationLoss implements ILossFunction {
   private static void writeTarget(INDArray labels, float[] target) {
     long rows = labels.size(0);
     long classes = labels.size(1) / 2;
-    if (target.length != rows * classes) {
-      throw new IllegalArgumentException(
-          "target has " + target.length + " values, expected " + rows + " rows x " + classes + " classes");
-    }
+    checkTarget(target, rows, classes);
     labels.get(NDArrayIndex.all(), NDArrayIndex.interval(classes, 2 * classes))
         .assign(Nd4j.create(target, new long[] {rows, classes}, labels.dataType()));
+  }
+
+  /** Refuses a step's target that does not have one value per row and class, naming both sizes. */
+  static void checkTarget(float[] target, long rows, long classes) {
+    if (target == null || target.length != rows * classes) {
+      throw new IllegalArgumentException("target has " + (target == null ? "no" : String.valueOf(target.length))
+          + " values, expected " + rows + " rows x " + classes + " classes");
+    }
   }
 
   private static double score(Rows rows, INDArray preOutput, INDArray mask, boolean average) {
@@ -184,6 +223,23 @@ public final class DistillationLoss implements ILossFunction {
     return perRow.muliColumnVector(mask.castTo(perRow.dataType()));
   }
 
+  private static double[] rowMajorLabels(INDArray labelArray, INDArray output) {
+    long n = output.size(0);
+    long classes = output.size(1);
+    if (labelArray.size(0) != n || labelArray.size(1) != 2L * classes) {
+      throw new IllegalArgumentException(
+          "DistillationLoss expects labels [one-hot | target] of shape ["
+              + n
+              + ", "
+              + 2 * classes
+              + "] for "
+              + classes
+              + " classes, found "
+              + java.util.Arrays.toString(labelArray.shape()));
+    }
+    return Matrices.rowMajor(labelArray);
+  }
+
   /** The row-wise math, in double precision, for one batch, on flat row-major arrays. */
   private final class Rows {
     final int n;
@@ -193,21 +249,14 @@ public final class DistillationLoss implements ILossFunction {
     private final double[] logPT;
 
     Rows(INDArray labelArray, INDArray output) {
-      n = (int) output.size(0);
-      classes = (int) output.size(1);
-      if (labelArray.size(0) != n || labelArray.size(1) != 2L * classes) {
-        throw new IllegalArgumentException(
-            "DistillationLoss expects labels [one-hot | target] of shape ["
-                + n
-                + ", "
-                + 2 * classes
-                + "] for "
-                + classes
-                + " classes, found "
-                + java.util.Arrays.toString(labelArray.shape()));
-      }
-      labels = Matrices.rowMajor(labelArray);
-      double[] z = Matrices.rowMajor(output);
+      this(rowMajorLabels(labelArray, output), Matrices.rowMajor(output), (int) output.size(0), (int) output.size(1));
+    }
+
+    /** {@code labels}: n × 2C, {@code z}: n × C, both row-major. */
+    Rows(double[] labels, double[] z, int n, int classes) {
+      this.n = n;
+      this.classes = classes;
+      this.labels = labels;
       logP = new double[n * classes];
       logPT = new double[n * classes];
       for (int r = 0; r < n; r++) {

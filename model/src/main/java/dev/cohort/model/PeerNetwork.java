@@ -2,6 +2,7 @@ package dev.cohort.model;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import org.deeplearning4j.nn.conf.CacheMode;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
@@ -20,15 +21,44 @@ public final class PeerNetwork {
   private final MultiLayerNetwork network;
   private DistillationLoss loss;
   private final String architecture;
+  /** The hand-written step of an all-dense network; null where DL4J's fit trains it. */
+  private final DenseStep dense;
+  private final String stepPath;
 
   public PeerNetwork(MultiLayerNetwork network, DistillationLoss loss, String architecture) {
+    this(network, loss, architecture, StepEngine.COHORT);
+  }
+
+  public PeerNetwork(MultiLayerNetwork network, DistillationLoss loss, String architecture, StepEngine engine) {
     this.network = network;
     this.loss = loss;
     this.architecture = architecture;
+    this.dense = engine == StepEngine.COHORT ? DenseStep.of(network).orElse(null) : null;
+    if (dense != null) {
+      this.stepPath = "dense step (ND4J GEMM, Java Adam)";
+    } else if (engine == StepEngine.COHORT) {
+      // Convolutions keep their forward output for the backward pass instead of recomputing it
+      // (DL4J's default, CacheMode.NONE, runs every convolution's forward pass twice per step).
+      network.setCacheMode(CacheMode.DEVICE);
+      int oneDnnLayers = OneDnnHelpers.engage(network);
+      this.stepPath = "DL4J fit, forward cached" + (oneDnnLayers > 0 ? ", oneDNN in " + oneDnnLayers + " layers" : "");
+    } else {
+      this.stepPath = "DL4J fit";
+    }
   }
 
   public static PeerNetwork of(NetworkPreset preset, long seed, double learningRate, DistillationLoss loss) {
-    return new PeerNetwork(preset.build(seed, learningRate, loss), loss, preset.describe());
+    return of(preset, seed, learningRate, loss, StepEngine.COHORT);
+  }
+
+  public static PeerNetwork of(
+      NetworkPreset preset, long seed, double learningRate, DistillationLoss loss, StepEngine engine) {
+    return new PeerNetwork(preset.build(seed, learningRate, loss), loss, preset.describe(), engine);
+  }
+
+  /** What runs this network's training step, in words (e.g. for a benchmark's table). */
+  public String stepPath() {
+    return stepPath;
   }
 
   public String architecture() {
@@ -86,12 +116,27 @@ public final class PeerNetwork {
 
   /** Inference-mode logits z for {@code features}. */
   public INDArray logits(INDArray features) {
+    if (dense != null) {
+      return Nd4j.create(dense.logits(features), new long[] {features.size(0), classes()}, DataType.FLOAT);
+    }
     return network.output(features, false);
   }
 
   /** One optimizer step on labels {@code [one-hot | target]}. */
   public void train(INDArray features, INDArray labels) {
-    network.fit(features, labels);
+    if (dense == null) {
+      network.fit(features, labels);
+      return;
+    }
+    int rows = (int) features.size(0);
+    int classes = classes();
+    if (labels.rank() != 2 || labels.size(0) != rows || labels.size(1) != 2L * classes) {
+      throw new IllegalArgumentException("DistillationLoss expects labels [one-hot | target] of shape ["
+          + rows + ", " + 2 * classes + "] for " + classes + " classes, found "
+          + java.util.Arrays.toString(labels.shape()));
+    }
+    float[] logits = dense.forward(features);
+    dense.backward(rows, loss.logitGradient(logits, Matrices.rowMajorFloats(labels), rows, classes, 1.0 / rows));
   }
 
   /**
@@ -104,6 +149,9 @@ public final class PeerNetwork {
    */
   public Step train(INDArray features, int[] classIndices, DistillationLoss.TargetFill fill) {
     int classes = classes();
+    if (dense != null) {
+      return denseTrain(features, classIndices, fill, classes);
+    }
     INDArray labels = SoftTargets.labels(classIndices, new float[classIndices.length * classes], classes);
     float[][] logits = new float[1][];
     float[][] target = new float[1][];
@@ -124,6 +172,19 @@ public final class PeerNetwork {
     int n = classIndices.length;
     return new Step(Nd4j.create(logits[0], new long[] {n, classes}, DataType.FLOAT),
         SoftTargets.labels(classIndices, target[0], classes));
+  }
+
+  private Step denseTrain(INDArray features, int[] classIndices, DistillationLoss.TargetFill fill, int classes) {
+    int rows = classIndices.length;
+    if (features.size(0) != rows) {
+      throw new IllegalArgumentException(features.size(0) + " feature rows but " + rows + " labels");
+    }
+    float[] logits = dense.forward(features).clone();
+    float[] target = fill.target(logits.clone(), rows, classes);
+    DistillationLoss.checkTarget(target, rows, classes);
+    INDArray labels = SoftTargets.labels(classIndices, target, classes);
+    dense.backward(rows, loss.logitGradient(logits, Matrices.rowMajorFloats(labels), rows, classes, 1.0 / rows));
+    return new Step(Nd4j.create(logits, new long[] {rows, classes}, DataType.FLOAT), labels);
   }
 
   /** What one training step saw: its logits (before the update) and labels {@code [one-hot | target]}. */
@@ -195,6 +256,9 @@ public final class PeerNetwork {
 
   /** Saves the model and its updater state atomically as a DL4J model zip. */
   public void save(Path file) throws IOException {
+    if (dense != null) {
+      dense.flush();
+    }
     AtomicFiles.write(file, out -> ModelSerializer.writeModel(network, out, true));
   }
 
