@@ -11,13 +11,20 @@ is deep mutual learning for K peers in this one process, each peer's step one fo
 CE + lambda*T^2*KL(q_j || p_i^T) against the other peers' detached softened outputs of that step.
 Prints one JSON object per measurement (median and quartiles of the per-step wall time in ms).
 
-usage: torch_step.py [--data DIR] [--threads N] [--steps S] [--warmup W] [--models mlp,cnn]
+With --serve it measures on demand instead, so that a caller can interleave its own steps with
+PyTorch's: each line "MODEL N" on stdin (mlp or cnn) runs N more independent steps of one network
+of that model, kept across requests, and prints {"model", "times_ms": [...]}; "quit" ends.
+
+usage: torch_step.py [--data DIR] [--threads N] [--steps S] [--warmup W] [--models mlp,cnn] [--peers 2,3]
+       (--peers '' times independent training only)
+       torch_step.py --serve [--data DIR] [--threads N]
 """
 import argparse
 import gzip
 import json
 import statistics
 import struct
+import sys
 import time
 
 import torch
@@ -76,6 +83,37 @@ def timed(step, batches, warmup, steps):
     return {"median_ms": statistics.median(times), "q1_ms": q[0], "q3_ms": q[2], "steps": steps}
 
 
+def independent_step(model):
+    optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
+
+    def step(xb, yb):
+        optimiser.zero_grad(set_to_none=True)
+        F.cross_entropy(model(xb), yb).backward()
+        optimiser.step()
+
+    return step
+
+
+def serve(batches, builders):
+    steppers = {}
+    for line in sys.stdin:
+        words = line.split()
+        if not words or words[0] == "quit":
+            break
+        name, count = words[0], int(words[1])
+        if name not in steppers:
+            steppers[name] = [independent_step(builders[name]()), 0]
+        step, cursor = steppers[name]
+        times = []
+        for i in range(count):
+            x, y = batches[(cursor + i) % len(batches)]
+            started = time.perf_counter()
+            step(x, y)
+            times.append((time.perf_counter() - started) * 1000)
+        steppers[name][1] = cursor + count
+        print(json.dumps({"framework": "pytorch " + torch.__version__, "model": name, "times_ms": times}), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser()
     parser.add_argument("--data", default="/usr/share/datasets/fashion-mnist")
@@ -84,6 +122,7 @@ def main():
     parser.add_argument("--warmup", type=int, default=20)
     parser.add_argument("--models", default="mlp,cnn")
     parser.add_argument("--peers", default="2,3")
+    parser.add_argument("--serve", action="store_true")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     torch.manual_seed(1)
@@ -91,20 +130,15 @@ def main():
     y = read_labels(f"{args.data}/train-labels-idx1-ubyte.gz", 128 * 40)
     batches = [(x[i:i + 128], y[i:i + 128]) for i in range(0, len(x), 128)]
     builders = {"mlp": mlp, "cnn": LeNet}
+    if args.serve:
+        serve(batches, builders)
+        return
     for name in args.models.split(","):
         steps = args.steps if name == "mlp" else max(10, args.steps // 5)
-        model = builders[name]()
-        optimiser = torch.optim.Adam(model.parameters(), lr=1e-3)
-
-        def independent(xb, yb):
-            optimiser.zero_grad(set_to_none=True)
-            F.cross_entropy(model(xb), yb).backward()
-            optimiser.step()
-
-        result = timed(independent, batches, args.warmup, steps)
+        result = timed(independent_step(builders[name]()), batches, args.warmup, steps)
         print(json.dumps({"framework": "pytorch " + torch.__version__, "model": name, "mode": "independent",
                           "peers": 1, "threads": args.threads, **result}), flush=True)
-        for k in (int(p) for p in args.peers.split(",")):
+        for k in (int(p) for p in args.peers.split(",") if p.strip()):
             models = [builders[name]() for _ in range(k)]
             optimisers = [torch.optim.Adam(m.parameters(), lr=1e-3) for m in models]
             temperature, weight = 3.0, 1.0

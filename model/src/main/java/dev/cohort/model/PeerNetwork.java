@@ -39,6 +39,7 @@ public final class PeerNetwork {
     } else if (engine == StepEngine.COHORT) {
       // Convolutions keep their forward output for the backward pass instead of recomputing it
       // (DL4J's default, CacheMode.NONE, runs every convolution's forward pass twice per step).
+      network.getLayerWiseConfigurations().setCacheMode(CacheMode.DEVICE);
       network.setCacheMode(CacheMode.DEVICE);
       int oneDnnLayers = OneDnnHelpers.engage(network);
       this.stepPath = "DL4J fit, forward cached" + (oneDnnLayers > 0 ? ", oneDNN in " + oneDnnLayers + " layers" : "");

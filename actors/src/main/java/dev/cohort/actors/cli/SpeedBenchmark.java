@@ -3,6 +3,7 @@ package dev.cohort.actors.cli;
 import dev.cohort.actors.bench.CnnStudy;
 import dev.cohort.actors.bench.CodecTimes;
 import dev.cohort.actors.bench.Stats;
+import dev.cohort.actors.bench.StepProfile;
 import dev.cohort.actors.bench.StepTimes;
 import dev.cohort.actors.bench.TorchReference;
 import dev.cohort.model.AtomicFiles;
@@ -10,6 +11,7 @@ import dev.cohort.model.CnnPreset;
 import dev.cohort.model.IdxDataset;
 import dev.cohort.model.LabeledData;
 import dev.cohort.model.MlpPreset;
+import dev.cohort.model.StepEngine;
 import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.ProbabilityCodec;
 import java.nio.file.Path;
@@ -22,7 +24,8 @@ import java.util.Map;
 
 /**
  * {@code cohort bench speed}: how much of the machine goes into learning. Measures, on this
- * machine, in one command: the DL4J step alone (and its PyTorch reference), the per-peer step of
+ * machine, in one command: the step alone (DL4J's fit, Cohort's step, PyTorch's, in rounds),
+ * profiles of one step (JFR, ND4J's op profiler, layer by layer), the per-peer step of
  * the real runtime for independent and mutual learning (K = 2, 3; one JVM and two), waiting and
  * codec shares, bytes on the wire, time to the first step, the encodings' cost and their effect on
  * accuracy, and where the CNN step goes. Writes {@code docs/PERFORMANCE.md}.
@@ -42,11 +45,44 @@ final class SpeedBenchmark {
     Path runs = Path.of("runs", "bench-speed-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
     if (options.runs("step")) {
-      System.out.println("the step alone (DL4J in this JVM, " + options.threads() + " thread(s)), and PyTorch's");
-      report.steps(List.of(
-          StepTimes.measure("MLP 784-256-10", mlp, train, 128, options.threads(), 30, options.microSteps()),
-          StepTimes.measure("CNN LeNet", cnn, train, 128, options.threads(), 5, Math.max(10, options.microSteps() / 5))));
-      report.torch(TorchReference.run(Path.of("docs", "bench", "torch_step.py"), data, options.threads(), options.microSteps()));
+      System.out.println("the step alone (DL4J and Cohort in this JVM, PyTorch beside it), " + options.reps() + " round(s)");
+      Path script = Path.of("docs", "bench", "torch_step.py");
+      TorchReference.Session torch = null;
+      String torchProblem = null;
+      try {
+        torch = TorchReference.Session.start(script, data, options.threads());
+      } catch (java.io.IOException e) {
+        torchProblem = e.getMessage();
+      }
+      List<StepRound> rounds = new ArrayList<>();
+      try {
+        for (int round = 1; round <= options.reps(); round++) {
+          System.out.println(" round " + round);
+          StepTimes.Result mlpStep = StepTimes.measure(MLP_NAME, mlp, train, 128, options.threads(), 30,
+              options.microSteps(), torch, "mlp", 10);
+          StepTimes.Result cnnStep = StepTimes.measure(CNN_NAME, cnn, train, 128, options.threads(), 3,
+              Math.max(10, options.microSteps() / 5), torch, "cnn", 2);
+          rounds.add(new StepRound(mlpStep, cnnStep));
+        }
+      } finally {
+        if (torch != null) {
+          torch.close();
+        }
+      }
+      TorchReference.Outcome mutual = torchProblem != null ? new TorchReference.Outcome(List.of(), torchProblem)
+          : TorchReference.run(script, data, options.threads(), options.microSteps(), "2,3");
+      report.steps(rounds, torch == null ? null : torch.framework(), mutual);
+    }
+    if (options.runs("profile")) {
+      System.out.println("profiles of one step: JFR, ND4J's op profiler, layer by layer");
+      List<StepProfile.Result> profiles = new ArrayList<>();
+      for (StepEngine engine : StepEngine.values()) {
+        profiles.add(StepProfile.measure(MLP_NAME, mlp, engine, train, 128, 30, Math.max(50, options.microSteps() * 3)));
+      }
+      for (StepEngine engine : StepEngine.values()) {
+        profiles.add(StepProfile.measure(CNN_NAME, cnn, engine, train, 128, 3, Math.max(10, options.microSteps() / 4)));
+      }
+      report.profiles(profiles);
     }
     if (options.runs("codec")) {
       System.out.println("encodings: bytes and codec time per batch of 128 rows");
@@ -79,13 +115,16 @@ final class SpeedBenchmark {
       report.accuracy(EncodingAccuracy.run(runs, options));
     }
     if (options.runs("cnn")) {
-      System.out.println("the CNN step: where the time goes");
-      report.cnn(CnnStudy.run(cnn, train, 128, cores, 3, Math.max(8, options.microSteps() / 8)));
+      System.out.println("the CNN step: what each change buys");
+      report.cnn(CnnStudy.run(cnn, train, 128, 3, Math.max(8, options.microSteps() / 8)));
     }
     AtomicFiles.writeString(options.out(), report.markdown());
     System.out.println("wrote " + options.out() + " (runs in " + runs + ")");
     return 0;
   }
+
+  static final String MLP_NAME = "MLP 784-256-10";
+  static final String CNN_NAME = "CNN LeNet";
 
   /** The runtime's configurations, run in this order in every round. */
   static final List<SpeedRun> RUNTIME = List.of(

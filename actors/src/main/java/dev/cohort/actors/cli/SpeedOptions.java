@@ -10,7 +10,7 @@ record SpeedOptions(
     int threads, java.util.Set<String> parts, String match, String command) {
 
   /** The parts of the benchmark, in the order they run. */
-  static final List<String> PARTS = List.of("step", "codec", "runtime", "accuracy", "cnn");
+  static final List<String> PARTS = List.of("step", "profile", "codec", "runtime", "accuracy", "cnn");
 
   boolean runs(String part) {
     return parts.contains(part) && (accuracy || !part.equals("accuracy"));

@@ -2,7 +2,11 @@ package dev.cohort.actors.cli;
 
 import dev.cohort.actors.bench.CnnStudy;
 import dev.cohort.actors.bench.CodecTimes;
+import dev.cohort.actors.bench.HotFrames;
+import dev.cohort.actors.bench.LayerTimes;
+import dev.cohort.actors.bench.Nd4jOps;
 import dev.cohort.actors.bench.Stats;
+import dev.cohort.actors.bench.StepProfile;
 import dev.cohort.actors.bench.StepTimes;
 import dev.cohort.actors.bench.TorchReference;
 import java.io.IOException;
@@ -25,13 +29,15 @@ final class SpeedReport {
   private final String command;
   private final int cores;
   private final int threads;
-  private List<StepTimes.Result> steps = List.of();
-  private TorchReference.Outcome torch = new TorchReference.Outcome(List.of(), "not run");
+  private List<StepRound> rounds = List.of();
+  private String torchFramework;
+  private TorchReference.Outcome torchMutual = new TorchReference.Outcome(List.of(), "not run");
+  private List<StepProfile.Result> profiles = List.of();
   private List<CodecTimes.Result> codecs = List.of();
   private Map<SpeedRun, List<SpeedRun.Measured>> runtime = Map.of();
   private List<Double> coldStart = List.of();
   private List<EncodingAccuracy.Row> accuracy = List.of();
-  private CnnStudy.Result cnn;
+  private List<CnnStudy.Variant> cnn = List.of();
 
   SpeedReport(String command, int cores, int threads) {
     this.command = command;
@@ -39,15 +45,21 @@ final class SpeedReport {
     this.threads = threads;
   }
 
-  void steps(List<StepTimes.Result> steps) {
-    this.steps = steps;
+  /**
+   * @param torchFramework PyTorch's version, null when PyTorch was not there
+   * @param torchMutual PyTorch's own run of mutual learning (independent and K = 2, 3), or why it is missing
+   */
+  void steps(List<StepRound> rounds, String torchFramework, TorchReference.Outcome torchMutual) {
+    this.rounds = rounds;
+    this.torchFramework = torchFramework;
+    this.torchMutual = torchMutual;
+    if (torchMutual.problem() != null) {
+      System.out.println("  PyTorch reference missing: " + torchMutual.problem());
+    }
   }
 
-  void torch(TorchReference.Outcome torch) {
-    this.torch = torch;
-    if (torch.problem() != null) {
-      System.out.println("  PyTorch reference missing: " + torch.problem());
-    }
+  void profiles(List<StepProfile.Result> profiles) {
+    this.profiles = profiles;
   }
 
   void codecs(List<CodecTimes.Result> codecs) {
@@ -66,7 +78,7 @@ final class SpeedReport {
     this.accuracy = rows;
   }
 
-  void cnn(CnnStudy.Result cnn) {
+  void cnn(List<CnnStudy.Variant> cnn) {
     this.cnn = cnn;
   }
 
@@ -83,6 +95,7 @@ final class SpeedReport {
         .append(" noisy: compare ratios taken within one run, not absolute times across runs.\n\n");
     summary(md);
     stepAlone(md);
+    profileSection(md);
     runtimeTable(md);
     encodings(md);
     cnnStudy(md);
@@ -135,8 +148,36 @@ final class SpeedReport {
     return Stats.median(runtime.get(config).stream().map(r -> r.figures().waitShare()).toList());
   }
 
-  private Optional<StepTimes.Result> step(String prefix) {
-    return steps.stream().filter(s -> s.model().startsWith(prefix)).findFirst();
+  private static StepTimes.Result ours(StepRound round, String model) {
+    return model.equals("mlp") ? round.mlp() : round.cnn();
+  }
+
+  /** Median over the rounds of a variant's median step in the round. */
+  private double stepMedian(String model, java.util.function.ToDoubleFunction<StepTimes.Result> variant) {
+    return rounds.isEmpty() ? Double.NaN : Stats.median(rounds.stream().map(r -> variant.applyAsDouble(ours(r, model))).toList());
+  }
+
+  private double torchMedian(String model) {
+    List<Double> medians = rounds.stream().map(r -> ours(r, model).torch()).filter(java.util.Objects::nonNull)
+        .map(StepTimes.Timing::median).toList();
+    return medians.isEmpty() ? Double.NaN : Stats.median(medians);
+  }
+
+  /** A variant's step over PyTorch's, per round (PyTorch's steps interleaved with the variant's). */
+  private List<Double> torchRatios(String model, java.util.function.ToDoubleFunction<StepTimes.Result> variant) {
+    List<Double> ratios = new ArrayList<>();
+    for (StepRound round : rounds) {
+      StepTimes.Result result = ours(round, model);
+      if (result.torch() != null) {
+        ratios.add(variant.applyAsDouble(result) / result.torch().median());
+      }
+    }
+    return ratios;
+  }
+
+  private double torchRatio(String model, java.util.function.ToDoubleFunction<StepTimes.Result> variant) {
+    List<Double> ratios = torchRatios(model, variant);
+    return ratios.isEmpty() ? Double.NaN : Stats.median(ratios);
   }
 
   private void summary(StringBuilder md) {
@@ -165,43 +206,71 @@ final class SpeedReport {
     long timeouts = runtime.values().stream().flatMap(List::stream).mapToLong(r -> r.figures().teacherTimeouts()).sum()
         + accuracy.stream().mapToLong(EncodingAccuracy.Row::timeouts).sum();
     md.append(row("predictions missing (Artery drops, timeouts) in all runs", "0", String.valueOf(timeouts), met(timeouts == 0)));
-    for (String model : List.of("mlp", "cnn")) {
-      Optional<StepTimes.Result> ours = step(model.toUpperCase(Locale.ROOT));
-      Optional<TorchReference.Line> theirs = torch.find(model, "independent", 1);
-      if (ours.isPresent() && theirs.isPresent()) {
-        md.append(row(model.toUpperCase(Locale.ROOT) + " training step, DL4J / PyTorch (same machine, threads, batch)",
-            "—", f(ours.get().fitAlone().median() / theirs.get().medianMillis(), "%.2f ×"), ""));
-      }
+    if (!rounds.isEmpty()) {
+      double mlpStep = torchRatio("mlp", r -> r.cohortStep().median());
+      double cnnStep = torchRatio("cnn", r -> r.cohortStep().median());
+      md.append(row("MLP 784-256-10 training step, Cohort / PyTorch (same machine, threads, batch; median of "
+          + rounds.size() + " rounds' ratios)", "≤ 1.5", f(mlpStep, "%.2f ×"), met(mlpStep <= 1.5)));
+      md.append(row("LeNet training step, Cohort / PyTorch", "≤ 2", f(cnnStep, "%.2f ×"), met(cnnStep <= 2)));
+      md.append(row("the same steps as a peer takes them (one forward pass, target filled in), MLP / LeNet, over PyTorch",
+          "—", f(torchRatio("mlp", r -> r.oneForward().median()), "%.2f ×") + " / "
+              + f(torchRatio("cnn", r -> r.oneForward().median()), "%.2f ×"), ""));
+      md.append(row("DL4J's own `fit` as shipped, MLP / LeNet, over PyTorch", "—",
+          f(torchRatio("mlp", r -> r.dl4jFit().median()), "%.2f ×") + " / "
+              + f(torchRatio("cnn", r -> r.dl4jFit().median()), "%.2f ×"), ""));
     }
     if (!coldStart.isEmpty()) {
       md.append(row("launch to first step, fresh JVM (`cohort run`, 2 peers)", "—",
           f(Stats.median(coldStart), "%.1f s") + " (median of " + coldStart.size() + ")", ""));
     }
     md.append('\n');
-    if (torch.problem() != null) {
-      md.append("PyTorch reference: **not measured** — ").append(torch.problem()).append("\n\n");
+    if (torchMutual.problem() != null) {
+      md.append("PyTorch reference: **not measured** — ").append(torchMutual.problem()).append("\n\n");
     }
   }
 
   private void stepAlone(StringBuilder md) {
-    md.append("## 1. The training step alone (no actors, this JVM, ").append(threads).append(" thread(s) for DL4J and PyTorch alike)\n\n")
-        .append("`fit` is DL4J's update by itself (one forward, one backward pass). A peer's step used to be an")
-        .append(" inference pass for its predictions followed by `fit` (two forward passes); it is now one `fit` whose")
-        .append(" target is filled in between the forward and the backward pass (`PeerNetwork.train(features, labels,")
-        .append(" fill)`), the fill computing softmax(z/T) of the step's own logits.\n\n")
-        .append("| model | DL4J `fit` ms | two forward passes ms | one forward pass ms | PyTorch step ms | DL4J `fit` / PyTorch |\n")
-        .append("| --- | ---: | ---: | ---: | ---: | ---: |\n");
-    for (StepTimes.Result s : steps) {
-      String key = s.model().startsWith("MLP") ? "mlp" : "cnn";
-      Optional<TorchReference.Line> t = torch.find(key, "independent", 1);
-      md.append("| ").append(s.model()).append(" | ").append(timing(s.fitAlone())).append(" | ")
-          .append(timing(s.twoPasses())).append(" | ").append(timing(s.oneForward())).append(" | ")
-          .append(t.map(l -> f(l.medianMillis(), "%.2f")).orElse("—")).append(" | ")
-          .append(t.map(l -> f(s.fitAlone().median() / l.medianMillis(), "%.2f")).orElse("—")).append(" |\n");
+    md.append("## 1. The training step alone (no actors, this JVM, ").append(threads).append(" thread(s) for ND4J and PyTorch alike)\n\n")
+        .append("`DL4J fit`: `MultiLayerNetwork.fit` as DL4J 1.0.0-M2.1 ships it (`StepEngine.DL4J`). `Cohort step`: the")
+        .append(" step Cohort takes instead (`StepEngine.COHORT`, the default; its path is named in the table).")
+        .append(" `peer step`: that step as a peer takes it, one forward pass with the target filled in between the")
+        .append(" forward and the backward pass (`PeerNetwork.train(features, labels, fill)`), the fill computing")
+        .append(" softmax(z/T) of the step's own logits. The three run interleaved step by step, and PyTorch")
+        .append(" (").append(torchFramework == null ? "not available" : torchFramework)
+        .append(", `docs/bench/torch_step.py --serve`: the same networks, batches and Adam, in a child process) runs")
+        .append(" as many steps in blocks between theirs (10 MLP steps, 2 LeNet steps a block), so that all four see the")
+        .append(" machine at the same speed; ").append(rounds.size())
+        .append(" round(s). Times: median over the rounds of each round's median, in ms; ratios: median over the")
+        .append(" rounds of the ratio within each round.\n\n")
+        .append("| model | Cohort's path | DL4J `fit` | Cohort step | peer step | PyTorch | DL4J / PyTorch | Cohort / PyTorch | peer step / PyTorch |\n")
+        .append("| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    if (rounds.isEmpty()) {
+      md.append("\nNot measured in this run.\n\n");
+      return;
     }
+    for (String model : List.of("mlp", "cnn")) {
+      StepTimes.Result first = ours(rounds.get(0), model);
+      md.append("| ").append(first.model()).append(" | ").append(first.cohortPath()).append(" | ")
+          .append(f(stepMedian(model, r -> r.dl4jFit().median()), "%.2f")).append(" | ")
+          .append(f(stepMedian(model, r -> r.cohortStep().median()), "%.2f")).append(" | ")
+          .append(f(stepMedian(model, r -> r.oneForward().median()), "%.2f")).append(" | ")
+          .append(f(torchMedian(model), "%.2f")).append(" | ")
+          .append(f(torchRatio(model, r -> r.dl4jFit().median()), "%.2f")).append(" | ")
+          .append(f(torchRatio(model, r -> r.cohortStep().median()), "%.2f")).append(" | ")
+          .append(f(torchRatio(model, r -> r.oneForward().median()), "%.2f")).append(" |\n");
+    }
+    md.append("\nCohort / PyTorch in each round: MLP ")
+        .append(torchRatios("mlp", r -> r.cohortStep().median()).stream().map(v -> f(v, "%.2f")).toList())
+        .append(", LeNet ").append(torchRatios("cnn", r -> r.cohortStep().median()).stream().map(v -> f(v, "%.2f")).toList())
+        .append("; DL4J fit / Cohort step in each round: MLP ")
+        .append(rounds.stream().map(r -> f(r.mlp().dl4jFit().median() / r.mlp().cohortStep().median(), "%.2f")).toList())
+        .append(", LeNet ")
+        .append(rounds.stream().map(r -> f(r.cnn().dl4jFit().median() / r.cnn().cohortStep().median(), "%.2f")).toList())
+        .append(".\n");
+    TorchReference.Outcome torch = torchMutual;
     if (!torch.lines().isEmpty()) {
-      md.append("\nPyTorch (").append(torch.lines().get(0).framework()).append(", `docs/bench/torch_step.py`, ")
-          .append(threads).append(" thread(s)), deep mutual learning in one process, per peer and step:\n\n")
+      md.append("\nPyTorch (").append(torch.lines().get(0).framework()).append(", ").append(threads)
+          .append(" thread(s)), deep mutual learning in one process, per peer and step (its own run, after the rounds):\n\n")
           .append("| model | K | per-peer step ms | / independent |\n| --- | ---: | ---: | ---: |\n");
       for (TorchReference.Line line : torch.lines()) {
         if (line.mode().equals("mutual")) {
@@ -212,11 +281,61 @@ final class SpeedReport {
         }
       }
     }
-    md.append("\nValues: median [first quartile – third quartile] in ms.\n\n");
+    md.append('\n');
+  }
+
+  private void profileSection(StringBuilder md) {
+    if (profiles.isEmpty()) {
+      return;
+    }
+    md.append("## 2. Where one step's time goes\n\n")
+        .append("Each model under each engine, in this JVM, 1 thread. **JFR**: JDK Flight Recorder's execution and")
+        .append(" native-method samples of the training thread, every millisecond, each put on the deepest DL4J or Cohort")
+        .append(" frame of its stack (`Class.method:line`), then the ND4J method that frame called and `native` when the")
+        .append(" thread was inside a JNI call (an ND4J op); `ms / step` is the share times the median step of that")
+        .append(" recording. **ND4J ops**: ND4J's op profiler (profiling mode OPERATIONS, elapsed time checked) over")
+        .append(" separate steps: calls per step of every op, and the time of the calls over 0.1 ms, which is all it")
+        .append(" times by name (the profiler's own overhead slows these steps). **Layers**: each DL4J layer's forward and")
+        .append(" backward call timed alone, without workspaces or the forward cache (the split between layers, not the")
+        .append(" step's total).\n\n");
+    md.append("The three most expensive items of DL4J's own `fit` (JFR):\n\n");
+    for (StepProfile.Result p : profiles) {
+      if (p.engine() == dev.cohort.model.StepEngine.DL4J) {
+        md.append("- ").append(p.model()).append(" (").append(f(p.step().median(), "%.2f")).append(" ms a step): ");
+        List<HotFrames.Spot> top = p.frames().spots().stream().limit(3).toList();
+        md.append(String.join("; ", top.stream().map(spot -> "`" + spot.where() + "` " + f(100 * spot.share(), "%.0f %%")
+            + " (" + f(spot.share() * p.step().median(), "%.2f") + " ms)").toList())).append('\n');
+      }
+    }
+    md.append('\n');
+    for (StepProfile.Result p : profiles) {
+      md.append("### ").append(p.model()).append(", ").append(p.path()).append("\n\nStep: ").append(timing(p.step()))
+          .append(" ms over ").append(p.frames().samples()).append(" samples.\n\n")
+          .append("| JFR: where | share | ms / step |\n| --- | ---: | ---: |\n");
+      for (HotFrames.Spot spot : p.frames().spots().stream().limit(10).toList()) {
+        md.append("| `").append(spot.where()).append("` | ").append(f(100 * spot.share(), "%.1f %%")).append(" | ")
+            .append(f(spot.share() * p.step().median(), "%.2f")).append(" |\n");
+      }
+      md.append("\n| ND4J op | calls / step | ms / step in calls over 0.1 ms |\n| --- | ---: | ---: |\n");
+      for (Nd4jOps.Op op : p.ops().ops().stream().limit(10).toList()) {
+        md.append("| ").append(op.name()).append(" | ").append(f(op.callsPerStep(), "%.1f")).append(" | ")
+            .append(f(op.longCallMillisPerStep(), "%.2f")).append(" |\n");
+      }
+      md.append("\nAll ops: ").append(f(p.ops().callsPerStep(), "%.1f")).append(" calls and ")
+          .append(f(p.ops().opMillisPerStep(), "%.2f")).append(" ms per step (every call timed).\n\n");
+      if (!p.layers().isEmpty()) {
+        md.append("| layer | forward ms | backward ms |\n| --- | ---: | ---: |\n");
+        for (LayerTimes.Layer layer : p.layers()) {
+          md.append("| ").append(layer.name()).append(" | ").append(f(layer.forwardMillis(), "%.2f")).append(" | ")
+              .append(f(layer.backwardMillis(), "%.2f")).append(" |\n");
+        }
+        md.append('\n');
+      }
+    }
   }
 
   private void runtimeTable(StringBuilder md) {
-    md.append("## 2. The runtime: per-peer step time\n\n")
+    md.append("## 3. The runtime: per-peer step time\n\n")
         .append("Real cohorts (Pekko Cluster, Protobuf on the wire between JVMs), one epoch each, dashboard off, ")
         .append("checkpoints only at the epoch's end. A discarded warm-up run first; then each round runs every")
         .append(" configuration once, in this order; `ms / step` is the median over the rounds of the mean over the peers")
@@ -248,7 +367,7 @@ final class SpeedReport {
   }
 
   private void encodings(StringBuilder md) {
-    md.append("## 3. Encodings on the wire\n\n")
+    md.append("## 4. Encodings on the wire\n\n")
         .append("Encode + Protobuf serialize + parse + decode of one batch of 128 rows (softened predictions of a")
         .append(" confident network), median of the second half of 2,000 repetitions, this JVM:\n\n")
         .append("| classes | encoding | message bytes | vs float32 | µs per batch |\n| ---: | --- | ---: | ---: | ---: |\n");
@@ -288,23 +407,17 @@ final class SpeedReport {
   }
 
   private void cnnStudy(StringBuilder md) {
-    if (cnn == null) {
+    if (cnn.isEmpty()) {
       return;
     }
-    md.append("## 4. The CNN step: where the time goes\n\nND4J never runs more threads than OMP_NUM_THREADS allows")
-        .append(" (the launcher sets 1 unless it is set), whatever `setMaxThreads` says.\n\n")
-        .append("| variant of DL4J's LeNet `fit` | ms per step |\n| --- | ---: |\n");
-    cnn.variants().forEach(v -> md.append("| ").append(v.name()).append(" | ").append(timing(v.step())).append(" |\n"));
-    md.append("\nInference forward pass, cumulated layer by layer (`feedForwardToLayer`), setMaxThreads(").append(cores)
-        .append("), median ms (each line a separate measurement: a negative difference is noise):\n\n")
-        .append("| up to layer | cumulated ms | this layer ms |\n| --- | ---: | ---: |\n");
-    double previous = 0;
-    for (Map.Entry<String, Double> layer : cnn.forwardByLayer().entrySet()) {
-      md.append("| ").append(layer.getKey()).append(" | ").append(f(layer.getValue(), "%.2f")).append(" | ")
-          .append(f(layer.getValue() - previous, "%.2f")).append(" |\n");
-      previous = layer.getValue();
-    }
-    md.append("\nWhole inference forward pass (`output`): ").append(f(cnn.forwardMillis(), "%.2f")).append(" ms.\n\n");
+    md.append("## 5. The LeNet step: what each change buys\n\n")
+        .append("DL4J's LeNet `fit`, four variants interleaved step by step in this JVM; ND4J never runs more threads")
+        .append(" than OMP_NUM_THREADS allows (the launcher sets 1 unless it is set).\n\n")
+        .append("| variant of DL4J's LeNet `fit` | ms per step | / as shipped |\n| --- | ---: | ---: |\n");
+    double shipped = cnn.get(0).step().median();
+    cnn.forEach(v -> md.append("| ").append(v.name()).append(" | ").append(timing(v.step())).append(" | ")
+        .append(f(v.step().median() / shipped, "%.2f")).append(" |\n"));
+    md.append('\n');
   }
 
   private static String row(String what, String target, String measured, String met) {

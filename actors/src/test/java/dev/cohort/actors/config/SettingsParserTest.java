@@ -42,6 +42,23 @@ class SettingsParserTest {
     assertEquals("top-k", settings.peers().get(1).encoding());
   }
 
+  /** The README points users at these files: each must be a valid cohort as it stands. */
+  @Test
+  void everyExampleCohortIsValid() throws java.io.IOException {
+    Path examples = Path.of("..", "cluster-config", "examples");
+    List<Path> files;
+    try (var listing = java.nio.file.Files.list(examples)) {
+      files = listing.filter(f -> f.toString().endsWith(".conf")).sorted().toList();
+    }
+    assertTrue(files.size() >= 7, "examples found: " + files);
+    for (Path file : files) {
+      CohortSettings settings = SettingsParser.parse(ConfigFactory.parseFile(file.toFile()));
+      assertTrue(settings.peers().size() >= 2, file + ": " + settings.peers());
+    }
+    CohortSettings cnn = SettingsParser.parse(ConfigFactory.parseFile(examples.resolve("fashion-cnn.conf").toFile()));
+    assertTrue(cnn.peers().stream().allMatch(p -> p.model().equals("cnn")), "the CNN example's peers: " + cnn.peers());
+  }
+
   @Test
   void anUnknownKeyIsRejectedByName() {
     String message = failure("cohort.training.epoch = 3");

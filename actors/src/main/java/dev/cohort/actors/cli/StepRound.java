@@ -1,0 +1,6 @@
+package dev.cohort.actors.cli;
+
+import dev.cohort.actors.bench.StepTimes;
+
+/** One round of the step benchmark: each model's steps in this JVM, PyTorch's interleaved with them. */
+record StepRound(StepTimes.Result mlp, StepTimes.Result cnn) {}
