@@ -81,6 +81,11 @@ public final class Checkpoints {
 
   /** The newest checkpoint that verifies and loads, if any. */
   public Optional<Restored> latest(String architecture) throws IOException {
+    return latest(architecture, StepEngine.COHORT);
+  }
+
+  /** The newest checkpoint that loads, its network trained from now on by {@code engine}. */
+  public Optional<Restored> latest(String architecture, StepEngine engine) throws IOException {
     List<String> rejected = new ArrayList<>();
     for (Path mark : marks()) {
       try {
@@ -91,7 +96,7 @@ public final class Checkpoints {
           throw new IOException(model.getFileName() + " does not match its checksum in " + mark.getFileName()
               + " (expected SHA-256 " + entry.sha256() + ", found " + actual + ")");
         }
-        PeerNetwork network = PeerNetwork.load(model, architecture);
+        PeerNetwork network = PeerNetwork.load(model, architecture, engine);
         return Optional.of(new Restored(network, entry.state(), model, List.copyOf(rejected)));
       } catch (NoSuchFileException e) {
         rejected.add(mark + ": missing " + e.getFile());

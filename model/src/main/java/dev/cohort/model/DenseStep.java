@@ -56,7 +56,11 @@ final class DenseStep {
   private final double beta1;
   private final double beta2;
   private final double epsilon;
-  private final Map<Integer, Buffers> buffers = new LinkedHashMap<>(4, 0.75f, true);
+  /** Per batch size: the training step's buffers, and separate ones for inference, so that an
+   *  inference pass between a step's forward and backward pass (e.g. inside its target fill)
+   *  cannot overwrite what the backward pass needs. */
+  private final Map<Integer, Buffers> training = new LinkedHashMap<>(4, 0.75f, true);
+  private final Map<Integer, Buffers> inference = new LinkedHashMap<>(4, 0.75f, true);
   private boolean momentsDirty;
 
   private DenseStep(MultiLayerNetwork network, Adam adam) {
@@ -157,7 +161,7 @@ final class DenseStep {
 
   /** Logits for {@code features} (inference), rows × classes, row-major. */
   float[] logits(INDArray features) {
-    return pass(features).activations[layers - 1].clone();
+    return pass(features, inference).activations[layers - 1].clone();
   }
 
   /**
@@ -165,16 +169,16 @@ final class DenseStep {
    * #backward} with their gradient (or another forward pass, which abandons this step).
    */
   float[] forward(INDArray features) {
-    return pass(features).activations[layers - 1];
+    return pass(features, training).activations[layers - 1];
   }
 
-  private Buffers pass(INDArray features) {
+  private Buffers pass(INDArray features, Map<Integer, Buffers> buffers) {
     if (features.rank() != 2 || features.size(1) != widths[0]) {
       throw new IllegalArgumentException("expected features of shape [rows, " + widths[0] + "], found "
           + java.util.Arrays.toString(features.shape()));
     }
     INDArray input = features.dataType() == DataType.FLOAT ? features : features.castTo(DataType.FLOAT);
-    Buffers batch = buffers((int) features.size(0));
+    Buffers batch = buffers(buffers, (int) features.size(0));
     batch.input = input;
     for (int l = 0; l < layers; l++) {
       Nd4j.gemm(l == 0 ? input : batch.output[l - 1], weights[l], batch.output[l], false, false, 1.0, 0.0);
@@ -201,7 +205,7 @@ final class DenseStep {
    * gradient of the loss with respect to its logits (already divided by the batch size).
    */
   void backward(int rows, float[] logitGradient) {
-    Buffers batch = buffers.get(rows);
+    Buffers batch = training.get(rows);
     if (batch == null || batch.input == null) {
       throw new IllegalStateException("backward without a forward pass of " + rows + " rows");
     }
@@ -296,7 +300,7 @@ final class DenseStep {
     return memory.position(base.position() + array.offset());
   }
 
-  private Buffers buffers(int rows) {
+  private Buffers buffers(Map<Integer, Buffers> buffers, int rows) {
     Buffers batch = buffers.get(rows);
     if (batch == null) {
       if (buffers.size() == BUFFERED_BATCH_SIZES) {

@@ -83,7 +83,31 @@ public final class DistillationLoss implements ILossFunction {
 
   /** Mean CE and KD parts of the loss for {@code logits} against {@code labels} {@code [y | t]}. */
   public Parts parts(INDArray logits, INDArray labels) {
-    Rows rows = new Rows(labels, logits);
+    return parts(new Rows(labels, logits));
+  }
+
+  /** The same from flat row-major arrays: logits rows × classes, labels rows × 2·classes. */
+  public Parts parts(float[] logits, float[] labels, int rows, int classes) {
+    checkShapes(logits, labels, rows, classes);
+    return parts(new Rows(doubles(labels), doubles(logits), rows, classes));
+  }
+
+  private static void checkShapes(float[] logits, float[] labels, int rows, int classes) {
+    if (logits.length != rows * classes || labels.length != 2 * rows * classes) {
+      throw new IllegalArgumentException("DistillationLoss expects " + rows + " x " + classes + " logits and "
+          + rows + " x " + 2 * classes + " labels, found " + logits.length + " and " + labels.length + " values");
+    }
+  }
+
+  private static double[] doubles(float[] values) {
+    double[] out = new double[values.length];
+    for (int i = 0; i < out.length; i++) {
+      out[i] = values[i];
+    }
+    return out;
+  }
+
+  private Parts parts(Rows rows) {
     double ce = 0;
     double kd = 0;
     for (int r = 0; r < rows.n; r++) {
@@ -129,19 +153,8 @@ public final class DistillationLoss implements ILossFunction {
    * @param scale multiplies every value (a step's 1/rows, the mean over the batch)
    */
   public float[] logitGradient(float[] logits, float[] labels, int rows, int classes, double scale) {
-    if (logits.length != rows * classes || labels.length != 2 * rows * classes) {
-      throw new IllegalArgumentException("DistillationLoss expects " + rows + " x " + classes + " logits and "
-          + rows + " x " + 2 * classes + " labels, found " + logits.length + " and " + labels.length + " values");
-    }
-    double[] z = new double[logits.length];
-    for (int i = 0; i < z.length; i++) {
-      z[i] = logits[i];
-    }
-    double[] y = new double[labels.length];
-    for (int i = 0; i < y.length; i++) {
-      y[i] = labels[i];
-    }
-    Rows math = new Rows(y, z, rows, classes);
+    checkShapes(logits, labels, rows, classes);
+    Rows math = new Rows(doubles(labels), doubles(logits), rows, classes);
     double[] gradient = new double[rows * classes];
     for (int r = 0; r < rows; r++) {
       math.gradient(r, gradient);

@@ -84,6 +84,25 @@ public final class LabeledData {
     return Nd4j.create(out, new long[] {rows.length, featureCount}, DataType.FLOAT);
   }
 
+  /**
+   * The features of {@code rows} written into {@code into}, an off-heap float array of shape
+   * [rows, features] in 'c' order that a caller reuses ({@link FeatureBuffers}); returns it.
+   */
+  public INDArray features(int[] rows, INDArray into) {
+    if (into.dataType() != DataType.FLOAT || into.ordering() != 'c' || into.rank() != 2
+        || into.size(0) != rows.length || into.size(1) != featureCount || into.isView()) {
+      throw new IllegalArgumentException("expected a float 'c' array of shape [" + rows.length + ", " + featureCount
+          + "] to hold the batch, found " + into.dataType() + " " + into.ordering() + " "
+          + java.util.Arrays.toString(into.shape()));
+    }
+    org.bytedeco.javacpp.FloatPointer base = (org.bytedeco.javacpp.FloatPointer) into.data().pointer();
+    org.bytedeco.javacpp.FloatPointer memory = new org.bytedeco.javacpp.FloatPointer(base);
+    for (int i = 0; i < rows.length; i++) {
+      memory.position(base.position() + (long) i * featureCount).put(features, rows[i] * featureCount, featureCount);
+    }
+    return into;
+  }
+
   /** Class labels of {@code rows}. */
   public int[] labels(int[] rows) {
     int[] out = new int[rows.length];

@@ -115,6 +115,11 @@ public final class PeerNetwork {
         network.getLayerWiseConfigurations().getConf(network.getnLayers() - 1).getLayer();
   }
 
+  /** Inference-mode logits z for {@code features}, row-major (rows × classes). */
+  public float[] logitValues(INDArray features) {
+    return dense != null ? dense.logits(features) : Matrices.rowMajorFloats(network.output(features, false));
+  }
+
   /** Inference-mode logits z for {@code features}. */
   public INDArray logits(INDArray features) {
     if (dense != null) {
@@ -170,9 +175,7 @@ public final class PeerNetwork {
     if (logits[0] == null) {
       throw new IllegalStateException("the training step never computed the loss gradient of " + architecture);
     }
-    int n = classIndices.length;
-    return new Step(Nd4j.create(logits[0], new long[] {n, classes}, DataType.FLOAT),
-        SoftTargets.labels(classIndices, target[0], classes));
+    return new Step(logits[0], classIndices, target[0], classes);
   }
 
   private Step denseTrain(INDArray features, int[] classIndices, DistillationLoss.TargetFill fill, int classes) {
@@ -183,13 +186,36 @@ public final class PeerNetwork {
     float[] logits = dense.forward(features).clone();
     float[] target = fill.target(logits.clone(), rows, classes);
     DistillationLoss.checkTarget(target, rows, classes);
-    INDArray labels = SoftTargets.labels(classIndices, target, classes);
-    dense.backward(rows, loss.logitGradient(logits, Matrices.rowMajorFloats(labels), rows, classes, 1.0 / rows));
-    return new Step(Nd4j.create(logits, new long[] {rows, classes}, DataType.FLOAT), labels);
+    float[] labels = SoftTargets.labelValues(classIndices, target, classes);
+    dense.backward(rows, loss.logitGradient(logits, labels, rows, classes, 1.0 / rows));
+    return new Step(logits, classIndices, target, classes);
   }
 
-  /** What one training step saw: its logits (before the update) and labels {@code [one-hot | target]}. */
-  public record Step(INDArray logits, INDArray labels) {}
+  /**
+   * What one training step saw: its logits z (before the update) and its target t, row-major,
+   * rows × classes, and the class of each row. Flat arrays, because a peer reads them every step
+   * and an INDArray costs an off-heap allocation each time.
+   */
+  public record Step(float[] logitValues, int[] classIndices, float[] target, int classes) {
+    public int rows() {
+      return classIndices.length;
+    }
+
+    /** The logits as a rows × classes array. */
+    public INDArray logits() {
+      return Nd4j.create(logitValues, new long[] {rows(), classes}, DataType.FLOAT);
+    }
+
+    /** The labels {@code [one-hot | target]} as a rows × 2·classes array. */
+    public INDArray labels() {
+      return SoftTargets.labels(classIndices, target, classes);
+    }
+
+    /** The labels {@code [one-hot | target]}, row-major. */
+    public float[] labelValues() {
+      return SoftTargets.labelValues(classIndices, target, classes);
+    }
+  }
 
   /** The loss object the running output layer uses (its configuration may hold a copy of ours). */
   private DistillationLoss liveLoss() {
@@ -242,6 +268,23 @@ public final class PeerNetwork {
     return best;
   }
 
+  /** Counts rows whose largest logit is the true class; {@code logits} row-major, rows × classes. */
+  public static int correct(float[] logits, int[] labels, int classes) {
+    int correct = 0;
+    for (int r = 0; r < labels.length; r++) {
+      int best = 0;
+      for (int c = 1; c < classes; c++) {
+        if (logits[r * classes + c] > logits[r * classes + best]) {
+          best = c;
+        }
+      }
+      if (best == labels[r]) {
+        correct++;
+      }
+    }
+    return correct;
+  }
+
   /** Counts rows whose largest logit is the true class. */
   public static int correct(INDArray logits, int[] labels) {
     double[] z = Matrices.rowMajor(logits);
@@ -265,7 +308,12 @@ public final class PeerNetwork {
 
   /** Loads a model zip written by {@link #save}. */
   public static PeerNetwork load(Path file, String architecture) throws IOException {
+    return load(file, architecture, StepEngine.COHORT);
+  }
+
+  /** Loads a model zip written by {@link #save}, to be trained from now on by {@code engine}. */
+  public static PeerNetwork load(Path file, String architecture, StepEngine engine) throws IOException {
     MultiLayerNetwork network = ModelSerializer.restoreMultiLayerNetwork(file.toFile(), true);
-    return new PeerNetwork(network, (DistillationLoss) outputLayerConfiguration(network).getLossFn(), architecture);
+    return new PeerNetwork(network, (DistillationLoss) outputLayerConfiguration(network).getLossFn(), architecture, engine);
   }
 }

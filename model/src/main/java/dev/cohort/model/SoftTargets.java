@@ -94,6 +94,12 @@ public final class SoftTargets {
 
   /** The labels {@code [one-hot(classes) | target]} the distillation loss trains on. */
   public static INDArray labels(int[] classIndices, float[] target, int classes) {
+    return Nd4j.create(labelValues(classIndices, target, classes), new long[] {classIndices.length, 2L * classes},
+        DataType.FLOAT);
+  }
+
+  /** The same labels as a flat row-major array, rows × 2·classes. */
+  public static float[] labelValues(int[] classIndices, float[] target, int classes) {
     int n = classIndices.length;
     if (target.length != n * classes) {
       throw new IllegalArgumentException(
@@ -104,6 +110,6 @@ public final class SoftTargets {
       labels[r * 2 * classes + classIndices[r]] = 1f;
       System.arraycopy(target, r * classes, labels, r * 2 * classes + classes, classes);
     }
-    return Nd4j.create(labels, new long[] {n, 2L * classes}, DataType.FLOAT);
+    return labels;
   }
 }

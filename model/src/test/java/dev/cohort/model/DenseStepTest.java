@@ -136,6 +136,24 @@ class DenseStepTest {
     assertEquals(continuous.parameters(), resumed.parameters());
   }
 
+  /** A fill may run inference (of any batch size) while the step waits between its two passes. */
+  @Test
+  void anInferencePassInsideTheTargetFillLeavesTheStepAlone() {
+    PeerNetwork plain = new PeerNetwork(network(8), LOSS, "mlp");
+    PeerNetwork busy = new PeerNetwork(network(8), LOSS, "mlp");
+    Batch batch = batch(32, 50);
+    INDArray other = batch(32, 51).features();
+    int[] classes = {0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1};
+    for (int s = 0; s < 3; s++) {
+      plain.train(batch.features(), classes, (z, n, c) -> SoftTargets.soften(z, c, 2.5));
+      busy.train(batch.features(), classes, (z, n, c) -> {
+        busy.logits(other); // same batch size as the step in progress
+        return SoftTargets.soften(z, c, 2.5);
+      });
+    }
+    assertEquals(plain.parameters(), busy.parameters());
+  }
+
   @Test
   void networksItDoesNotReproduceExactlyTrainWithFit() {
     assertTrue(DenseStep.of(network(1)).isPresent(), "the MLP preset");

@@ -16,7 +16,9 @@ import org.nd4j.linalg.factory.Nd4j;
  * A network's training step timed alone, in this JVM, without actors: DL4J's {@code fit} as DL4J
  * ships it ({@link StepEngine#DL4J}), the step Cohort takes instead ({@link StepEngine#COHORT}),
  * and that step as a peer takes it (one forward pass, the softened predictions and the target
- * computed between it and the backward pass). The three run interleaved, step by step, and
+ * computed between it and the backward pass). The three run interleaved, step by step, in an
+ * order that rotates every step (which of them follows DL4J's slow fit changed a LeNet step's
+ * time by a quarter), and
  * PyTorch's step of the same model in blocks between them, so that drift of the machine's speed
  * hits them all alike.
  */
@@ -74,11 +76,14 @@ public final class StepTimes {
     if (torch != null) {
       torch.steps(torchModel, Math.max(1, warmup)); // its own warm-up
     }
+    List<IntConsumer> variants = List.of(fit, step, oneForward);
+    List<List<Double>> times = List.of(f, s, o);
     for (int i = 0; i < warmup + steps; i++) {
       int b = i % features.size();
-      time(fit, b, i >= warmup ? f : null);
-      time(step, b, i >= warmup ? s : null);
-      time(oneForward, b, i >= warmup ? o : null);
+      for (int k = 0; k < variants.size(); k++) {
+        int v = (i + k) % variants.size(); // rotated: no variant always runs right after DL4J's slow fit
+        time(variants.get(v), b, i >= warmup ? times.get(v) : null);
+      }
       if (torch != null && i >= warmup && (i - warmup + 1) % block == 0) {
         t.addAll(torch.steps(torchModel, block));
       }

@@ -49,10 +49,13 @@ public final class Main {
             N simulated peers reporting R times a second through a real coordinator to C SSE
             clients: delivery, latency, drops, backlog; written to docs/DASHBOARD.md
         cohort bench speed [--reps N] [--mlp-steps S] [--cnn-steps S] [--micro-steps S] [--seeds N]
-                           [--epochs E] [--no-accuracy] [--quick] [--out FILE]
-            step times (DL4J alone, PyTorch reference, the runtime: independent vs mutual, one and
+                           [--epochs E] [--threads T] [--only PARTS] [--match REGEX] [--no-accuracy]
+                           [--quick] [--out FILE]
+            step times (DL4J's fit, Cohort's step, PyTorch's interleaved), profiles of one step
+            (JFR, ND4J's op profiler, layer by layer), the runtime (independent vs mutual, one and
             two JVMs), waiting and codec shares, bytes per encoding, time to first step, the
-            encodings' effect on accuracy, the CNN step; written to docs/PERFORMANCE.md
+            encodings' effect on accuracy, the LeNet step's changes; written to docs/PERFORMANCE.md;
+            PARTS: some of step,profile,codec,runtime,accuracy,cnn
       """;
 
   private Main() {}

@@ -90,7 +90,7 @@ final class SpeedReport {
         .append(", DL4J/ND4J 1.0.0-M2.1 (nd4j-native, CPU; OMP_NUM_THREADS=")
         .append(java.util.Objects.requireNonNullElse(System.getenv("OMP_NUM_THREADS"), "unset"))
         .append("), batch 128, float32. Every number below was measured by")
-        .append(" that run; rerun it to check them (it takes about 45 minutes here). Step times are wall time per step;")
+        .append(" that run; rerun it to check them (it takes about 25 minutes here). Step times are wall time per step;")
         .append(" medians, with the first report window of each run (warm-up) left out. The machine is shared and")
         .append(" noisy: compare ratios taken within one run, not absolute times across runs.\n\n");
     summary(md);
@@ -235,7 +235,8 @@ final class SpeedReport {
         .append(" step Cohort takes instead (`StepEngine.COHORT`, the default; its path is named in the table).")
         .append(" `peer step`: that step as a peer takes it, one forward pass with the target filled in between the")
         .append(" forward and the backward pass (`PeerNetwork.train(features, labels, fill)`), the fill computing")
-        .append(" softmax(z/T) of the step's own logits. The three run interleaved step by step, and PyTorch")
+        .append(" softmax(z/T) of the step's own logits. The three run interleaved step by step (in an order that")
+        .append(" rotates every step), and PyTorch")
         .append(" (").append(torchFramework == null ? "not available" : torchFramework)
         .append(", `docs/bench/torch_step.py --serve`: the same networks, batches and Adam, in a child process) runs")
         .append(" as many steps in blocks between theirs (10 MLP steps, 2 LeNet steps a block), so that all four see the")

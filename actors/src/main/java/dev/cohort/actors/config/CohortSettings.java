@@ -58,9 +58,13 @@ public record CohortSettings(
       Synthetic synthetic,
       Csv csv) {}
 
-  /** @param checkpointEvery steps between checkpoints (besides the one at every epoch's end); 0: epoch ends only */
+  /**
+   * @param checkpointEvery steps between checkpoints (besides the one at every epoch's end); 0: epoch ends only
+   * @param engine what runs each peer's training step
+   */
   public record Training(
-      int epochs, int batchSize, double learningRate, long seed, int reportEvery, int checkpointEvery) {}
+      int epochs, int batchSize, double learningRate, long seed, int reportEvery, int checkpointEvery,
+      dev.cohort.model.StepEngine engine) {}
 
   /**
    * @param topology the links the preset (or {@code links}) expands to

@@ -122,7 +122,8 @@ public final class SettingsParser {
         positiveDouble(c, "training.learning-rate", ""),
         c.getLong("training.seed"),
         positive(c, "training.report-every", ""),
-        atLeastZero(c, "training.checkpoint-every"));
+        atLeastZero(c, "training.checkpoint-every"),
+        oneOf(c, "training.engine", dev.cohort.model.StepEngine.class));
   }
 
   private static CohortSettings.Distillation distillation(Config c, List<PeerSpec> peers) {

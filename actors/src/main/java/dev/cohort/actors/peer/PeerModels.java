@@ -20,7 +20,7 @@ public final class PeerModels {
     DistillationLoss loss =
         new DistillationLoss(settings.distillation().lambdaAt(0), settings.distillation().temperature());
     double learningRate = settings.training().learningRate();
-    return PeerNetwork.of(preset(spec, data.train()), spec.seed(), learningRate, loss);
+    return PeerNetwork.of(preset(spec, data.train()), spec.seed(), learningRate, loss, settings.training().engine());
   }
 
   /** How a peer's network is described (e.g. "MLP 784-256-10"), without building it. */

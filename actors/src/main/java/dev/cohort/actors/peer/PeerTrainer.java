@@ -7,6 +7,7 @@ import dev.cohort.actors.node.RunData;
 import dev.cohort.model.BatchSchedule;
 import dev.cohort.model.Checkpoints;
 import dev.cohort.model.DistillationLoss;
+import dev.cohort.model.FeatureBuffers;
 import dev.cohort.model.PeerNetwork;
 import dev.cohort.model.Shards;
 import dev.cohort.model.SoftTargets;
@@ -104,6 +105,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final PeerMessages messages;
   private final RunData data;
   private final PeerNetwork network;
+  /** The step's batch and the batches predicted ahead, refilled rather than allocated (FeatureBuffers). */
+  private final FeatureBuffers stepInput = new FeatureBuffers();
+  private final FeatureBuffers aheadInput = new FeatureBuffers();
   private final Checkpoints checkpoints;
   private final CoordinatorLink coordinator;
   private final BatchSchedule schedule;
@@ -148,7 +152,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             data = setup.data().get(setup.settings().data());
             network = PeerModels.network(setup.spec(), data, setup.settings());
             if (setup.start().resume()) {
-              restored = checkpoints(setup).latest(network.architecture());
+              restored = checkpoints(setup).latest(network.architecture(), setup.settings().training().engine());
             }
           } catch (RuntimeException | IOException e) {
             reportFailure(context, setup.coordinator(), setup, "cannot start: " + e.getMessage(), e);
@@ -363,7 +367,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     endThrottle();
     int[] rows = schedule.batch(epoch, batchIndex);
-    current = new Batch(id, rows, data.train().features(rows));
+    current = new Batch(id, rows, stepInput.of(data.train(), rows));
     int[] labels = data.train().labels(rows);
     if (frozen) {
       serveFrozen(labels);
@@ -377,7 +381,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     network.distillationWeight(settings.distillation().lambdaAt(step));
     PeerNetwork.Step trained = network.train(current.features(), labels, this::fillTarget);
     step++;
-    finishStep(trained.logits(), trained.labels(), labels);
+    finishStep(trained.logitValues(), trained.labelValues(), labels);
   }
 
   /**
@@ -385,11 +389,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
    * batch for the report.
    */
   private void serveFrozen(int[] labels) throws IOException {
-    INDArray logits = network.logits(current.features());
-    float[] softened = SoftTargets.soften(logits, settings.distillation().temperature());
-    sendPredictions(current.id(), labels.length, softened);
     int classes = data.train().classes();
-    finishStep(logits, SoftTargets.labels(labels, takeTarget(labels.length * classes, softened), classes), labels);
+    float[] logits = network.logitValues(current.features());
+    float[] softened = SoftTargets.soften(logits, classes, settings.distillation().temperature());
+    sendPredictions(current.id(), labels.length, softened);
+    finishStep(logits, SoftTargets.labelValues(labels, takeTarget(labels.length * classes, softened), classes), labels);
   }
 
   /**
@@ -504,8 +508,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         continue;
       }
       int[] rows = theirs.batchAtStep(target);
-      float[] softened =
-          SoftTargets.soften(network.logits(data.train().features(rows)), settings.distillation().temperature());
+      float[] softened = SoftTargets.soften(network.logitValues(aheadInput.of(data.train(), rows)),
+          data.train().classes(), settings.distillation().temperature());
       predictions(target, rows.length, softened, messages.formatFor(student)).forEach(peers.get(student)::tell);
     }
   }
@@ -523,8 +527,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     long end = (long) settings.training().epochs() * schedule.batchesPerEpoch();
     for (long target = primedAhead ? id + d : id; target <= id + d && target < end; target++) {
       int[] rows = schedule.batchAtStep(target);
-      float[] softened =
-          SoftTargets.soften(network.logits(data.train().features(rows)), settings.distillation().temperature());
+      float[] softened = SoftTargets.soften(network.logitValues(aheadInput.of(data.train(), rows)),
+          data.train().classes(), settings.distillation().temperature());
       sendPredictions(target, rows.length, softened);
     }
     primedAhead = true;
@@ -644,9 +648,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   /** The bookkeeping after a step: figures, checkpoint, progress to one-way teachers, report. */
-  private void finishStep(INDArray logits, INDArray labelMatrix, int[] labels) throws IOException {
-    DistillationLoss.Parts parts = network.loss().parts(logits, labelMatrix);
+  /** @param logits and {@code labelMatrix} row-major: rows × classes, rows × 2·classes */
+  private void finishStep(float[] logits, float[] labelMatrix, int[] labels) throws IOException {
     int rows = labels.length;
+    int classes = data.train().classes();
+    DistillationLoss.Parts parts = network.loss().parts(logits, labelMatrix, rows, classes);
     batchIndex++;
     trainedThrough = current.id();
     chunks.forgetThrough(trainedThrough);
@@ -654,7 +660,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         && batchIndex < schedule.batchesPerEpoch()) {
       checkpoint(); // the epoch's last step checkpoints at the epoch's end, after evaluating
     }
-    int correct = PeerNetwork.correct(logits, labels);
+    int correct = PeerNetwork.correct(logits, labels, classes);
     window.addStep(parts, correct, rows);
     epochWindow.addStep(parts, correct, rows);
     sendProgress(current.id(), exchange.oneWayTeachers());

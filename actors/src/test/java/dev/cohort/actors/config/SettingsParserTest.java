@@ -60,6 +60,15 @@ class SettingsParserTest {
   }
 
   @Test
+  void theStepEngineIsCohortsUnlessDl4jIsAskedFor() {
+    assertEquals(dev.cohort.model.StepEngine.COHORT, SettingsParser.parse(ConfigFactory.empty()).training().engine());
+    assertEquals(dev.cohort.model.StepEngine.DL4J,
+        SettingsParser.parse(ConfigFactory.parseString("cohort.training.engine = dl4j")).training().engine());
+    assertEquals("cohort.training.engine = 'fast' is not valid: expected one of [cohort, dl4j]",
+        failure("cohort.training.engine = fast"));
+  }
+
+  @Test
   void anUnknownKeyIsRejectedByName() {
     String message = failure("cohort.training.epoch = 3");
     assertTrue(message.contains("unknown key cohort.training.epoch"), message);
