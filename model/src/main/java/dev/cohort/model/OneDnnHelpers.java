@@ -7,6 +7,7 @@ import org.deeplearning4j.nn.layers.convolution.subsampling.SubsamplingLayer;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNConvHelper;
 import org.deeplearning4j.nn.layers.mkldnn.MKLDNNSubsamplingHelper;
 import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
+import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.nativeblas.NativeOpsHolder;
 
 /**
@@ -19,6 +20,9 @@ import org.nd4j.nativeblas.NativeOpsHolder;
  * a GEMM, and is recomputed during backprop; with them it is one conv2d / conv2d_bp op that
  * nd4j-native's {@code onednn} build runs in oneDNN (docs/PERFORMANCE.md: the LeNet step drops
  * from about 5-9x PyTorch's time to about PyTorch's).
+ *
+ * <p>A first layer that is a convolution gets {@link FirstConvolutionHelper}, which skips the
+ * gradient at the network's input in the backward pass.
  *
  * <p>Engaged only when the loaded libnd4j was built with oneDNN ({@code HAVE_ONEDNN} in its build
  * information): the same helpers on the plain build call libnd4j's generic conv2d, which measured
@@ -55,13 +59,26 @@ public final class OneDnnHelpers {
    * @return how many layers now run through oneDNN
    */
   public static int engage(MultiLayerNetwork network) {
+    return engage(network, true);
+  }
+
+  /**
+   * The same, choosing whether a first convolution skips its input gradient ({@link
+   * FirstConvolutionHelper}); {@code false} only to measure what that buys.
+   */
+  public static int engage(MultiLayerNetwork network, boolean firstLayerWeightsOnly) {
     if (!available()) {
       return 0;
     }
     int engaged = 0;
-    for (Layer layer : network.getLayers()) {
+    Layer[] layers = network.getLayers();
+    for (int l = 0; l < layers.length; l++) {
+      Layer layer = layers[l];
       if (layer.getClass() == ConvolutionLayer.class) {
-        set(ConvolutionLayer.class, layer, new MKLDNNConvHelper(layer.getParam("W").dataType()));
+        DataType type = layer.getParam("W").dataType();
+        // The first layer's input gradient is never used: its helper skips computing it.
+        set(ConvolutionLayer.class, layer,
+            l == 0 && firstLayerWeightsOnly ? new FirstConvolutionHelper(type) : new MKLDNNConvHelper(type));
         engaged++;
       } else if (layer.getClass() == SubsamplingLayer.class) {
         set(SubsamplingLayer.class, layer, new MKLDNNSubsamplingHelper(network.params().dataType()));

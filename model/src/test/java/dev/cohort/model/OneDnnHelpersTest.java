@@ -40,15 +40,16 @@ class OneDnnHelpersTest {
     assertTrue(OneDnnHelpers.available(), "nd4j-native's onednn build is the default backend (pom.xml)");
     MultiLayerNetwork engaged = PRESET.build(1, 0.01, LOSS);
     new PeerNetwork(engaged, LOSS, "cnn", StepEngine.COHORT);
-    assertTrue(engaged.getLayer(0).getHelper() instanceof MKLDNNConvHelper);
+    assertTrue(engaged.getLayer(0).getHelper() instanceof FirstConvolutionHelper, "the first layer skips its input gradient");
     assertTrue(engaged.getLayer(1).getHelper() instanceof MKLDNNSubsamplingHelper);
-    assertTrue(engaged.getLayer(2).getHelper() instanceof MKLDNNConvHelper);
+    assertEquals(MKLDNNConvHelper.class, engaged.getLayer(2).getHelper().getClass());
     MultiLayerNetwork stock = PRESET.build(1, 0.01, LOSS);
     PeerNetwork reference = new PeerNetwork(stock, LOSS, "cnn", StepEngine.DL4J);
     assertNull(stock.getLayer(0).getHelper(), "DL4J as shipped: no helper");
     assertEquals("DL4J fit", reference.stepPath());
   }
 
+  /** Every parameter's gradient, the first layer's weights and bias included (FirstConvolutionHelper's own). */
   @Test
   void oneDnnGivesDl4jsGradients() {
     MultiLayerNetwork stock = PRESET.build(2, 0.01, LOSS);
@@ -60,11 +61,15 @@ class OneDnnHelpersTest {
       network.setLabels(batch[1]);
       network.computeGradientAndScore();
     }
-    INDArray expected = stock.gradient().gradient().castTo(DataType.DOUBLE);
-    INDArray actual = engaged.gradient().gradient().castTo(DataType.DOUBLE);
-    double worst = expected.sub(actual).amaxNumber().doubleValue();
-    double scale = expected.amaxNumber().doubleValue();
-    assertTrue(scale > 0 && worst <= 1e-4 * scale, "largest difference " + worst + " against " + scale);
+    for (var entry : stock.gradient().gradientForVariable().entrySet()) {
+      INDArray expected = entry.getValue().castTo(DataType.DOUBLE);
+      INDArray actual = engaged.gradient().gradientForVariable().get(entry.getKey()).castTo(DataType.DOUBLE);
+      double worst = expected.sub(actual).amaxNumber().doubleValue();
+      double scale = expected.amaxNumber().doubleValue();
+      assertTrue(scale > 0 && worst <= 1e-4 * scale,
+          entry.getKey() + ": largest difference " + worst + " against " + scale);
+    }
+    assertEquals(8, stock.gradient().gradientForVariable().size(), "weights and biases of 4 layers");
     assertEquals(stock.score(), engaged.score(), 1e-5);
   }
 

@@ -14,7 +14,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
 /**
  * What each of the CNN step's changes buys, on DL4J's LeNet {@code fit}: DL4J as shipped, the
  * forward convolution cached for the backward pass, oneDNN engaged in the convolutions and
- * pooling, and both (Cohort's step). The variants run interleaved, step by step, in this JVM.
+ * pooling, both, and both with the first convolution skipping its input gradient (Cohort's step).
+ * The variants run interleaved, step by step, in this JVM.
  */
 public final class CnnStudy {
 
@@ -31,9 +32,10 @@ public final class CnnStudy {
     INDArray features = train.features(rows);
     INDArray labels = SoftTargets.labels(train.labels(rows), new float[batch * train.classes()], train.classes());
     List<String> names = List.of("DL4J as shipped (CacheMode.NONE, no helpers)", "forward cached (CacheMode.DEVICE)",
-        "oneDNN helpers engaged", "forward cached + oneDNN (Cohort's step)");
-    List<MultiLayerNetwork> networks = List.of(
-        network(preset, false, false), network(preset, true, false), network(preset, false, true), network(preset, true, true));
+        "oneDNN helpers engaged", "forward cached + oneDNN",
+        "forward cached + oneDNN, first layer without input gradient (Cohort's step)");
+    List<MultiLayerNetwork> networks = List.of(network(preset, false, false, false), network(preset, true, false, false),
+        network(preset, false, true, false), network(preset, true, true, false), network(preset, true, true, true));
     List<List<Double>> millis = new ArrayList<>();
     networks.forEach(n -> millis.add(new ArrayList<>()));
     for (int i = 0; i < warmup + steps; i++) {
@@ -53,14 +55,14 @@ public final class CnnStudy {
     return variants;
   }
 
-  private static MultiLayerNetwork network(CnnPreset preset, boolean cached, boolean oneDnn) {
+  private static MultiLayerNetwork network(CnnPreset preset, boolean cached, boolean oneDnn, boolean firstLayerShortcut) {
     MultiLayerNetwork network = preset.build(1, 1e-3, new DistillationLoss(1, 3));
     if (cached) {
       network.getLayerWiseConfigurations().setCacheMode(CacheMode.DEVICE);
       network.setCacheMode(CacheMode.DEVICE);
     }
     if (oneDnn) {
-      OneDnnHelpers.engage(network);
+      OneDnnHelpers.engage(network, firstLayerShortcut);
     }
     return network;
   }

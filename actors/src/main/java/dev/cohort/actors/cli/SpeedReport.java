@@ -412,7 +412,7 @@ final class SpeedReport {
       return;
     }
     md.append("## 5. The LeNet step: what each change buys\n\n")
-        .append("DL4J's LeNet `fit`, four variants interleaved step by step in this JVM; ND4J never runs more threads")
+        .append("DL4J's LeNet `fit`, its variants interleaved step by step in this JVM; ND4J never runs more threads")
         .append(" than OMP_NUM_THREADS allows (the launcher sets 1 unless it is set).\n\n")
         .append("| variant of DL4J's LeNet `fit` | ms per step | / as shipped |\n| --- | ---: | ---: |\n");
     double shipped = cnn.get(0).step().median();
