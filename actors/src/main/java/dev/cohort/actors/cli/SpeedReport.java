@@ -297,8 +297,8 @@ final class SpeedReport {
         .append(" recording. **ND4J ops**: ND4J's op profiler (profiling mode OPERATIONS, elapsed time checked) over")
         .append(" separate steps: calls per step of every op, and the time of the calls over 0.1 ms, which is all it")
         .append(" times by name (the profiler's own overhead slows these steps). **Layers**: each DL4J layer's forward and")
-        .append(" backward call timed alone, without workspaces or the forward cache (the split between layers, not the")
-        .append(" step's total).\n\n");
+        .append(" backward call timed in turn, as `fit` calls them, in one reused workspace (the split between layers;")
+        .append(" the step's total is the first line).\n\n");
     md.append("The three most expensive items of DL4J's own `fit` (JFR):\n\n");
     for (StepProfile.Result p : profiles) {
       if (p.engine() == dev.cohort.model.StepEngine.DL4J) {
