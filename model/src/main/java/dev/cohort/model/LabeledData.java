@@ -112,6 +112,24 @@ public final class LabeledData {
     return out;
   }
 
+  /** A copy of every feature value, row-major. */
+  public float[] rowValues() {
+    return features.clone();
+  }
+
+  /** The same rows with other labels, e.g. noisy ones. */
+  public LabeledData withLabels(int[] newLabels) {
+    if (newLabels.length != labels.length) {
+      throw new IllegalArgumentException(newLabels.length + " labels for " + labels.length + " examples");
+    }
+    return new LabeledData(features, newLabels.clone(), featureCount, classes, imageShape);
+  }
+
+  /** The same labels with other feature values (as many), e.g. standardised ones. */
+  public LabeledData withFeatures(float[] newFeatures) {
+    return new LabeledData(newFeatures, labels, featureCount, classes, imageShape);
+  }
+
   /** A new dataset holding {@code rows}, in that order. */
   public LabeledData select(int[] rows) {
     float[] out = new float[rows.length * featureCount];

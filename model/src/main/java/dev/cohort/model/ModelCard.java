@@ -15,7 +15,9 @@ import java.util.List;
  * who taught it, which data it saw (a SHA-256), and the run's resolved config as JSON.
  * {@code modelFile} is relative to the card's folder, so a folder can be moved whole.
  * {@code comparison} (optional) sets the model against others, e.g. a fused student against the
- * peers it was distilled from.
+ * peers it was distilled from. {@code trainingLabelNoise} is the rate of label noise the run put on
+ * its training split (absent: none); {@code inputStandardization} the z-scores every input must
+ * go through before the model sees it (absent: none).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -36,9 +38,23 @@ public record ModelCard(
     int testExamples,
     List<String> teachers,
     String dataSha256,
+    Double trainingLabelNoise,
+    InputStandardization inputStandardization,
     String createdAt,
     JsonNode comparison,
     JsonNode config) {
+
+  /** Per input feature, the training split's mean and standard deviation. */
+  public record InputStandardization(List<Double> mean, List<Double> sd) {
+
+    public static InputStandardization of(Standardization z) {
+      return new InputStandardization(z.meanList(), z.sdList());
+    }
+
+    public Standardization standardization() {
+      return Standardization.of(mean, sd);
+    }
+  }
 
   private static final ObjectMapper JSON = new ObjectMapper().enable(SerializationFeature.INDENT_OUTPUT);
 

@@ -15,7 +15,7 @@ import java.nio.file.Path;
  * {@code evaluate MODEL --data PATH [--split test|train] [--png FILE]}: accuracy, NLL, expected
  * calibration error, per-class accuracy and the confusion matrix (text, and a PNG) of a model on an
  * IDX folder's split (test by default) or on a labelled CSV file (label in the last column unless
- * {@code --label-column}).
+ * {@code --label-column}). Inputs go through the z-scores of the model's card, when it has them.
  */
 final class EvaluateCommand {
 
@@ -47,7 +47,7 @@ final class EvaluateCommand {
       throw new UsageException("evaluate needs --data PATH: an IDX folder (e.g. /usr/share/datasets/fashion-mnist) or a CSV file");
     }
     ModelFile model = ModelFile.load(modelPath);
-    LabeledData data = load(dataPath, split, labelColumn, header, model);
+    LabeledData data = model.prepared(load(dataPath, split, labelColumn, header, model));
     PeerNetwork.Evaluation evaluation = model.network().evaluate(data);
     ClassificationReport report = ClassificationReport.of(evaluation.probabilities(), data.labels(data.allRows()), data.classes());
     Path image = png != null ? png : Path.of(modelPath.getFileName().toString().replaceFirst("\\.zip$", "") + "-confusion.png");

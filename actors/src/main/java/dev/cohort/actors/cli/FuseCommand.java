@@ -108,7 +108,7 @@ final class FuseCommand {
         student.inputShape(), "fused from the ensemble of " + peers.size() + " peers (no selection)",
         studentScores.validation().accuracy(), studentScores.validation().crossEntropy(), studentScores.test().accuracy(),
         studentScores.test().crossEntropy(), studentScores.test().examples(), comparison);
-    dev.cohort.actors.extract.Extraction.writeModelAndCard(student, model, () -> CardFacts.card(settings, measured, card, student.classes()), card);
+    dev.cohort.actors.extract.Extraction.writeModelAndCard(student, model, () -> CardFacts.card(settings, measured, card, student.classes(), data.standardization()), card);
     System.out.println("  model: " + model.toAbsolutePath());
     System.out.println("  card:  " + card.toAbsolutePath());
     return 0;

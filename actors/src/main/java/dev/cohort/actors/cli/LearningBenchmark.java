@@ -6,6 +6,7 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.node.RunData;
 import dev.cohort.actors.node.RunDataCache;
 import dev.cohort.model.AtomicFiles;
+import dev.cohort.model.Checkpoints;
 import dev.cohort.model.PeerNetwork;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
@@ -28,26 +29,46 @@ import java.util.Map;
  */
 final class LearningBenchmark {
 
-  /** A topology, its peers, and the mode with the same peers trained independently (or null). */
-  private record Mode(String topology, String peers, String baseline) {}
+  /**
+   * A topology, its peers, the mode with the same peers trained independently (or null), and
+   * settings of its own (HOCON under {@code cohort}, e.g. a teacher weighting).
+   */
+  private record Mode(String topology, String peers, String baseline, String config) {}
 
   private static final Map<String, Mode> MODES = new LinkedHashMap<>();
+  private static final String NONE = weighting("none");
+
+  private static String weighting(String name) {
+    return "distillation.teacher-weighting = " + name;
+  }
 
   static {
     String three = "[{name = mlp-a, hidden = [256]}, {name = mlp-b, hidden = [256]}, {name = mlp-c, hidden = [128]}]";
+    String two = "[{name = mlp-a, hidden = [256]}, {name = mlp-b, hidden = [256]}]";
     String chain = "[{name = large, hidden = [512, 256]}, {name = assistant, hidden = [128]}, {name = small, hidden = [32]}]";
-    MODES.put("independent", new Mode("independent", three, null));
-    MODES.put("dml", new Mode("dml", three, "independent"));
-    MODES.put("ensemble", new Mode("ensemble", three, "independent"));
-    MODES.put("ta-independent", new Mode("independent", chain, null));
-    MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent"));
+    MODES.put("independent", new Mode("independent", three, null, ""));
+    MODES.put("dml", new Mode("dml", three, "independent", NONE));
+    MODES.put("ensemble", new Mode("ensemble", three, "independent", NONE));
+    MODES.put("pair-independent", new Mode("independent", two, null, ""));
+    MODES.put("pair-dml", new Mode("dml", two, "pair-independent", NONE));
+    MODES.put("pair-dml-lambda2", new Mode("dml", two, "pair-independent", NONE + "\n  distillation.lambda = 2"));
+    MODES.put("pair-dml-validation", new Mode("dml", two, "pair-independent", weighting("validation")));
+    MODES.put("ta-independent", new Mode("independent", chain, null, ""));
+    MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", NONE));
+    MODES.put("ta-chain-validation", new Mode("ta-chain", chain, "ta-independent", weighting("validation")));
+    MODES.put("ta-chain-correction", new Mode("ta-chain", chain, "ta-independent", weighting("correction")));
+    MODES.put("ta-chain-t1", new Mode("ta-chain", chain, "ta-independent", NONE + "\n  distillation.temperature = 1"));
   }
 
-  /** One training-set size and its epochs. */
-  private record Setting(String name, int trainLimit, int epochs) {}
+  /** One protocol: a training-set size, its epochs, settings for all its runs, and its modes. */
+  private record Setting(String key, String name, int trainLimit, int epochs, String config, List<String> modes) {}
 
   /** The outcome of one run. */
-  private record Result(Map<String, Double> peerTest, String best, double bestTest) {}
+  private record Result(Map<String, Double> peerTest, String best, double bestTest) {
+    double peerMean() {
+      return peerTest.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+  }
 
   private LearningBenchmark() {}
 
@@ -60,9 +81,11 @@ final class LearningBenchmark {
     int subset = 5000;
     int subsetEpochs = 30;
     int fullEpochs = 5;
+    double noise = 0.4;
+    List<String> settingKeys = List.of("subset", "full", "noise");
     Path out = Path.of("docs", "RESULTS.md");
     Path runs = Path.of("runs", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    List<String> modes = new ArrayList<>(MODES.keySet());
+    List<String> modes = null;
     Config overrides = ConfigFactory.empty();
     while (arguments.hasMore()) {
       String option = arguments.next();
@@ -74,43 +97,79 @@ final class LearningBenchmark {
         case "--out" -> out = Path.of(arguments.valueOf(option));
         case "--runs" -> runs = Path.of(arguments.valueOf(option));
         case "--modes" -> modes = List.of(arguments.valueOf(option).split(","));
+        case "--settings" -> settingKeys = List.of(arguments.valueOf(option).split(","));
+        case "--noise" -> noise = rate(arguments.valueOf(option));
         case "--set" -> overrides = Launch.setting(overrides, arguments.valueOf(option));
         default -> throw new UsageException(
-            "unknown option " + option + " (expected --seeds, --subset, --subset-epochs, --full-epochs, --out,"
-                + " --runs, --modes, --set)");
+            "unknown option " + option + " (expected --seeds, --subset, --subset-epochs, --full-epochs, --noise,"
+                + " --out, --runs, --settings, --modes, --set)");
       }
     }
-    for (String mode : modes) {
-      if (!MODES.containsKey(mode)) {
-        throw new UsageException("unknown mode '" + mode + "' (expected some of " + MODES.keySet() + ")");
+    if (modes != null) {
+      for (String mode : modes) {
+        if (!MODES.containsKey(mode)) {
+          throw new UsageException("unknown mode '" + mode + "' (expected some of " + MODES.keySet() + ")");
+        }
       }
     }
-    List<Setting> settings =
-        List.of(new Setting(subset + "-image subset, " + subsetEpochs + " epochs", subset, subsetEpochs),
-            new Setting("full training set, " + fullEpochs + " epochs", 0, fullEpochs));
+    List<String> clean = List.of("independent", "dml", "ensemble", "ta-independent", "ta-chain", "ta-chain-validation",
+        "ta-chain-correction", "ta-chain-t1");
+    List<String> noisy = List.of("pair-independent", "pair-dml", "pair-dml-lambda2", "pair-dml-validation",
+        "ta-independent", "ta-chain", "ta-chain-validation", "ta-chain-correction");
+    Map<String, Setting> known = new LinkedHashMap<>();
+    known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
+        subsetEpochs, "", clean));
+    known.put("full", new Setting("full", "full training set, " + fullEpochs + " epochs", 0, fullEpochs, "", clean));
+    known.put("noise", new Setting("noise", String.format(Locale.ROOT,
+        "%d-image subset with %.0f %% symmetric label noise, %d epochs, T = 1", subset, 100 * noise, subsetEpochs),
+        subset, subsetEpochs, "data.label-noise = " + noise + "\n  distillation.temperature = 1", noisy));
+    List<Setting> settings = new ArrayList<>();
+    for (String key : settingKeys) {
+      Setting setting = known.get(key);
+      if (setting == null) {
+        throw new UsageException("unknown setting '" + key + "' (expected some of " + known.keySet() + ")");
+      }
+      List<String> chosen = modes == null ? setting.modes()
+          : setting.modes().stream().filter(modes::contains).toList();
+      settings.add(new Setting(setting.key(), setting.name(), setting.trainLimit(), setting.epochs(), setting.config(),
+          chosen));
+    }
     RunDataCache data = new RunDataCache();
     Map<Setting, Map<String, List<Result>>> results = new LinkedHashMap<>();
-    CohortSettings[] sample = new CohortSettings[1];
+    Map<Setting, CohortSettings> samples = new LinkedHashMap<>();
     for (Setting setting : settings) {
-      for (String mode : modes) {
+      for (String mode : setting.modes()) {
         for (int seed = 1; seed <= seeds; seed++) {
-          Result result = runOnce(setting, mode, seed, runs, overrides, data, sample);
+          Result result = runOnce(setting, mode, seed, runs, overrides, data, samples);
           results.computeIfAbsent(setting, s -> new LinkedHashMap<>())
               .computeIfAbsent(mode, m -> new ArrayList<>())
               .add(result);
         }
       }
     }
-    AtomicFiles.writeString(out, markdown(results, "./cohort bench " + String.join(" ", words), seeds, sample[0]));
+    AtomicFiles.writeString(out, markdown(results, "./cohort bench " + String.join(" ", words), seeds, samples));
     System.out.println("wrote " + out);
     return 0;
   }
 
+  private static double rate(String value) {
+    try {
+      double p = Double.parseDouble(value);
+      if (p >= 0 && p < 1) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("--noise takes a rate in [0, 1), found '" + value + "'");
+  }
+
   private static Result runOnce(
-      Setting setting, String mode, int seed, Path runs, Config overrides, RunDataCache data, CohortSettings[] sample)
+      Setting setting, String mode, int seed, Path runs, Config overrides, RunDataCache data,
+      Map<Setting, CohortSettings> samples)
       throws IOException {
     Mode m = MODES.get(mode);
-    String runId = mode + "-" + (setting.trainLimit() > 0 ? "subset" : "full") + "-seed" + seed;
+    String runId = mode + "-" + setting.key() + "-seed" + seed;
     Config cohort = overrides.withFallback(ConfigFactory.parseString(
         "cohort {\n"
             + "  run { id = \"" + runId + "\", directory = \"" + runs.toAbsolutePath() + "\" }\n"
@@ -119,6 +178,8 @@ final class LearningBenchmark {
             + "  distillation.topology = \"" + m.topology() + "\"\n"
             + "  peers = " + withSeeds(m.peers(), seed) + "\n"
             + "  cluster.nodes = 1\n"
+            + "  " + setting.config() + "\n"
+            + "  " + m.config() + "\n"
             + "}\n"));
     long started = System.nanoTime();
     Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench learning", data);
@@ -128,12 +189,15 @@ final class LearningBenchmark {
       throw new IllegalStateException("benchmark run " + runId + " failed: " + finished.getMessage());
     }
     CohortSettings settings = prepared.settings();
-    sample[0] = settings;
+    samples.put(setting, settings);
     RunData splits = data.get(settings.data());
     Map<String, Double> peerTest = new LinkedHashMap<>();
     for (var peer : settings.peers()) {
-      Path checkpoint = settings.runPath().resolve("checkpoints").resolve(peer.name()).resolve("model.zip");
-      peerTest.put(peer.name(), PeerNetwork.load(checkpoint, peer.name()).evaluate(splits.test()).accuracy());
+      Path folder = settings.runPath().resolve("checkpoints").resolve(peer.name());
+      PeerNetwork last = new Checkpoints(folder).latest(peer.name())
+          .orElseThrow(() -> new IllegalStateException("benchmark run " + runId + ": no checkpoint in " + folder))
+          .network();
+      peerTest.put(peer.name(), last.evaluate(splits.test()).accuracy());
     }
     System.out.printf(Locale.ROOT, "%-34s %-11s seed %d: best %s %.4f, peers %s (%.0f s)%n",
         setting.name(), mode, seed, finished.getBestPeer(), finished.getTestAccuracy(), peerTest,
@@ -156,23 +220,34 @@ final class LearningBenchmark {
   }
 
   private static String markdown(
-      Map<Setting, Map<String, List<Result>>> results, String command, int seeds, CohortSettings sample) {
+      Map<Setting, Map<String, List<Result>>> results, String command, int seeds, Map<Setting, CohortSettings> samples) {
+    CohortSettings sample = samples.values().iterator().next();
     StringBuilder md = new StringBuilder();
     md.append("# Does distillation help? Test accuracy by topology\n\n")
         .append("Generated on ").append(LocalDate.now()).append(" by\n\n```sh\n").append(command).append("\n```\n\n")
         .append(String.format(Locale.ROOT,
-            "Every run trains its peers from scratch (batch %d, Adam %s, T = %s, λ = %s), picks the best\n"
+            "Every run trains its peers from scratch (batch %d, Adam %s, λ = %s; T per section), picks the best\n"
                 + "peer on the validation split (%,d examples carved from the training set) and exports it; the\n"
-                + "*best peer* column is that peer's test accuracy. Every peer's final checkpoint is also evaluated\n"
-                + "on the test split, for this table only. Values are mean ± sd over %d seeds (batch order and\n"
-                + "initialisation). The last column compares with the same peers trained independently:\n"
-                + "the best peers' means, and each peer's, in points, with the standard error of the difference;\n"
-                + "a difference within twice that error is reported as no measurable difference.\n",
-            sample.training().batchSize(), sample.training().learningRate(), sample.distillation().temperature(),
-            sample.distillation().lambda(), sample.data().validationSize(), seeds));
+                + "*best peer* column is that peer's test accuracy (chosen on validation). The *peers* column is\n"
+                + "every peer's final checkpoint (the last epoch) on the test split, for this table only. Values\n"
+                + "are mean ± sd over %d seeds (batch order and initialisation). The last column compares with\n"
+                + "the same peers trained independently: the best peers' means, and each peer's, in points, with\n"
+                + "the standard error of the difference; a difference within twice that error is reported as\n"
+                + "no measurable difference. Modes: `dml` deep mutual learning, `ensemble` every peer from the\n"
+                + "cohort's average, `ta-chain` the online teacher-assistant chain large → assistant → small;\n"
+                + "`-validation` / `-correction`: with that `distillation.teacher-weighting` (reference.conf;\n"
+                + "otherwise none), `-t1`: at T = 1, `-lambda2`: at λ = 2; `pair-`: two 784-256-10 peers. Label\n"
+                + "noise, where a section has it, is on the training split only (`data.label-noise`); validation\n"
+                + "and test labels are clean.\n",
+            sample.training().batchSize(), sample.training().learningRate(), sample.distillation().lambda(),
+            sample.data().validationSize(), seeds));
     for (var bySetting : results.entrySet()) {
+      CohortSettings used = samples.get(bySetting.getKey());
       md.append("\n## ").append(bySetting.getKey().name()).append("\n\n")
-          .append("| topology | peers: test accuracy (mean ± sd) | best peer (chosen on validation) | vs the same peers trained independently |\n")
+          .append(String.format(Locale.ROOT, "T = %s, label noise %s.%n%n", used.distillation().temperature(),
+              used.data().labelNoise() > 0 ? String.format(Locale.ROOT, "%.0f %%", 100 * used.data().labelNoise())
+                  : "none"))
+          .append("| topology | peers: test accuracy, last epoch (mean ± sd) | best peer (chosen on validation) | vs the same peers trained independently |\n")
           .append("| --- | --- | --- | --- |\n");
       for (var byMode : bySetting.getValue().entrySet()) {
         List<Result> runs = byMode.getValue();
@@ -180,6 +255,7 @@ final class LearningBenchmark {
         for (String peer : runs.get(0).peerTest().keySet()) {
           peerCells.add(peer + " " + meanSd(runs.stream().map(r -> r.peerTest().get(peer)).toList()));
         }
+        peerCells.add("mean " + meanSd(runs.stream().map(Result::peerMean).toList()));
         String baselineMode = MODES.get(byMode.getKey()).baseline();
         List<Result> baseline = baselineMode == null ? null : bySetting.getValue().get(baselineMode);
         md.append("| ").append(byMode.getKey()).append(" | ").append(String.join("; ", peerCells)).append(" | ")
@@ -195,6 +271,8 @@ final class LearningBenchmark {
     List<String> parts = new ArrayList<>();
     parts.add("best " + difference(runs.stream().map(Result::bestTest).toList(),
         baseline.stream().map(Result::bestTest).toList()));
+    parts.add("peer mean " + difference(runs.stream().map(Result::peerMean).toList(),
+        baseline.stream().map(Result::peerMean).toList()));
     for (String peer : runs.get(0).peerTest().keySet()) {
       parts.add(peer + " " + difference(runs.stream().map(r -> r.peerTest().get(peer)).toList(),
           baseline.stream().map(r -> r.peerTest().get(peer)).toList()));

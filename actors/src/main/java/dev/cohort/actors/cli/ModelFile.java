@@ -1,6 +1,7 @@
 package dev.cohort.actors.cli;
 
 import dev.cohort.model.DatasetException;
+import dev.cohort.model.LabeledData;
 import dev.cohort.model.ModelCard;
 import dev.cohort.model.PeerNetwork;
 import java.nio.file.Files;
@@ -34,6 +35,32 @@ record ModelFile(Path path, PeerNetwork network, Optional<ModelCard> card) {
     return card.map(ModelCard::classNames)
         .filter(names -> names.size() == network.classes())
         .orElse(IntStream.range(0, network.classes()).mapToObj(String::valueOf).toList());
+  }
+
+  /**
+   * The z-scores the model's card says its inputs went through in training, checked against the
+   * model's input size; empty when the card has none (or there is no card).
+   */
+  Optional<dev.cohort.model.Standardization> standardization() {
+    Optional<dev.cohort.model.Standardization> z = card.map(ModelCard::inputStandardization)
+        .map(s -> {
+          try {
+            return s.standardization();
+          } catch (IllegalArgumentException e) {
+            throw new DatasetException("the model card of " + path + " has an unusable inputStandardization: "
+                + e.getMessage(), e);
+          }
+        });
+    z.filter(s -> s.features() != network.inputSize()).ifPresent(s -> {
+      throw new DatasetException("the model card of " + path + " standardises " + s.features()
+          + " inputs, but the model takes " + network.inputSize());
+    });
+    return z;
+  }
+
+  /** {@code data} as the model was trained to see it: standardised when its card says so. */
+  LabeledData prepared(LabeledData data) {
+    return standardization().map(z -> z.apply(data)).orElse(data);
   }
 
   /** Fails unless rows of {@code features} values fit the model. */

@@ -21,7 +21,8 @@ import java.util.stream.IntStream;
  * {@code predict MODEL INPUT... [--top K]}: one JSON line per example with its top-K classes and
  * probabilities. An INPUT is an IDX image file (every image in it), a CSV file (one example per
  * row; a column more than the model's inputs is taken for a label and ignored) or an image
- * (PNG, JPEG, GIF, BMP: converted to grayscale and resized to the model's image shape).
+ * (PNG, JPEG, GIF, BMP: converted to grayscale and resized to the model's image shape). Inputs go
+ * through the z-scores of the model's card, when it has them, as in training.
  */
 final class PredictCommand {
 
@@ -68,6 +69,7 @@ final class PredictCommand {
       System.arraycopy(rows.get(r), 0, flat, r * model.network().inputSize(), model.network().inputSize());
     }
     int classes = model.network().classes();
+    model.standardization().ifPresent(z -> z.applyInPlace(flat));
     LabeledData examples = new LabeledData(flat, new int[rows.size()], model.network().inputSize(), classes);
     PeerNetwork.Evaluation evaluation = model.network().evaluate(examples);
     List<String> names = model.classNames();

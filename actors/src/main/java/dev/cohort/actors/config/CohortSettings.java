@@ -46,9 +46,13 @@ public record CohortSettings(
 
   public record Synthetic(int trainExamples, int testExamples, int features, int classes, double noise) {}
 
-  /** @param labelColumn 0-based; negative counts from the end */
-  public record Csv(Path train, Path test, int labelColumn, boolean header, char separator) {}
+  /**
+   * @param labelColumn 0-based; negative counts from the end
+   * @param standardize z-score every feature with the training split's mean and sd
+   */
+  public record Csv(Path train, Path test, int labelColumn, boolean header, char separator, boolean standardize) {}
 
+  /** @param labelNoise the rate of symmetric label noise on the training split (0: none) */
   public record Data(
       DataFormat format,
       Path directory,
@@ -56,7 +60,14 @@ public record CohortSettings(
       int trainLimit,
       long seed,
       Synthetic synthetic,
-      Csv csv) {}
+      Csv csv,
+      double labelNoise) {
+
+    /** Whether the features are z-scored (CSV data with {@code csv.standardize}). */
+    public boolean standardizes() {
+      return format == DataFormat.CSV && csv.standardize();
+    }
+  }
 
   /**
    * @param checkpointEvery steps between checkpoints (besides the one at every epoch's end); 0: epoch ends only
@@ -75,6 +86,7 @@ public record CohortSettings(
    * @param encoding of predictions on the wire: float32, float16 or top-k
    * @param topK with top-k, the classes kept per row
    * @param teacherEpochs with the kd preset, the epochs the teacher trains alone before it is frozen
+   * @param teacherWeighting how a student weighs each teacher on evidence of how it compares
    */
   public record Distillation(
       TopologyPreset preset,
@@ -88,7 +100,8 @@ public record CohortSettings(
       String encoding,
       int topK,
       Codistill codistill,
-      int teacherEpochs) {
+      int teacherEpochs,
+      dev.cohort.model.TeacherWeighting teacherWeighting) {
 
     /** The preset as the config names it: {@code dml}, {@code ta-chain}, ... */
     public String topologyName() {

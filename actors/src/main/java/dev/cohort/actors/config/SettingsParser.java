@@ -101,7 +101,8 @@ public final class SettingsParser {
             Path.of(csvConfig.getString("test")),
             csvConfig.getInt("label-column"),
             csvConfig.getBoolean("header"),
-            separator.charAt(0));
+            separator.charAt(0),
+            csvConfig.getBoolean("standardize"));
     if (format == CohortSettings.DataFormat.CSV && (csvConfig.getString("train").isEmpty() || csvConfig.getString("test").isEmpty())) {
       throw new CohortConfigException("data.format = csv needs cohort.data.csv.train and cohort.data.csv.test");
     }
@@ -112,7 +113,16 @@ public final class SettingsParser {
         trainLimit,
         c.getLong("data.seed"),
         synthetic,
-        csv);
+        csv,
+        labelNoise(c));
+  }
+
+  private static double labelNoise(Config c) {
+    double p = c.getDouble("data.label-noise");
+    if (!(p >= 0 && p < 1)) {
+      throw invalid("data.label-noise", p, "a rate in [0, 1): the share of training labels made wrong");
+    }
+    return p;
   }
 
   private static CohortSettings.Training training(Config c) {
@@ -158,7 +168,8 @@ public final class SettingsParser {
         new CohortSettings.Codistill(
             atLeast(c, "distillation.codistill.burn-in-steps", 0, ""),
             positive(c, "distillation.codistill.lookahead", "")),
-        positive(c, "distillation.kd.teacher-epochs", ""));
+        positive(c, "distillation.kd.teacher-epochs", ""),
+        oneOf(c, "distillation.teacher-weighting", dev.cohort.model.TeacherWeighting.class));
   }
 
   private static Topology topology(Config c, CohortSettings.TopologyPreset preset, List<PeerSpec> peers) {

@@ -211,7 +211,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     timers.startSingleTimer(Timeout.STARTUP, settings.cluster().startupTimeout());
     run.event(resuming ? "run-resumed" : "run-started", Map.of("run", settings.runId(), "peers", settings.peers().size(),
-        "nodes", settings.cluster().nodes(), "topology", topology));
+        "nodes", settings.cluster().nodes(), "topology", topology,
+        "label_noise", settings.data().labelNoise(),
+        "teacher_weighting", settings.distillation().teacherWeighting().name().toLowerCase(Locale.ROOT)));
     if (resuming && !readHistory()) {
       return;
     }
@@ -840,7 +842,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
               new CardFacts.Measured(exported.getPeer(), Path.of(exported.getModelPath()), exported.getArchitecture(),
                   exported.getParameterCount(), exported.getInputShapeList(), "val_accuracy", last.getValAccuracy(),
                   last.getValLoss(), exported.getTestAccuracy(), exported.getTestLoss(), exported.getTestExamples(), null),
-              cardFile, exported.getClasses())
+              cardFile, exported.getClasses(), CardFacts.standardization(settings))
           .write(cardFile);
     } catch (IOException | java.io.UncheckedIOException e) {
       finish(false, "cannot write the model card " + cardFile + ": " + e.getMessage());

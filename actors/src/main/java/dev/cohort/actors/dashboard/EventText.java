@@ -15,7 +15,8 @@ final class EventText {
     String node = e.path("node").asText();
     return switch (e.path("event").asText()) {
       case "run-started" -> "run " + e.path("run").asText() + " started: " + e.path("peers").asInt() + " peers, "
-          + e.path("topology").asText() + ", " + e.path("nodes").asInt() + " node(s)";
+          + e.path("topology").asText() + ", " + e.path("nodes").asInt() + " node(s)"
+          + (e.path("label_noise").asDouble() > 0 ? ", label noise " + e.path("label_noise").asDouble() : "");
       case "run-resumed" -> "run " + e.path("run").asText() + " resumed";
       case "member-up" -> "node " + node + " joined " + e.path("roles");
       case "member-left", "member-removed" -> "node " + node + " left (" + e.path("event").asText() + ")";

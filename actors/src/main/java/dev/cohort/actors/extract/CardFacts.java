@@ -6,6 +6,7 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.model.DataFingerprint;
 import dev.cohort.model.IdxDataset;
 import dev.cohort.model.ModelCard;
+import dev.cohort.model.Standardization;
 import dev.cohort.model.Topology;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -14,6 +15,7 @@ import java.nio.file.Path;
 import java.time.Instant;
 import java.util.List;
 import java.util.Locale;
+import java.util.Optional;
 import java.util.stream.IntStream;
 
 /** What every model card of a run says about the run: class names, the data's hash, who taught whom. */
@@ -38,8 +40,14 @@ public final class CardFacts {
       int testExamples,
       JsonNode comparison) {}
 
-  /** The card of {@code measured}, written beside its model file as model-card.json-style JSON. */
-  public static ModelCard card(CohortSettings settings, Measured measured, Path cardFile, int classes) {
+  /**
+   * The card of {@code measured}, written beside its model file as model-card.json-style JSON.
+   *
+   * @param standardization the z-scores the run applied to its inputs, if any
+   */
+  public static ModelCard card(
+      CohortSettings settings, Measured measured, Path cardFile, int classes,
+      Optional<Standardization> standardization) {
     try {
       Path model = measured.modelFile();
       return new ModelCard(
@@ -59,12 +67,24 @@ public final class CardFacts {
           measured.testExamples(),
           teachers(settings, measured.peer()),
           dataSha256(settings.data()),
+          settings.data().labelNoise() > 0 ? settings.data().labelNoise() : null,
+          standardization.map(ModelCard.InputStandardization::of).orElse(null),
           Instant.now().toString(),
           measured.comparison(),
           JSON.readTree(settings.renderJson()));
     } catch (IOException e) {
       throw new UncheckedIOException("cannot describe " + measured.modelFile() + ": " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * The z-scores a run's inputs go through, for a caller without the run's data at hand (the
+   * coordinator at export): recomputed from the training split, which is deterministic.
+   */
+  public static Optional<Standardization> standardization(CohortSettings settings) {
+    return settings.data().standardizes()
+        ? dev.cohort.actors.node.RunData.load(settings.data()).standardization()
+        : Optional.empty();
   }
 
   /** Fashion-MNIST's names for IDX data from a Fashion-MNIST folder; otherwise the class numbers. */

@@ -56,7 +56,7 @@ public final class Extraction {
         new CardFacts.Measured(chosenName, model, chosen.network().architecture(), chosen.network().parameterCount(),
             chosen.network().inputShape(), selection.describe(), chosen.validation().accuracy(),
             chosen.validation().crossEntropy(), test.accuracy(), test.crossEntropy(), test.examples(), null);
-    writeModelAndCard(chosen.network(), model, () -> CardFacts.card(settings, measured, card, chosen.network().classes()), card);
+    writeModelAndCard(chosen.network(), model, () -> CardFacts.card(settings, measured, card, chosen.network().classes(), data.standardization()), card);
     return new Result(chosen, selection.describe(), test, model.toAbsolutePath(), card.toAbsolutePath(), peers);
   }
 

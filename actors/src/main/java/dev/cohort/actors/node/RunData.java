@@ -4,13 +4,22 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.model.CsvReader;
 import dev.cohort.model.DatasetException;
 import dev.cohort.model.IdxDataset;
+import dev.cohort.model.LabelNoise;
 import dev.cohort.model.LabeledData;
+import dev.cohort.model.Standardization;
 import dev.cohort.model.SyntheticData;
 import dev.cohort.model.ValidationSplit;
 import java.util.Arrays;
+import java.util.Optional;
 
-/** The three splits a run uses: train (for steps), validation (to choose), test (once, at export). */
-public record RunData(LabeledData train, LabeledData validation, LabeledData test) {
+/**
+ * The three splits a run uses: train (for steps), validation (to choose), test (once, at export);
+ * the z-scores applied to all three when the data asks for them (computed on the training split);
+ * how many training labels the run's label noise changed.
+ */
+public record RunData(
+    LabeledData train, LabeledData validation, LabeledData test, Optional<Standardization> standardization,
+    int noisyLabels) {
 
   /** Loads and splits the data a cohort file describes; fails with a {@code DatasetException}. */
   public static RunData load(CohortSettings.Data settings) {
@@ -47,6 +56,17 @@ public record RunData(LabeledData train, LabeledData validation, LabeledData tes
     if (settings.trainLimit() > 0 && settings.trainLimit() < train.size()) {
       train = train.select(Arrays.copyOfRange(train.allRows(), 0, settings.trainLimit()));
     }
-    return new RunData(train, split.validation(), test);
+    LabelNoise.Applied noisy = LabelNoise.apply(train, settings.labelNoise(), settings.seed());
+    train = noisy.data();
+    LabeledData validation = split.validation();
+    Optional<Standardization> standardization = Optional.empty();
+    if (settings.standardizes()) {
+      Standardization z = Standardization.of(train);
+      train = z.apply(train);
+      validation = z.apply(validation);
+      test = z.apply(test);
+      standardization = Optional.of(z);
+    }
+    return new RunData(train, validation, test, standardization, noisy.changed());
   }
 }

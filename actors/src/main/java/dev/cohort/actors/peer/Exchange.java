@@ -1,6 +1,7 @@
 package dev.cohort.actors.peer;
 
 import dev.cohort.model.SoftTargets;
+import dev.cohort.model.TeacherWeighting;
 import dev.cohort.model.Topology;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -30,8 +31,12 @@ final class Exchange {
   private final Map<String, Long> studentProgress = new HashMap<>();
   private final TreeMap<Long, Map<String, Received>> received = new TreeMap<>();
   private long trainedThrough = -1;
+  private final TeacherWeighting weighting;
+  private final Map<String, Double> teacherAccuracy = new HashMap<>();
+  private double ownAccuracy = Double.NaN;
 
-  Exchange(String self, Topology topology) {
+  Exchange(String self, Topology topology, TeacherWeighting weighting) {
+    this.weighting = weighting;
     double ownWeight = 0;
     for (Topology.Link link : topology.teachersOf(self)) {
       if (link.teacher().equals(self)) {
@@ -45,6 +50,20 @@ final class Exchange {
     this.students = new TreeSet<>(topology.studentsOf(self));
     this.linkedStudents = Set.copyOf(students);
     students.forEach(s -> studentProgress.put(s, -1L));
+  }
+
+  /** This peer's accuracy on the validation split at its last evaluation (NaN before the first). */
+  double ownAccuracy() {
+    return ownAccuracy;
+  }
+
+  void evaluated(double validationAccuracy) {
+    ownAccuracy = validationAccuracy;
+  }
+
+  /** Whether targets are weighed example by example (they then need this peer's own softened predictions). */
+  boolean weighsPerExample() {
+    return weighting == TeacherWeighting.CORRECTION && !teachers.isEmpty();
   }
 
   /** A peer that resumes from a checkpoint starts at {@code batchId}: anything before is past. */
@@ -85,8 +104,11 @@ final class Exchange {
    * Keeps a teacher's rows for {@code batchId}, computed at its model step {@code modelStep}; in
    * lock-step a student's predictions also tell its progress.
    */
-  void predictionsFrom(String peer, long batchId, long modelStep, float[] rows) {
+  void predictionsFrom(String peer, long batchId, long modelStep, float[] rows, double validationAccuracy) {
     seen(peer, batchId);
+    if (!Double.isNaN(validationAccuracy)) {
+      teacherAccuracy.put(peer, validationAccuracy);
+    }
     received.computeIfAbsent(batchId, b -> new HashMap<>()).put(peer, new Received(rows, modelStep));
     progressOf(peer, modelStep - 1); // at model step m it has trained through batch m − 1
   }
@@ -117,18 +139,23 @@ final class Exchange {
   }
 
   /**
-   * The target for {@code batchId}, {@code Σ w q / Σ w} over the teachers that answered (and this
-   * peer's own softened predictions where it has a self-link), all zero when none did. Forgets
-   * the batch and everything before it.
+   * The target for {@code batchId}, {@code Σ w q / Σ w} over the teachers that answered and that
+   * the teacher weighting admits (and this peer's own softened predictions where it has a
+   * self-link), all zero when none did; with correction weighting, row by row
+   * ({@link TeacherWeighting#correctionTarget}). Forgets the batch and everything before it.
+   *
+   * @param labels the batch's class labels (read by correction weighting)
    */
-  Target takeTarget(long batchId, float[] ownSoftened, int length) {
+  Target takeTarget(long batchId, float[] ownSoftened, int length, int[] labels) {
     List<SoftTargets.Weighted> parts = new ArrayList<>();
     Map<String, Received> answers = received.getOrDefault(batchId, Map.of());
     long stalenessSum = 0;
     long maxStaleness = 0;
     for (Map.Entry<String, Double> teacher : teachers.entrySet()) {
       Received q = answers.get(teacher.getKey());
-      if (q != null && q.rows().length == length) {
+      boolean admitted = weighting != TeacherWeighting.VALIDATION
+          || TeacherWeighting.admits(teacherAccuracy.getOrDefault(teacher.getKey(), Double.NaN), ownAccuracy);
+      if (q != null && q.rows().length == length && admitted) {
         parts.add(new SoftTargets.Weighted(q.rows(), teacher.getValue()));
         long staleness = batchId - q.modelStep();
         stalenessSum += staleness;
@@ -136,12 +163,16 @@ final class Exchange {
       }
     }
     int teachersUsed = parts.size();
+    received.headMap(batchId, true).clear();
+    trainedThrough = batchId;
+    if (weighting == TeacherWeighting.CORRECTION) {
+      float[] target = TeacherWeighting.correctionTarget(parts, ownSoftened, selfWeight, labels, length / labels.length);
+      return new Target(target, teachersUsed, stalenessSum, maxStaleness);
+    }
     // A peer's own predictions say something only next to another's: alone they are no target.
     if (usesOwnPredictions() && !parts.isEmpty()) {
       parts.add(new SoftTargets.Weighted(ownSoftened, selfWeight));
     }
-    received.headMap(batchId, true).clear();
-    trainedThrough = batchId;
     return new Target(SoftTargets.average(parts, length), teachersUsed, stalenessSum, maxStaleness);
   }
 

@@ -89,9 +89,12 @@ final class PeerMessages {
 
   /**
    * softmax(z / T) for batch {@code batchId}, computed by the model at {@code modelStep}: one
-   * message, or several of whole rows when they would not fit one.
+   * message, or several of whole rows when they would not fit one; with the sender's last
+   * validation accuracy (NaN: not evaluated yet).
    */
-  List<PeerInbox> predictions(long batchId, long modelStep, int rows, float[] softened, ProbabilityCodec.Format format) {
+  List<PeerInbox> predictions(
+      long batchId, long modelStep, int rows, float[] softened, ProbabilityCodec.Format format,
+      double validationAccuracy) {
     int rowsPerMessage = MAX_PAYLOAD_BYTES / format.bytesPerRow(classes);
     List<PeerInbox> messages = new ArrayList<>();
     for (int first = 0; first < rows; first += rowsPerMessage) {
@@ -111,6 +114,9 @@ final class PeerMessages {
               .setPayload(ProbabilityCodec.encode(part, classes, format));
       if (count < rows) {
         message.setFirstRow(first).setBatchRows(rows);
+      }
+      if (!Double.isNaN(validationAccuracy)) {
+        message.setValidationAccuracy(validationAccuracy);
       }
       messages.add(PeerInbox.newBuilder().setPredictions(message).build());
     }

@@ -139,7 +139,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private boolean primedAhead;
 
   /** The batch in flight: its id in the schedule, its rows and their features. */
-  private record Batch(long id, int[] rows, INDArray features) {}
+  private record Batch(long id, int[] rows, INDArray features, int[] labels) {}
 
   public static Behavior<Command> create(PeerSetup setup) {
     return Behaviors.setup(
@@ -184,7 +184,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     this.timers = timers;
     this.data = data;
     this.network = network;
-    this.exchange = new Exchange(name, settings.distillation().topology());
+    this.exchange = new Exchange(name, settings.distillation().topology(), settings.distillation().teacherWeighting());
     this.codistillation = settings.distillation().isCodistillation();
     if (codistillation) {
       // Each peer trains on its own shard; a teacher knows its students' shards and schedules.
@@ -367,8 +367,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     endThrottle();
     int[] rows = schedule.batch(epoch, batchIndex);
-    current = new Batch(id, rows, stepInput.of(data.train(), rows));
     int[] labels = data.train().labels(rows);
+    current = new Batch(id, rows, stepInput.of(data.train(), rows), labels);
     if (frozen) {
       serveFrozen(labels);
       return;
@@ -403,7 +403,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
    * exchange and the update.
    */
   private float[] fillTarget(float[] z, int rows, int classes) {
-    boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions();
+    boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions()
+        || exchange.weighsPerExample();
     float[] softened = null;
     if (needsSoftened) {
       softened = SoftTargets.soften(z, classes, settings.distillation().temperature());
@@ -537,7 +538,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   /** A frozen model's predictions are as current as can be: their model step is their batch. */
   private List<PeerInbox> predictions(long batchId, int rows, float[] softened, ProbabilityCodec.Format format) {
     long started = System.nanoTime();
-    List<PeerInbox> batch = messages.predictions(batchId, frozen ? batchId : step, rows, softened, format);
+    List<PeerInbox> batch =
+        messages.predictions(batchId, frozen ? batchId : step, rows, softened, format, exchange.ownAccuracy());
     addCodec(System.nanoTime() - started, batch.stream().mapToInt(m -> m.getPredictions().getSerializedSize()).sum());
     return batch;
   }
@@ -595,7 +597,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
     }
     // Kept even before this peer's own start arrives: a teacher may have started first.
-    exchange.predictionsFrom(from, batchId, predictions.getModelStep(), rows);
+    exchange.predictionsFrom(from, batchId, predictions.getModelStep(), rows,
+        predictions.hasValidationAccuracy() ? predictions.getValidationAccuracy() : Double.NaN);
   }
 
   private void onProgress(PeerProgress progress) throws IOException {
@@ -676,7 +679,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       exchange.skip(current.id());
       return new float[length];
     }
-    Exchange.Target target = exchange.takeTarget(current.id(), ownSoftened, length);
+    Exchange.Target target = exchange.takeTarget(current.id(), ownSoftened, length, current.labels());
     window.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
     epochWindow.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
     if (codistillation) {
@@ -701,6 +704,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private void endEpoch() throws IOException {
     PeerNetwork.Evaluation validation = network.evaluate(data.validation());
+    exchange.evaluated(validation.accuracy());
     epoch++;
     batchIndex = 0;
     boolean freezesNow = pretraining && epoch == settings.distillation().teacherEpochs();

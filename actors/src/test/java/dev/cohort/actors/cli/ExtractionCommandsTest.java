@@ -211,6 +211,61 @@ class ExtractionCommandsTest {
   }
 
   @Test
+  void aStandardisedCsvRunsZScoresGoIntoTheCardAndEvaluateAndPredictApplyThem() throws IOException {
+    // The synthetic splits as raw CSV columns on a scale of hundreds, as pixel CSVs come.
+    Path train = scaledCsv(dir.resolve("z-train.csv"), RunData.load(settings.data()).train(), true);
+    Path test = scaledCsv(dir.resolve("z-test.csv"), data.test(), true);
+    Path file = dir.resolve("z.conf");
+    Files.writeString(file, "cohort {\n"
+        + "  run { id = \"z\", directory = \"" + dir.resolve("runs") + "\" }\n"
+        + "  data { format = csv, validation-size = 100, csv { train = \"" + train + "\", test = \"" + test + "\","
+        + " standardize = true } }\n"
+        + "  training { epochs = 2, batch-size = 50, learning-rate = 0.01 }\n"
+        + "  peers = [ { name = a, hidden = [16] }, { name = b, hidden = [16] } ]\n"
+        + "}\n");
+    Cli.Result result = Cli.run("run", file.toString());
+    assertEquals(0, result.code(), result.output());
+    Path best = dir.resolve("runs/z/best/model.zip");
+    JsonNode card = JSON.readTree(best.resolveSibling("model-card.json").toFile());
+    JsonNode z = card.get("inputStandardization");
+    assertEquals(16, z.get("mean").size(), card.toString());
+    assertTrue(z.get("mean").get(0).asDouble() > 50, "the raw scale's mean: " + z.get("mean"));
+    Cli.Result evaluated =
+        Cli.run("evaluate", best.toString(), "--data", test.toString(), "--png", dir.resolve("z.png").toString());
+    assertEquals(0, evaluated.code(), evaluated.output());
+    assertTrue(evaluated.output().contains(String.format(Locale.ROOT, "accuracy %.4f", card.get("testAccuracy").asDouble())),
+        "evaluate feeds the model what it was trained on, so it reproduces the card: " + card.get("testAccuracy")
+            + "\n" + evaluated.output());
+    Path rows = scaledCsv(dir.resolve("z-rows.csv"), data.test(), false);
+    Cli.Result predicted = Cli.run("predict", best.toString(), rows.toString(), "--top", "1");
+    assertEquals(0, predicted.code(), predicted.output());
+    String[] lines = predicted.output().strip().split("\n");
+    int correct = 0;
+    for (int r = 0; r < data.test().size(); r++) {
+      correct += JSON.readTree(lines[r]).get("top").get(0).get("class").asInt() == data.test().label(r) ? 1 : 0;
+    }
+    assertEquals(card.get("testAccuracy").asDouble(), (double) correct / data.test().size(), 1e-9,
+        "predict standardises as well");
+  }
+
+  /** {@code split} as CSV with every feature scaled by 100 and shifted by 128, label last. */
+  private static Path scaledCsv(Path file, dev.cohort.model.LabeledData split, boolean header) throws IOException {
+    StringBuilder csv = new StringBuilder();
+    if (header) {
+      csv.append(String.join(",", java.util.Collections.nCopies(16, "x"))).append(",label\n");
+    }
+    float[] values = split.rowValues();
+    for (int r = 0; r < split.size(); r++) {
+      for (int c = 0; c < 16; c++) {
+        csv.append(128 + 100 * values[r * 16 + c]).append(',');
+      }
+      csv.append(split.label(r)).append('\n');
+    }
+    Files.writeString(file, csv);
+    return file;
+  }
+
+  @Test
   void fuseDistilsTheCohortIntoOneStudentAndComparesItWithEveryPeer() throws IOException {
     Path out = dir.resolve("fused/model.zip");
     Cli.Result result = Cli.run("fuse", run.toString(), "--into", "mlp:16", "--epochs", "2", "--out", out.toString());

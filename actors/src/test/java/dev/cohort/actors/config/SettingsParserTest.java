@@ -69,6 +69,25 @@ class SettingsParserTest {
   }
 
   @Test
+  void labelNoiseStandardizationAndTeacherWeightingAreReadAndChecked() {
+    CohortSettings defaults = SettingsParser.parse(ConfigFactory.empty());
+    assertEquals(0.0, defaults.data().labelNoise());
+    assertEquals(false, defaults.data().csv().standardize());
+    assertEquals(dev.cohort.model.TeacherWeighting.NONE, defaults.distillation().teacherWeighting());
+    CohortSettings set = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { data { label-noise = 0.4, format = csv, csv { train = a.csv, test = b.csv, standardize = true } }\n"
+            + " distillation.teacher-weighting = validation }"));
+    assertEquals(0.4, set.data().labelNoise());
+    assertTrue(set.data().standardizes());
+    assertEquals(dev.cohort.model.TeacherWeighting.VALIDATION, set.distillation().teacherWeighting());
+    assertEquals("cohort.data.label-noise = 1.0 is not valid: expected a rate in [0, 1): the share of training"
+        + " labels made wrong", failure("cohort.data.label-noise = 1"));
+    assertEquals("cohort.distillation.teacher-weighting = 'best' is not valid: expected one of [none, validation,"
+        + " correction]", failure("cohort.distillation.teacher-weighting = best"));
+    assertTrue(failure("cohort.data.csv.standardize = maybe").contains("standardize"));
+  }
+
+  @Test
   void anUnknownKeyIsRejectedByName() {
     String message = failure("cohort.training.epoch = 3");
     assertTrue(message.contains("unknown key cohort.training.epoch"), message);

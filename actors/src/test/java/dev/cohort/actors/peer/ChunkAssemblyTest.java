@@ -32,7 +32,7 @@ class ChunkAssemblyTest {
 
   /** A batch of 128 rows for batch id {@code batchId}, on the link to peer b. */
   private static List<PeerInbox> predictions(PeerMessages messages, long batchId, long modelStep, float[] rows) {
-    return messages.predictions(batchId, modelStep, 128, rows, messages.formatFor("b"));
+    return messages.predictions(batchId, modelStep, 128, rows, messages.formatFor("b"), Double.NaN);
   }
 
   private static float[] rows(int rows, int classes) {

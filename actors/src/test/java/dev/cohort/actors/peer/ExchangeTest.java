@@ -5,6 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.model.TeacherWeighting;
 import dev.cohort.model.Topology;
 import java.util.List;
 import java.util.Set;
@@ -15,34 +16,39 @@ class ExchangeTest {
   private static final float[] A = {0.2f, 0.8f};
   private static final float[] B = {0.6f, 0.4f};
   private static final float[] OWN = {1.0f, 0.0f};
+  private static final int[] ROW_OF_CLASS_0 = {0};
+
+  private static Exchange exchange(String self, Topology topology) {
+    return new Exchange(self, topology, TeacherWeighting.NONE);
+  }
 
   @Test
   void theTargetIsTheWeightedAverageOfTheTeachersThatAnswered() {
-    Exchange exchange = new Exchange("s", Topology.custom(List.of("a", "b", "s"), List.of(
+    Exchange exchange = exchange("s", Topology.custom(List.of("a", "b", "s"), List.of(
         new Topology.Link("a", "s", 1), new Topology.Link("b", "s", 3))));
-    exchange.predictionsFrom("a", 0, 0, A);
+    exchange.predictionsFrom("a", 0, 0, A, Double.NaN);
     assertFalse(exchange.complete(0));
     assertEquals(Set.of("b"), exchange.missing(0));
-    exchange.predictionsFrom("b", 0, 0, B);
+    exchange.predictionsFrom("b", 0, 0, B, Double.NaN);
     assertTrue(exchange.complete(0));
-    assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(0, OWN, 2).values(), 1e-6f);
+    assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(0, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f);
   }
 
   @Test
   void anEnsembleTargetIncludesThePeersOwnPredictionsButNeverAlone() {
-    Exchange exchange = new Exchange("s", Topology.ensemble(List.of("a", "s")));
+    Exchange exchange = exchange("s", Topology.ensemble(List.of("a", "s")));
     assertTrue(exchange.usesOwnPredictions());
     assertEquals(Set.of("a"), exchange.teachers(), "its own predictions are not waited for");
-    exchange.predictionsFrom("a", 0, 0, A);
-    assertArrayEquals(new float[] {0.6f, 0.4f}, exchange.takeTarget(0, OWN, 2).values(), 1e-6f);
-    assertArrayEquals(new float[] {0f, 0f}, exchange.takeTarget(1, OWN, 2).values(), "no teacher: no target");
+    exchange.predictionsFrom("a", 0, 0, A, Double.NaN);
+    assertArrayEquals(new float[] {0.6f, 0.4f}, exchange.takeTarget(0, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f);
+    assertArrayEquals(new float[] {0f, 0f}, exchange.takeTarget(1, OWN, 2, ROW_OF_CLASS_0).values(), "no teacher: no target");
   }
 
   @Test
   void usedBatchesAndEverythingBeforeThemAreLate() {
-    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "s")));
+    Exchange exchange = exchange("s", Topology.mutual(List.of("a", "s")));
     assertTrue(exchange.isCurrentOrAhead(0));
-    exchange.takeTarget(5, OWN, 2);
+    exchange.takeTarget(5, OWN, 2, ROW_OF_CLASS_0);
     assertFalse(exchange.isCurrentOrAhead(5));
     assertTrue(exchange.isCurrentOrAhead(6));
     assertFalse(exchange.isCurrentOrAhead(5 + Exchange.MAX_BATCHES_AHEAD + 1));
@@ -50,7 +56,7 @@ class ExchangeTest {
 
   @Test
   void aTeacherMustNotRunMoreThanTheWindowAheadOfItsSlowestStudent() {
-    Exchange teacher = new Exchange("large", Topology.chain(List.of("large", "mid", "small"), false));
+    Exchange teacher = exchange("large", Topology.chain(List.of("large", "mid", "small"), false));
     assertEquals(List.of(), teacher.studentsBehind(3, 4));
     assertEquals(List.of("mid"), teacher.studentsBehind(4, 4));
     teacher.progressOf("mid", 0);
@@ -63,30 +69,30 @@ class ExchangeTest {
 
   @Test
   void studentsThatAreAlsoTeachersReportProgressThroughTheirPredictions() {
-    Exchange dml = new Exchange("a", Topology.mutual(List.of("a", "b")));
+    Exchange dml = exchange("a", Topology.mutual(List.of("a", "b")));
     assertEquals(List.of(), dml.oneWayTeachers());
-    dml.predictionsFrom("b", 7, 7, B);
+    dml.predictionsFrom("b", 7, 7, B, Double.NaN);
     assertEquals(List.of(), dml.studentsBehind(10, 4), "b has trained through 6");
-    Exchange small = new Exchange("small", Topology.chain(List.of("large", "small"), false));
+    Exchange small = exchange("small", Topology.chain(List.of("large", "small"), false));
     assertEquals(List.of("large"), small.oneWayTeachers());
   }
 
   @Test
   void aTeacherAlreadyPastABatchIsNotWaitedForIt() {
-    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "b", "s")));
+    Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
     assertEquals(Set.of("a", "b"), exchange.missing(9));
-    exchange.predictionsFrom("a", 10, 10, A);
+    exchange.predictionsFrom("a", 10, 10, A, Double.NaN);
     assertEquals(Set.of("b"), exchange.missing(9), "a sent batch 10 first: it will never send 9");
     assertEquals(Set.of("b"), exchange.missing(10));
     exchange.seen("b", 12); // too late or too far ahead to keep, but it tells where b is
     assertTrue(exchange.complete(10), "b is past 10, a answered for it");
-    assertArrayEquals(new float[] {0.2f, 0.8f}, exchange.takeTarget(10, OWN, 2).values(), 1e-6f,
+    assertArrayEquals(new float[] {0.2f, 0.8f}, exchange.takeTarget(10, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f,
         "the target is made of the teachers that answered");
   }
 
   @Test
   void aPeerThatReturnsIsTakenBackWithItsTopologyLinksFromItsRejoinBatch() {
-    Exchange exchange = new Exchange("s", Topology.custom(List.of("a", "b", "s"), List.of(
+    Exchange exchange = exchange("s", Topology.custom(List.of("a", "b", "s"), List.of(
         new Topology.Link("a", "s", 1), new Topology.Link("b", "s", 3), new Topology.Link("s", "a", 1))));
     assertTrue(exchange.remove("b"));
     assertTrue(exchange.remove("a"));
@@ -99,19 +105,66 @@ class ExchangeTest {
     assertEquals(Set.of("a"), exchange.students());
     assertEquals(List.of(), exchange.studentsBehind(43, 4), "a rejoined at 40: trained through 39");
     assertEquals(List.of("a"), exchange.studentsBehind(44, 4));
-    exchange.predictionsFrom("a", 41, 41, A);
-    exchange.predictionsFrom("b", 41, 41, B);
-    assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(41, OWN, 2).values(), 1e-6f,
+    exchange.predictionsFrom("a", 41, 41, A, Double.NaN);
+    exchange.predictionsFrom("b", 41, 41, B, Double.NaN);
+    assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(41, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f,
         "b's weight 3 is back");
-    assertFalse(new Exchange("s", Topology.mutual(List.of("a", "s"))).rejoin("zz", 0), "not linked: not taken");
+    assertFalse(exchange("s", Topology.mutual(List.of("a", "s"))).rejoin("zz", 0), "not linked: not taken");
   }
 
   @Test
   void aResumedPeerTreatsEverythingBeforeItsStartAsPast() {
-    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "s")));
-    exchange.predictionsFrom("a", 3, 3, A);
+    Exchange exchange = exchange("s", Topology.mutual(List.of("a", "s")));
+    exchange.predictionsFrom("a", 3, 3, A, Double.NaN);
     exchange.startAt(20);
     assertFalse(exchange.isCurrentOrAhead(19));
     assertTrue(exchange.isCurrentOrAhead(20));
+  }
+
+  @Test
+  void validationWeightingSkipsATeacherWorseThanItsStudentAtTheLastEvaluation() {
+    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "b", "s")), TeacherWeighting.VALIDATION);
+    exchange.predictionsFrom("a", 0, 0, A, Double.NaN);
+    exchange.predictionsFrom("b", 0, 0, B, Double.NaN);
+    assertArrayEquals(new float[] {0.4f, 0.6f}, exchange.takeTarget(0, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f,
+        "before any evaluation every teacher counts");
+    exchange.evaluated(0.80);
+    exchange.predictionsFrom("a", 1, 1, A, 0.79);
+    exchange.predictionsFrom("b", 1, 1, B, 0.80);
+    assertArrayEquals(B, exchange.takeTarget(1, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f,
+        "a (0.79) is worse than the student (0.80) and left out; b, as good, counts");
+    exchange.predictionsFrom("b", 2, 2, B, 0.70);
+    exchange.predictionsFrom("a", 2, 2, A, 0.79);
+    assertArrayEquals(new float[] {0f, 0f}, exchange.takeTarget(2, OWN, 2, ROW_OF_CLASS_0).values(),
+        "no teacher as good as the student: no distillation");
+    assertEquals(0.80, exchange.ownAccuracy(), "what this peer tells its own students");
+  }
+
+  @Test
+  void correctionWeightingKeepsATeacherOnlyWhereItIsRightAndTheStudentWrong() {
+    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "b", "s")), TeacherWeighting.CORRECTION);
+    assertTrue(exchange.weighsPerExample());
+    // Three rows labelled 1, 0, 0. The student gets row 0 wrong, rows 1 and 2 wrong and right.
+    float[] student = {0.6f, 0.4f, 0.3f, 0.7f, 0.9f, 0.1f};
+    float[] a = {0.2f, 0.8f, 0.45f, 0.55f, 0.8f, 0.2f};
+    float[] b = {0.3f, 0.7f, 0.6f, 0.4f, 0.7f, 0.3f};
+    exchange.predictionsFrom("a", 0, 0, a, Double.NaN);
+    exchange.predictionsFrom("b", 0, 0, b, Double.NaN);
+    assertArrayEquals(new float[] {0.25f, 0.75f, 0.6f, 0.4f, 0f, 0f},
+        exchange.takeTarget(0, student, 6, new int[] {1, 0, 0}).values(), 1e-6f,
+        "row 0: both right, the student wrong: their average; row 1: only b right; row 2: the student is right,"
+            + " nothing to correct");
+    assertFalse(new Exchange("s", Topology.independent(List.of("s")), TeacherWeighting.CORRECTION).weighsPerExample(),
+        "no teachers: nothing to weigh");
+  }
+
+  @Test
+  void correctionWeightingAddsTheSelfLinkOnlyToRowsThatATeacherCorrects() {
+    Exchange exchange = new Exchange("s", Topology.ensemble(List.of("a", "s")), TeacherWeighting.CORRECTION);
+    float[] student = {0.6f, 0.4f, 0.6f, 0.4f};
+    exchange.predictionsFrom("a", 0, 0, new float[] {0.2f, 0.8f, 0.8f, 0.2f}, Double.NaN);
+    assertArrayEquals(new float[] {0.4f, 0.6f, 0f, 0f},
+        exchange.takeTarget(0, student, 4, new int[] {1, 0}).values(), 1e-6f,
+        "row 0: (a + own) / 2; row 1: the student is right, no target");
   }
 }
