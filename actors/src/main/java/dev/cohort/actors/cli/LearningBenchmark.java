@@ -189,7 +189,7 @@ final class LearningBenchmark {
       throw new IllegalStateException("benchmark run " + runId + " failed: " + finished.getMessage());
     }
     CohortSettings settings = prepared.settings();
-    samples.put(setting, settings);
+    samples.putIfAbsent(setting, settings); // the section's first mode: its settings without a mode's own
     RunData splits = data.get(settings.data());
     Map<String, Double> peerTest = new LinkedHashMap<>();
     for (var peer : settings.peers()) {

@@ -165,7 +165,7 @@ final class Exchange {
     int teachersUsed = parts.size();
     received.headMap(batchId, true).clear();
     trainedThrough = batchId;
-    if (weighting == TeacherWeighting.CORRECTION) {
+    if (weighting == TeacherWeighting.CORRECTION && !parts.isEmpty()) {
       float[] target = TeacherWeighting.correctionTarget(parts, ownSoftened, selfWeight, labels, length / labels.length);
       return new Target(target, teachersUsed, stalenessSum, maxStaleness);
     }

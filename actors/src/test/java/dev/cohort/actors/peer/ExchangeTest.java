@@ -154,8 +154,10 @@ class ExchangeTest {
         exchange.takeTarget(0, student, 6, new int[] {1, 0, 0}).values(), 1e-6f,
         "row 0: both right, the student wrong: their average; row 1: only b right; row 2: the student is right,"
             + " nothing to correct");
-    assertFalse(new Exchange("s", Topology.independent(List.of("s")), TeacherWeighting.CORRECTION).weighsPerExample(),
-        "no teachers: nothing to weigh");
+    Exchange alone = new Exchange("s", Topology.independent(List.of("s")), TeacherWeighting.CORRECTION);
+    assertFalse(alone.weighsPerExample(), "no teachers: nothing to weigh");
+    assertArrayEquals(new float[6], alone.takeTarget(0, null, 6, new int[] {1, 0, 0}).values(),
+        "and no target, without the student's predictions, which it then does not compute");
   }
 
   @Test
