@@ -97,13 +97,7 @@ public record CohortMetrics(
   private static int[] argMaxes(float[] p, int rows, int classes) {
     int[] out = new int[rows];
     for (int r = 0; r < rows; r++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (p[r * classes + c] > p[r * classes + best]) {
-          best = c;
-        }
-      }
-      out[r] = best;
+      out[r] = SoftTargets.argMax(p, r * classes, classes);
     }
     return out;
   }

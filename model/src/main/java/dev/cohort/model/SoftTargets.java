@@ -62,6 +62,17 @@ public final class SoftTargets {
     return out;
   }
 
+  /** The first class of largest value in the row of {@code classes} values at {@code offset}. */
+  static int argMax(float[] rows, int offset, int classes) {
+    int best = 0;
+    for (int c = 1; c < classes; c++) {
+      if (rows[offset + c] > rows[offset + best]) {
+        best = c;
+      }
+    }
+    return best;
+  }
+
   /** One teacher's rows and the weight of its link to the student. */
   public record Weighted(float[] rows, double weight) {}
 

@@ -55,7 +55,7 @@ public enum TeacherWeighting {
     double[] sum = new double[classes];
     for (int r = 0; r < rows; r++) {
       int offset = r * classes;
-      if (argMax(student, offset, classes) == labels[r]) {
+      if (SoftTargets.argMax(student, offset, classes) == labels[r]) {
         continue;
       }
       java.util.Arrays.fill(sum, 0);
@@ -65,7 +65,7 @@ public enum TeacherWeighting {
         if (q.length != rows * classes) {
           throw new IllegalArgumentException("teacher rows have " + q.length + " values, expected " + rows * classes);
         }
-        if (argMax(q, offset, classes) == labels[r]) {
+        if (SoftTargets.argMax(q, offset, classes) == labels[r]) {
           for (int c = 0; c < classes; c++) {
             sum[c] += teacher.weight() * q[offset + c];
           }
@@ -86,16 +86,5 @@ public enum TeacherWeighting {
       }
     }
     return out;
-  }
-
-  /** The first class of largest value in the row at {@code offset}. */
-  private static int argMax(float[] rows, int offset, int classes) {
-    int best = 0;
-    for (int c = 1; c < classes; c++) {
-      if (rows[offset + c] > rows[offset + best]) {
-        best = c;
-      }
-    }
-    return best;
   }
 }
