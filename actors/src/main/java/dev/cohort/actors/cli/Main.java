@@ -42,9 +42,12 @@ public final class Main {
         cohort fuse RUN_DIR --into PRESET [--epochs N] [--out FILE]
             distils the run's peers (their averaged softened predictions) into one fresh student,
             PRESET mlp:256 | mlp:500,300 | cnn | cnn:20,50:500, and compares it with every peer
-        cohort bench learning [--seeds N] [--subset N] [--subset-epochs E] [--full-epochs E]
-                              [--modes independent,dml,ensemble,ta-chain] [--out FILE] [--set key=value]...
-            test accuracy of each topology over N seeds, written to docs/RESULTS.md
+        cohort bench learning [--seeds N] [--subset N] [--subset-epochs E] [--full-epochs E] [--noise P]
+                              [--settings subset,full,noise] [--modes MODE,...] [--out FILE] [--set key=value]...
+            test accuracy of each topology over N seeds, on a subset, the full set and the subset
+            with label noise P; MODES: independent, dml, ensemble, pair-independent, pair-dml,
+            pair-dml-lambda2, pair-dml-validation, ta-independent, ta-chain, ta-chain-validation,
+            ta-chain-correction, ta-chain-t1; written to docs/RESULTS.md
         cohort bench dashboard [--peers N] [--rate R] [--clients C] [--seconds S] [--out FILE]
             N simulated peers reporting R times a second through a real coordinator to C SSE
             clients: delivery, latency, drops, backlog; written to docs/DASHBOARD.md
