@@ -26,7 +26,26 @@ public enum TeacherWeighting {
    * teacher's whole distribution where it is already right. It trusts the training labels: with
    * noisy labels it teaches the noise (use {@link #VALIDATION} there).
    */
-  CORRECTION;
+  CORRECTION,
+  /**
+   * {@link #VALIDATION}'s test per link, then per example: a teacher that counts teaches only on
+   * the examples the student gets wrong by the training labels, whatever the teacher predicts
+   * there. On clean labels that is help where the student fails; on noisy ones it is where the
+   * student has not (yet) learnt a wrong label and its teachers' view of the example matters most.
+   * The one setting that measured no loss for the TA chain's small student on clean labels and a
+   * gain under label noise (docs/RESULTS.md), each smaller than the specialised settings'.
+   */
+  SELECTIVE;
+
+  /** Whether the link test of {@link #VALIDATION} applies. */
+  public boolean gatesOnValidation() {
+    return this == VALIDATION || this == SELECTIVE;
+  }
+
+  /** Whether targets are chosen example by example. */
+  public boolean perExample() {
+    return this == CORRECTION || this == SELECTIVE;
+  }
 
   /** Whether a teacher of validation accuracy {@code teacher} counts for a student of {@code student} (NaN: not evaluated yet). */
   public static boolean admits(double teacher, double student) {
@@ -34,18 +53,22 @@ public enum TeacherWeighting {
   }
 
   /**
-   * The per-example target under {@link #CORRECTION}: for each row, {@code Σ w_j q_j / Σ w_j} over
-   * the teachers j whose largest probability is on the row's label while the student's is not,
-   * and the student's own predictions with {@code selfWeight} when at least one teacher counts (a
-   * self-link says something only next to another's); a row where no teacher counts is all zero,
-   * which the loss reads as "no distillation for this example".
+   * The per-example target ({@link #perExample()}): a row the student gets right by its label is
+   * all zero, which the loss reads as "no distillation for this example"; on the others,
+   * {@code Σ w_j q_j / Σ w_j} over the teachers j that count there (under {@link #CORRECTION} those
+   * whose largest probability is on the label, under {@link #SELECTIVE} all), and the student's
+   * own predictions with {@code selfWeight} when at least one teacher counts (a self-link says
+   * something only next to another's).
    *
    * @param teachers each teacher's rows × classes softened predictions and link weight
    * @param student the student's own softened predictions, rows × classes
    * @param labels the rows' class labels
    */
-  public static float[] correctionTarget(
+  public float[] exampleTarget(
       List<SoftTargets.Weighted> teachers, float[] student, double selfWeight, int[] labels, int classes) {
+    if (!perExample()) {
+      throw new IllegalStateException(this + " does not choose targets example by example");
+    }
     int rows = labels.length;
     if (student.length != rows * classes) {
       throw new IllegalArgumentException(
@@ -65,7 +88,7 @@ public enum TeacherWeighting {
         if (q.length != rows * classes) {
           throw new IllegalArgumentException("teacher rows have " + q.length + " values, expected " + rows * classes);
         }
-        if (SoftTargets.argMax(q, offset, classes) == labels[r]) {
+        if (this == SELECTIVE || SoftTargets.argMax(q, offset, classes) == labels[r]) {
           for (int c = 0; c < classes; c++) {
             sum[c] += teacher.weight() * q[offset + c];
           }

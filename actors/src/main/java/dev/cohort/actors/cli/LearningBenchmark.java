@@ -53,10 +53,12 @@ final class LearningBenchmark {
     MODES.put("pair-dml", new Mode("dml", two, "pair-independent", NONE));
     MODES.put("pair-dml-lambda2", new Mode("dml", two, "pair-independent", NONE + "\n  distillation.lambda = 2"));
     MODES.put("pair-dml-validation", new Mode("dml", two, "pair-independent", weighting("validation")));
+    MODES.put("pair-dml-selective", new Mode("dml", two, "pair-independent", weighting("selective")));
     MODES.put("ta-independent", new Mode("independent", chain, null, ""));
     MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", NONE));
     MODES.put("ta-chain-validation", new Mode("ta-chain", chain, "ta-independent", weighting("validation")));
     MODES.put("ta-chain-correction", new Mode("ta-chain", chain, "ta-independent", weighting("correction")));
+    MODES.put("ta-chain-selective", new Mode("ta-chain", chain, "ta-independent", weighting("selective")));
     MODES.put("ta-chain-t1", new Mode("ta-chain", chain, "ta-independent", NONE + "\n  distillation.temperature = 1"));
   }
 
@@ -113,9 +115,10 @@ final class LearningBenchmark {
       }
     }
     List<String> clean = List.of("independent", "dml", "ensemble", "ta-independent", "ta-chain", "ta-chain-validation",
-        "ta-chain-correction", "ta-chain-t1");
+        "ta-chain-correction", "ta-chain-selective", "ta-chain-t1");
     List<String> noisy = List.of("pair-independent", "pair-dml", "pair-dml-lambda2", "pair-dml-validation",
-        "ta-independent", "ta-chain", "ta-chain-validation", "ta-chain-correction");
+        "pair-dml-selective", "ta-independent", "ta-chain", "ta-chain-validation", "ta-chain-correction",
+        "ta-chain-selective");
     Map<String, Setting> known = new LinkedHashMap<>();
     known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
         subsetEpochs, "", clean));
@@ -235,8 +238,9 @@ final class LearningBenchmark {
                 + "the standard error of the difference; a difference within twice that error is reported as\n"
                 + "no measurable difference. Modes: `dml` deep mutual learning, `ensemble` every peer from the\n"
                 + "cohort's average, `ta-chain` the online teacher-assistant chain large → assistant → small;\n"
-                + "`-validation` / `-correction`: with that `distillation.teacher-weighting` (reference.conf;\n"
-                + "otherwise none), `-t1`: at T = 1, `-lambda2`: at λ = 2; `pair-`: two 784-256-10 peers. Label\n"
+                + "`-validation` / `-correction` / `-selective`: with that `distillation.teacher-weighting`\n"
+                + "(reference.conf;"
+                + " otherwise none), `-t1`: at T = 1, `-lambda2`: at λ = 2; `pair-`: two 784-256-10 peers. Label\n"
                 + "noise, where a section has it, is on the training split only (`data.label-noise`); validation\n"
                 + "and test labels are clean.\n",
             sample.training().batchSize(), sample.training().learningRate(), sample.distillation().lambda(),

@@ -63,7 +63,7 @@ final class Exchange {
 
   /** Whether targets are weighed example by example (they then need this peer's own softened predictions). */
   boolean weighsPerExample() {
-    return weighting == TeacherWeighting.CORRECTION && !teachers.isEmpty();
+    return weighting.perExample() && !teachers.isEmpty();
   }
 
   /** A peer that resumes from a checkpoint starts at {@code batchId}: anything before is past. */
@@ -141,10 +141,10 @@ final class Exchange {
   /**
    * The target for {@code batchId}, {@code Σ w q / Σ w} over the teachers that answered and that
    * the teacher weighting admits (and this peer's own softened predictions where it has a
-   * self-link), all zero when none did; with correction weighting, row by row
-   * ({@link TeacherWeighting#correctionTarget}). Forgets the batch and everything before it.
+   * self-link), all zero when none did; with per-example weighting, row by row
+   * ({@link TeacherWeighting#exampleTarget}). Forgets the batch and everything before it.
    *
-   * @param labels the batch's class labels (read by correction weighting)
+   * @param labels the batch's class labels (read by per-example weighting)
    */
   Target takeTarget(long batchId, float[] ownSoftened, int length, int[] labels) {
     List<SoftTargets.Weighted> parts = new ArrayList<>();
@@ -153,7 +153,7 @@ final class Exchange {
     long maxStaleness = 0;
     for (Map.Entry<String, Double> teacher : teachers.entrySet()) {
       Received q = answers.get(teacher.getKey());
-      boolean admitted = weighting != TeacherWeighting.VALIDATION
+      boolean admitted = !weighting.gatesOnValidation()
           || TeacherWeighting.admits(teacherAccuracy.getOrDefault(teacher.getKey(), Double.NaN), ownAccuracy);
       if (q != null && q.rows().length == length && admitted) {
         parts.add(new SoftTargets.Weighted(q.rows(), teacher.getValue()));
@@ -165,8 +165,8 @@ final class Exchange {
     int teachersUsed = parts.size();
     received.headMap(batchId, true).clear();
     trainedThrough = batchId;
-    if (weighting == TeacherWeighting.CORRECTION && !parts.isEmpty()) {
-      float[] target = TeacherWeighting.correctionTarget(parts, ownSoftened, selfWeight, labels, length / labels.length);
+    if (weighting.perExample() && !parts.isEmpty()) {
+      float[] target = weighting.exampleTarget(parts, ownSoftened, selfWeight, labels, length / labels.length);
       return new Target(target, teachersUsed, stalenessSum, maxStaleness);
     }
     // A peer's own predictions say something only next to another's: alone they are no target.

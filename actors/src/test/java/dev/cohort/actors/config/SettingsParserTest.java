@@ -83,7 +83,7 @@ class SettingsParserTest {
     assertEquals("cohort.data.label-noise = 1.0 is not valid: expected a rate in [0, 1): the share of training"
         + " labels made wrong", failure("cohort.data.label-noise = 1"));
     assertEquals("cohort.distillation.teacher-weighting = 'best' is not valid: expected one of [none, validation,"
-        + " correction]", failure("cohort.distillation.teacher-weighting = best"));
+        + " correction, selective]", failure("cohort.distillation.teacher-weighting = best"));
     assertTrue(failure("cohort.data.csv.standardize = maybe").contains("standardize"));
   }
 

@@ -169,4 +169,23 @@ class ExchangeTest {
         exchange.takeTarget(0, student, 4, new int[] {1, 0}).values(), 1e-6f,
         "row 0: (a + own) / 2; row 1: the student is right, no target");
   }
+
+  @Test
+  void selectiveWeightingGatesOnValidationThenTeachesOnlyWhereTheStudentIsWrong() {
+    Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "b", "s")), TeacherWeighting.SELECTIVE);
+    assertTrue(exchange.weighsPerExample());
+    // Two rows labelled 1 and 0; the student gets the first wrong, the second right.
+    float[] student = {0.6f, 0.4f, 0.7f, 0.3f};
+    float[] a = {0.7f, 0.3f, 0.2f, 0.8f};
+    float[] b = {0.2f, 0.8f, 0.9f, 0.1f};
+    exchange.predictionsFrom("a", 0, 0, a, Double.NaN);
+    exchange.predictionsFrom("b", 0, 0, b, Double.NaN);
+    assertArrayEquals(new float[] {0.45f, 0.55f, 0f, 0f}, exchange.takeTarget(0, student, 4, new int[] {1, 0}).values(),
+        1e-6f, "row 0: both teachers, even a, which is wrong there too; row 1: the student is right");
+    exchange.evaluated(0.8);
+    exchange.predictionsFrom("a", 1, 1, a, 0.7);
+    exchange.predictionsFrom("b", 1, 1, b, 0.9);
+    assertArrayEquals(new float[] {0.2f, 0.8f, 0f, 0f}, exchange.takeTarget(1, student, 4, new int[] {1, 0}).values(),
+        1e-6f, "a is behind the student on validation: only b");
+  }
 }
