@@ -117,6 +117,11 @@ public final class LabeledData {
     return features.clone();
   }
 
+  /** Every feature value, row-major, not copied: for reading only, in this package. */
+  float[] sharedValues() {
+    return features;
+  }
+
   /** The same rows with other labels, e.g. noisy ones. */
   public LabeledData withLabels(int[] newLabels) {
     if (newLabels.length != labels.length) {

@@ -28,7 +28,7 @@ public record Standardization(float[] mean, float[] sd) {
     int features = train.featureCount();
     double[] sum = new double[features];
     double[] squares = new double[features];
-    float[] values = train.rowValues();
+    float[] values = train.sharedValues(); // read only: a copy of a whole training set is not needed
     for (int r = 0; r < n; r++) {
       for (int f = 0; f < features; f++) {
         sum[f] += values[r * features + f];

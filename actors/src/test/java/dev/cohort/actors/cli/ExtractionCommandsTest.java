@@ -125,7 +125,7 @@ class ExtractionCommandsTest {
     JsonNode runCard = JSON.readTree(run.resolve("best/model-card.json").toFile());
     assertEquals(runCard.get("peer").asText(), card.get("peer").asText(), "offline, the same choice as the run's");
     assertEquals(runCard.get("testAccuracy").asDouble(), card.get("testAccuracy").asDouble(), 0.0);
-    Path csv = writeCsv(dir.resolve("test.csv"), true);
+    Path csv = csv(dir.resolve("test.csv"), data.test(), true, 1, 0);
     Path png = dir.resolve("confusion.png");
     Cli.Result result = Cli.run("evaluate", out.toString(), "--data", csv.toString(), "--png", png.toString());
     assertEquals(0, result.code(), result.output());
@@ -140,7 +140,7 @@ class ExtractionCommandsTest {
   void predictReadsCsvIdxAndImages() throws IOException {
     Path out = dir.resolve("predict/model.zip");
     assertEquals(0, Cli.run("extract", run.toString(), "--out", out.toString()).code());
-    Path withLabels = writeCsv(dir.resolve("rows-labelled.csv"), false);
+    Path withLabels = csv(dir.resolve("rows-labelled.csv"), data.test(), false, 1, 0);
     Path features = dir.resolve("rows.csv");
     Files.writeString(features, "0.1,0.2,0.3,0.4,0.5,0.6,0.7,0.8,0.9,1.0,1.1,1.2,1.3,1.4,1.5,1.6\n");
     Path idx = writeIdx(dir.resolve("two-idx3-ubyte"), 2, 4, 4);
@@ -177,7 +177,7 @@ class ExtractionCommandsTest {
     Path truncated = dir.resolve("truncated.zip");
     byte[] bytes = Files.readAllBytes(model);
     Files.write(truncated, java.util.Arrays.copyOf(bytes, bytes.length / 2));
-    expectError(List.of("truncated.zip", "not a DL4J model zip"), "evaluate", truncated.toString(), "--data", writeCsv(dir.resolve("t.csv"), true).toString());
+    expectError(List.of("truncated.zip", "not a DL4J model zip"), "evaluate", truncated.toString(), "--data", csv(dir.resolve("t.csv"), data.test(), true, 1, 0).toString());
 
     Path foreign = dir.resolve("foreign.zip");
     try (OutputStream file = Files.newOutputStream(foreign); ZipOutputStream zip = new ZipOutputStream(file)) {
@@ -213,8 +213,8 @@ class ExtractionCommandsTest {
   @Test
   void aStandardisedCsvRunsZScoresGoIntoTheCardAndEvaluateAndPredictApplyThem() throws IOException {
     // The synthetic splits as raw CSV columns on a scale of hundreds, as pixel CSVs come.
-    Path train = scaledCsv(dir.resolve("z-train.csv"), RunData.load(settings.data()).train(), true);
-    Path test = scaledCsv(dir.resolve("z-test.csv"), data.test(), true);
+    Path train = csv(dir.resolve("z-train.csv"), data.train(), true, 100, 128);
+    Path test = csv(dir.resolve("z-test.csv"), data.test(), true, 100, 128);
     Path file = dir.resolve("z.conf");
     Files.writeString(file, "cohort {\n"
         + "  run { id = \"z\", directory = \"" + dir.resolve("runs") + "\" }\n"
@@ -236,7 +236,7 @@ class ExtractionCommandsTest {
     assertTrue(evaluated.output().contains(String.format(Locale.ROOT, "accuracy %.4f", card.get("testAccuracy").asDouble())),
         "evaluate feeds the model what it was trained on, so it reproduces the card: " + card.get("testAccuracy")
             + "\n" + evaluated.output());
-    Path rows = scaledCsv(dir.resolve("z-rows.csv"), data.test(), false);
+    Path rows = csv(dir.resolve("z-rows.csv"), data.test(), false, 100, 128);
     Cli.Result predicted = Cli.run("predict", best.toString(), rows.toString(), "--top", "1");
     assertEquals(0, predicted.code(), predicted.output());
     String[] lines = predicted.output().strip().split("\n");
@@ -246,23 +246,6 @@ class ExtractionCommandsTest {
     }
     assertEquals(card.get("testAccuracy").asDouble(), (double) correct / data.test().size(), 1e-9,
         "predict standardises as well");
-  }
-
-  /** {@code split} as CSV with every feature scaled by 100 and shifted by 128, label last. */
-  private static Path scaledCsv(Path file, dev.cohort.model.LabeledData split, boolean header) throws IOException {
-    StringBuilder csv = new StringBuilder();
-    if (header) {
-      csv.append(String.join(",", java.util.Collections.nCopies(16, "x"))).append(",label\n");
-    }
-    float[] values = split.rowValues();
-    for (int r = 0; r < split.size(); r++) {
-      for (int c = 0; c < 16; c++) {
-        csv.append(128 + 100 * values[r * 16 + c]).append(',');
-      }
-      csv.append(split.label(r)).append('\n');
-    }
-    Files.writeString(file, csv);
-    return file;
   }
 
   @Test
@@ -297,21 +280,22 @@ class ExtractionCommandsTest {
     }
   }
 
-  /** The run's test split as CSV, label last (with a header line when {@code header}). */
-  private static Path writeCsv(Path file, boolean header) throws IOException {
+  /**
+   * {@code split} as CSV, every feature written as {@code shift + scale · x} (1 and 0: as it is),
+   * label last, with a header line when {@code header}.
+   */
+  private static Path csv(Path file, dev.cohort.model.LabeledData split, boolean header, float scale, float shift)
+      throws IOException {
     StringBuilder csv = new StringBuilder();
     if (header) {
       csv.append(String.join(",", java.util.Collections.nCopies(16, "x"))).append(",label\n");
     }
-    var test = data.test();
-    float[] row = new float[16];
-    for (int r = 0; r < test.size(); r++) {
-      var features = test.features(new int[] {r});
+    float[] values = split.rowValues();
+    for (int r = 0; r < split.size(); r++) {
       for (int c = 0; c < 16; c++) {
-        row[c] = features.getFloat(0, c);
-        csv.append(row[c]).append(',');
+        csv.append(shift + scale * values[r * 16 + c]).append(',');
       }
-      csv.append(test.label(r)).append('\n');
+      csv.append(split.label(r)).append('\n');
     }
     Files.writeString(file, csv);
     return file;
