@@ -113,6 +113,17 @@ final class Exchange {
     progressOf(peer, modelStep - 1); // at model step m it has trained through batch m − 1
   }
 
+  /**
+   * {@code peer} has finished its training: it holds nobody back and will send nothing more, so no
+   * step waits for it; what it sent before (received in order, ahead of this notice) is still used.
+   */
+  void finished(String peer) {
+    progressOf(peer, Long.MAX_VALUE);
+    if (teachers.containsKey(peer)) {
+      seen(peer, Long.MAX_VALUE);
+    }
+  }
+
   void progressOf(String student, long trainedThroughBatch) {
     studentProgress.computeIfPresent(student, (s, old) -> Math.max(old, trainedThroughBatch));
   }

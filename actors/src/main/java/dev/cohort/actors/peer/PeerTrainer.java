@@ -123,6 +123,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   /** How often a peer waiting for its teachers looks whether its node is shutting down. */
   private static final long WAIT_SLICE_NANOS = 100_000_000L;
+  /** The progress a finished peer reports: past every batch. */
+  private static final long FINISHED = Long.MAX_VALUE;
 
   private boolean training;
   private boolean finished;
@@ -318,9 +320,16 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   /** A linked peer is back (restarted from its checkpoint on some node): take it back. */
   private void onJoined(PeerJoined joined) throws IOException {
     String peer = joined.getPeer().getName();
-    if (!joined.getRunId().equals(settings.runId()) || finished || !exchange.rejoin(peer, joined.getRejoinAtBatch())) {
+    if (!joined.getRunId().equals(settings.runId()) || !exchange.isLinked(peer)) {
       return;
     }
+    if (finished) {
+      // Restarted after this peer finished: it must not wait for predictions that never come.
+      link(peer, joined.getPeer().getRef());
+      sendProgress(FINISHED, List.of(peer));
+      return;
+    }
+    exchange.rejoin(peer, joined.getRejoinAtBatch());
     link(peer, joined.getPeer().getRef());
     getContext().getLog().info("peer {}: {} is back at batch {}; teachers {}, students {}",
         name, peer, joined.getRejoinAtBatch(), exchange.teachers(), exchange.students());
@@ -602,7 +611,13 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private void onProgress(PeerProgress progress) throws IOException {
-    exchange.progressOf(progress.getPeer(), progress.getTrainedThrough());
+    if (progress.getTrainedThrough() == FINISHED) {
+      // Its last predictions came through the wire inbox before this notice: take them first.
+      drainInbound();
+      exchange.finished(progress.getPeer());
+    } else {
+      exchange.progressOf(progress.getPeer(), progress.getTrainedThrough());
+    }
     resumeIfUnthrottled();
   }
 
@@ -749,7 +764,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private void releaseLinkedPeers() {
     java.util.Set<String> linked = new java.util.TreeSet<>(exchange.teachers());
     linked.addAll(exchange.students());
-    sendProgress(Long.MAX_VALUE, linked);
+    sendProgress(FINISHED, linked);
   }
 
   /** Resumed from the checkpoint of its last epoch: it has nothing left to train, and says so. */

@@ -78,6 +78,19 @@ class ExchangeTest {
   }
 
   @Test
+  void aFinishedPeerIsNeitherWaitedForNorWaitedOnButWhatItSentIsUsed() {
+    Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
+    exchange.predictionsFrom("a", 3, 3, A, Double.NaN);
+    exchange.finished("a");
+    assertEquals(Set.of("b"), exchange.missing(3));
+    assertEquals(Set.of("b"), exchange.missing(1_000_000), "a sends nothing more: no batch waits for it");
+    assertEquals(List.of("b"), exchange.studentsBehind(100, 4), "a is past every batch");
+    exchange.predictionsFrom("b", 3, 3, B, Double.NaN);
+    assertArrayEquals(new float[] {0.4f, 0.6f}, exchange.takeTarget(3, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f,
+        "a's last predictions, sent before it finished, are in the target");
+  }
+
+  @Test
   void aTeacherAlreadyPastABatchIsNotWaitedForIt() {
     Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
     assertEquals(Set.of("a", "b"), exchange.missing(9));

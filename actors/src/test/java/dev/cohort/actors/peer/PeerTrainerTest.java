@@ -21,6 +21,7 @@ import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.PeerAddress;
 import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerJoined;
 import dev.cohort.protocol.PeerProgress;
 import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.ProbabilityCodec;
@@ -353,6 +354,55 @@ class PeerTrainerTest {
     assertEquals(10, epoch.getTeacherTimeouts(), "one missing teacher in each of the 10 steps");
     assertEquals(0.0, epoch.getKdLoss(), "without a teacher the step is cross-entropy only");
     assertTrue(epoch.getValAccuracy() > 0.25, "it still learned: " + epoch.getValAccuracy());
+  }
+
+  private static PeerInbox finishedNotice(String runId, String peer) {
+    return PeerInbox.newBuilder()
+        .setProgress(PeerProgress.newBuilder().setRunId(runId).setPeer(peer).setTrainedThrough(Long.MAX_VALUE))
+        .build();
+  }
+
+  @Test
+  void aTeacherThatHasFinishedIsNotWaitedFor() {
+    // With a wait bound of 10 minutes, waiting once would be the test's limit several times over.
+    CohortSettings settings = TestCohorts.settings(runs, "done", "distillation.max-wait = 600s", "a", "teacher");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
+    a.tell(uniformPredictions("teacher", 0, "done"));
+    a.tell(finishedNotice("done", "teacher"));
+    startTraining("done", Map.of("a", a, "teacher", teacher.ref()), List.of(a));
+
+    PeerReport epoch = finishedReport("a");
+    assertEquals(10, epoch.getStep());
+    assertEquals(0, epoch.getTeacherTimeouts(), "a finished teacher is not missing");
+    assertTrue(epoch.getKdLoss() > 0, "its predictions for batch 0, sent before it finished, were used");
+  }
+
+  /**
+   * A peer restarted after its teachers finished (their node outlived its own) hears from each of
+   * them that they have: without that it would wait max-wait for them at every step.
+   */
+  @Test
+  void aFinishedPeerTellsAPeerThatRejoinsLaterThatItHasFinished() {
+    CohortSettings settings = TestCohorts.settings(runs, "late", "distillation.max-wait = 600s", "b", "a");
+    ActorRef<PeerInbox> b = startPeer(settings, "b");
+    TestProbe<PeerInbox> a = testKit.createTestProbe(PeerInbox.class);
+    b.tell(finishedNotice("late", "a"));
+    startTraining("late", Map.of("a", a.ref(), "b", b), List.of(b));
+    finishedReport("b");
+
+    TestProbe<PeerInbox> restarted = testKit.createTestProbe(PeerInbox.class);
+    b.tell(PeerInbox.newBuilder()
+        .setJoined(PeerJoined.newBuilder()
+            .setRunId("late")
+            .setPeer(PeerAddress.newBuilder().setName("a")
+                .setRef(ActorRefResolver.get(testKit.system()).toSerializationFormat(restarted.ref())))
+            .setRejoinAtBatch(3))
+        .build());
+    PeerInbox notice = restarted.fishForMessage(GENEROUS,
+        m -> m.hasProgress() ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
+    assertEquals("b", notice.getProgress().getPeer());
+    assertEquals(Long.MAX_VALUE, notice.getProgress().getTrainedThrough());
   }
 
   @Test
