@@ -34,6 +34,7 @@ final class Exchange {
   private final TeacherWeighting weighting;
   private final Map<String, Double> teacherAccuracy = new HashMap<>();
   private double ownAccuracy = Double.NaN;
+  private Set<String> unreachable = Set.of();
 
   Exchange(String self, Topology topology, TeacherWeighting weighting) {
     this.weighting = weighting;
@@ -136,16 +137,25 @@ final class Exchange {
     teacherPosition.merge(peer, batchId, Math::max);
   }
 
-  /** Every teacher has answered for {@code batchId}, or is already past it and never will. */
+  /**
+   * Linked peers whose node cannot be reached now: not waited for (as teachers) nor waited on (as
+   * students) until they can again, when they count as before with what they had told.
+   */
+  void unreachable(Set<String> peers) {
+    unreachable = Set.copyOf(peers);
+  }
+
+  /** Every reachable teacher has answered for {@code batchId}, or is already past it and never will. */
   boolean complete(long batchId) {
     return missing(batchId).isEmpty();
   }
 
-  /** Teachers that have not answered for {@code batchId} and may still. */
+  /** Reachable teachers that have not answered for {@code batchId} and may still. */
   Set<String> missing(long batchId) {
     Set<String> missing = new TreeSet<>(teachers.keySet());
     missing.removeAll(received.getOrDefault(batchId, Map.of()).keySet());
     missing.removeIf(t -> teacherPosition.getOrDefault(t, Long.MIN_VALUE) > batchId);
+    missing.removeAll(unreachable);
     return missing;
   }
 
@@ -201,6 +211,7 @@ final class Exchange {
     return studentProgress.entrySet().stream()
         .filter(e -> e.getValue() < batchId - window)
         .map(Map.Entry::getKey)
+        .filter(peer -> !unreachable.contains(peer))
         .sorted()
         .toList();
   }

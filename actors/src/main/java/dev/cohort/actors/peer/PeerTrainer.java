@@ -52,7 +52,8 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * pass uses {@code [one-hot | weighted average of the teachers]}. Both waits are bounded by
  * {@code max-wait}: a teacher that has not answered by then is skipped for that step (logged and
  * counted in the next report), and a teacher more than {@code window} batches ahead of a student
- * that does not catch up goes on anyway, so a slow peer never stops another; a peer that is gone
+ * that does not catch up goes on anyway, so a slow peer never stops another; a peer whose node is
+ * unreachable is not waited for while it is ({@link LinkReachability}), and a peer that is gone
  * (stopped, or its node left the cluster) is dropped for good. Predictions reach the trainer
  * through {@link InboundPredictions}, not its mailbox, so it can take them while it waits; other
  * messages (a stop, a peer gone) are handled after the step, at most max-wait later.
@@ -98,6 +99,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private record CoordinatorListing(Receptionist.Listing listing) implements Command {}
 
+  /** While throttled: a look whether a student the peer waits on has become unreachable. */
+  private enum ReachabilityCheck implements Command {
+    INSTANCE
+  }
+
   private final PeerSetup setup;
   private final CohortSettings settings;
   private final String name;
@@ -120,8 +126,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final InboundPredictions inbound = new InboundPredictions();
   private final ChunkAssembly chunks = new ChunkAssembly();
   private final org.apache.pekko.actor.CoordinatedShutdown shuttingDown;
+  private final LinkReachability reachable;
 
-  /** How often a peer waiting for its teachers looks whether its node is shutting down. */
+  /** How often a waiting peer looks whether its node is shutting down or a peer it waits for is unreachable. */
   private static final long WAIT_SLICE_NANOS = 100_000_000L;
   /** The progress a finished peer reports: past every batch. */
   private static final long FINISHED = Long.MAX_VALUE;
@@ -144,6 +151,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private record Batch(long id, int[] rows, INDArray features, int[] labels) {}
 
   public static Behavior<Command> create(PeerSetup setup) {
+    return create(setup, null);
+  }
+
+  /** @param reachability which nodes are unreachable; null: the cluster's failure detector */
+  static Behavior<Command> create(PeerSetup setup, Reachability reachability) {
     return Behaviors.setup(
         context -> {
           RunData data;
@@ -161,8 +173,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             return Behaviors.stopped();
           }
           Optional<Checkpoints.Restored> from = restored;
-          return Behaviors.withTimers(
-              timers -> new PeerTrainer(context, timers, setup, data, from.map(Checkpoints.Restored::network).orElse(network), from));
+          Reachability nodes = reachability != null ? reachability : Reachability.of(context.getSystem());
+          return Behaviors.withTimers(timers -> new PeerTrainer(
+              context, timers, setup, data, from.map(Checkpoints.Restored::network).orElse(network), from, nodes));
         });
   }
 
@@ -176,7 +189,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       PeerSetup setup,
       RunData data,
       PeerNetwork network,
-      Optional<Checkpoints.Restored> restored) {
+      Optional<Checkpoints.Restored> restored,
+      Reachability reachability) {
     super(context);
     this.setup = setup;
     this.coordinator = new CoordinatorLink(setup.coordinator());
@@ -198,6 +212,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     this.messages = new PeerMessages(setup, data.train().classes());
     this.shuttingDown = org.apache.pekko.actor.CoordinatedShutdown.get(context.getSystem());
+    this.reachable = new LinkReachability(name, reachability, context.getLog());
     ActorRef<PeerInbox> inbox =
         context.spawn(PeerWire.create(context.getSelf(), inbound, PredictionsArrived.INSTANCE), WireInbox.NAME);
     if (setup.start().resume()) {
@@ -248,6 +263,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         .onMessage(ThrottleExpired.class, guarded(this::onThrottleExpired))
         .onMessage(PeerTerminated.class, guarded(this::onPeerTerminated))
         .onMessage(CoordinatorListing.class, guarded(this::onCoordinatorListing))
+        .onMessage(ReachabilityCheck.class, guarded(check -> onReachabilityCheck()))
         .build();
   }
 
@@ -367,10 +383,13 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       }
     }
     long id = schedule.batchId(epoch, batchIndex);
+    reachable.refresh(peers, exchange);
     if (gated(id) && id != ungatedBatch && !exchange.studentsBehind(id, gateWindow()).isEmpty()) {
       if (throttledSinceNanos < 0) {
         throttledSinceNanos = System.nanoTime();
         timers.startSingleTimer(ThrottleExpired.class, new ThrottleExpired(id), settings.distillation().maxWait());
+        timers.startTimerWithFixedDelay(ReachabilityCheck.class, ReachabilityCheck.INSTANCE,
+            java.time.Duration.ofNanos(WAIT_SLICE_NANOS));
       }
       return; // resumed by a student's progress, or by the bound
     }
@@ -446,6 +465,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           break; // the node is going down: let the stop in the mailbox through
         }
         if (next == null && System.nanoTime() - deadline < 0) {
+          reachable.refresh(peers, exchange); // a teacher's node found unreachable: stop waiting for it
           continue;
         }
         if (next == null) {
@@ -486,6 +506,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private void endThrottle() {
     if (throttledSinceNanos >= 0) {
       timers.cancel(ThrottleExpired.class);
+      timers.cancel(ReachabilityCheck.class);
       addWait(System.nanoTime() - throttledSinceNanos);
       throttledSinceNanos = -1;
     }
@@ -626,6 +647,14 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         && exchange.studentsBehind(schedule.batchId(epoch, batchIndex), gateWindow()).isEmpty()) {
       beginStep();
     }
+  }
+
+  /** A throttled peer goes on as soon as the students it waits on are found unreachable. */
+  private Behavior<Command> onReachabilityCheck() throws IOException {
+    if (reachable.refresh(peers, exchange)) {
+      resumeIfUnthrottled();
+    }
+    return this;
   }
 
   private Behavior<Command> onThrottleExpired(ThrottleExpired expired) throws IOException {

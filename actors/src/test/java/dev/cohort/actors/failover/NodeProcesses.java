@@ -32,16 +32,24 @@ final class NodeProcesses implements AutoCloseable {
   }
 
   private final Path logs;
+  private final List<String> jvmOptions;
   private final List<Node> nodes = new ArrayList<>();
 
   NodeProcesses(Path logs) throws IOException {
+    this(logs, List.of());
+  }
+
+  /** @param overrides JVM options after the defaults (a later -D wins) */
+  NodeProcesses(Path logs, List<String> overrides) throws IOException {
     this.logs = Files.createDirectories(logs);
+    this.jvmOptions = new ArrayList<>(JVM_OPTIONS);
+    this.jvmOptions.addAll(overrides);
   }
 
   Node start(String name, List<String> arguments, Map<String, String> environment) throws IOException {
     List<String> command = new ArrayList<>();
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-    command.addAll(JVM_OPTIONS);
+    command.addAll(jvmOptions);
     System.getProperties().stringPropertyNames().stream()
         .filter(p -> p.startsWith("org.bytedeco.javacpp"))
         .forEach(p -> command.add("-D" + p + "=" + System.getProperty(p)));
@@ -73,10 +81,29 @@ final class NodeProcesses implements AutoCloseable {
     return node.process().waitFor(limit.toMillis(), TimeUnit.MILLISECONDS);
   }
 
-  /** SIGKILL: the node gets no chance to leave the cluster or save anything. */
+  /** SIGKILL (also of a paused node): the node gets no chance to leave the cluster or save anything. */
   static void kill(Node node) throws InterruptedException {
     node.process().destroyForcibly();
     node.process().waitFor(30, TimeUnit.SECONDS);
+  }
+
+  /**
+   * SIGSTOP: the node's JVM stands still (no heartbeats, no replies, its sockets open) as a node
+   * behind a dead link or a stalled machine would, until {@link #resume}.
+   */
+  static void pause(Node node) throws IOException, InterruptedException {
+    signal(node, "-STOP");
+  }
+
+  static void resume(Node node) throws IOException, InterruptedException {
+    signal(node, "-CONT");
+  }
+
+  private static void signal(Node node, String signal) throws IOException, InterruptedException {
+    Process kill = new ProcessBuilder("kill", signal, Long.toString(node.process().pid())).inheritIO().start();
+    if (kill.waitFor() != 0) {
+      throw new IOException("kill " + signal + " " + node.process().pid() + " failed");
+    }
   }
 
   /** Every output, for a failure message. */

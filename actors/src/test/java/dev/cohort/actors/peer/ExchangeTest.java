@@ -91,6 +91,19 @@ class ExchangeTest {
   }
 
   @Test
+  void aPeerOnAnUnreachableNodeIsNeitherWaitedForNorWaitedOnUntilItIsBack() {
+    Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
+    exchange.predictionsFrom("b", 5, 5, B, Double.NaN); // b has trained through 4
+    exchange.unreachable(Set.of("a"));
+    assertEquals(Set.of(), exchange.missing(5), "b answered; a is not waited for");
+    assertEquals(List.of(), exchange.studentsBehind(8, 4), "a (at -1) holds nobody back while unreachable");
+    assertArrayEquals(B, exchange.takeTarget(5, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f);
+    exchange.unreachable(Set.of());
+    assertEquals(Set.of("a", "b"), exchange.missing(6), "reachable again: waited for as before");
+    assertEquals(List.of("a", "b"), exchange.studentsBehind(10, 4), "with the progress it had told");
+  }
+
+  @Test
   void aTeacherAlreadyPastABatchIsNotWaitedForIt() {
     Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
     assertEquals(Set.of("a", "b"), exchange.missing(9));

@@ -33,9 +33,12 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.actor.testkit.typed.javadsl.FishingOutcomes;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
@@ -71,10 +74,20 @@ class PeerTrainerTest {
 
   private final java.util.List<ActorRef<PeerTrainer.Command>> started = new java.util.ArrayList<>();
 
+  /**
+   * The test's node (its probes') is unreachable for the peers' next {@code -reads} looks, or for
+   * good from {@code Integer.MIN_VALUE}; reachable at 0 and above.
+   */
+  private final AtomicInteger reads = new AtomicInteger();
+
+  private Set<Address> unreachableNodes() {
+    return reads.getAndIncrement() < 0 ? Set.of(testKit.system().address()) : Set.of();
+  }
+
   private ActorRef<PeerInbox> startPeer(CohortSettings settings, String name) {
     PeerSpec spec = settings.peers().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
     started.add(testKit.spawn(
-        PeerTrainer.create(new PeerSetup(settings, spec, coordinator.ref(), new RunDataCache(), "test-node")),
+        PeerTrainer.create(new PeerSetup(settings, spec, coordinator.ref(), new RunDataCache(), "test-node"), this::unreachableNodes),
         ServiceKeys.peerActorName(name)));
     TestProbe<Receptionist.Listing> listings = testKit.createTestProbe(Receptionist.Listing.class);
     return listings.awaitAssert(
@@ -403,6 +416,51 @@ class PeerTrainerTest {
         m -> m.hasProgress() ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
     assertEquals("b", notice.getProgress().getPeer());
     assertEquals(Long.MAX_VALUE, notice.getProgress().getTrainedThrough());
+  }
+
+  @Test
+  void aTeacherWhoseNodeIsUnreachableIsNotWaitedForWhileItIs() {
+    CohortSettings settings = TestCohorts.settings(runs, "cut",
+        "distillation { topology = ta-chain, max-wait = 600s }\ntraining.epochs = 3", "teacher", "a");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
+    startTraining("cut", Map.of("a", a, "teacher", teacher.ref()), List.of(a));
+    teacher.expectNoMessage(Duration.ofMillis(500)); // no progress: waiting for batch 0 (10 minutes at most)
+
+    reads.set(Integer.MIN_VALUE); // unreachable from now on
+    PeerReport done = finishedReport("a"); // 30 steps: within the test's bound only without waiting
+    assertEquals(30, done.getStep());
+    assertEquals(0, done.getTeacherTimeouts(), "an unreachable teacher is not a late one");
+  }
+
+  @Test
+  void aTeacherHeldBackByAStudentGoesOnWhenTheStudentsNodeIsUnreachable() {
+    CohortSettings settings = TestCohorts.settings(runs, "cut-student",
+        "distillation { topology = ta-chain, window = 2, max-wait = 600s }", "large", "small");
+    ActorRef<PeerInbox> large = startPeer(settings, "large");
+    TestProbe<PeerInbox> small = testKit.createTestProbe(PeerInbox.class);
+    startTraining("cut-student", Map.of("large", large, "small", small.ref()), List.of(large));
+    assertEquals(0, nextPredictions(small).getBatchId());
+    assertEquals(1, nextPredictions(small).getBatchId());
+    small.expectNoMessage(Duration.ofMillis(500)); // held back: the student is still at -1
+
+    reads.set(Integer.MIN_VALUE);
+    assertEquals(10, finishedReport("large").getStep(), "it went on without waiting 600 s");
+  }
+
+  @Test
+  void aTeacherWhoseNodeIsReachableAgainIsWaitedForAgain() {
+    CohortSettings settings = TestCohorts.settings(runs, "back",
+        "distillation { topology = ta-chain, max-wait = 600s }\ntraining.epochs = 3", "teacher", "a");
+    reads.set(-3); // a looks once a step: unreachable for its first three steps, then reachable
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
+    startTraining("back", Map.of("a", a, "teacher", teacher.ref()), List.of(a));
+    for (long batch = 0; batch < 3; batch++) {
+      PeerInbox progress = teacher.receiveMessage(GENEROUS);
+      assertEquals(batch, progress.getProgress().getTrainedThrough(), "trained on alone: " + progress);
+    }
+    teacher.expectNoMessage(Duration.ofSeconds(2)); // batch 3 waits for the teacher again
   }
 
   @Test
