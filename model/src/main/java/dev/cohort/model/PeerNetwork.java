@@ -223,6 +223,12 @@ public final class PeerNetwork {
         ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) network.getOutputLayer().conf().getLayer()).getLossFn();
   }
 
+  /** Whether every parameter is a finite number (a diverged network's are not). */
+  public boolean isFinite() {
+    INDArray params = network.params();
+    return !params.isNaN().any() && !params.isInfinite().any();
+  }
+
   /** The network's parameters, flattened (a copy). */
   public INDArray parameters() {
     return network.params().dup();

@@ -98,7 +98,8 @@ public final class ProbabilityCodec {
   /**
    * Decodes the payload of {@code message} into rows × classes values, row-major.
    *
-   * @throws IllegalArgumentException if the payload disagrees with the declared shape
+   * @throws IllegalArgumentException if the payload disagrees with the declared shape, or holds a
+   *     value that is no probability (not finite, or outside [0, 1]): a diverged sender's
    */
   public static float[] decode(SoftPredictions message) {
     return decode(message.getPayload(), message.getRows(), message.getClasses(),
@@ -140,6 +141,13 @@ public final class ProbabilityCodec {
         }
       }
       default -> TopK.decode(buffer, rows, classes, format.topK(), indexBytes(classes), values);
+    }
+    for (int i = 0; i < count; i++) {
+      // Written so that NaN fails too; the slack covers rounding in the narrow encodings.
+      if (!(values[i] >= 0f && values[i] <= 1.001f)) {
+        throw new IllegalArgumentException("probability payload value " + values[i] + " at row " + i / classes
+            + ", class " + i % classes + ": probabilities must be finite and within [0, 1]");
+      }
     }
     return values;
   }

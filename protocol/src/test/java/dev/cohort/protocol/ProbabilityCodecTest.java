@@ -70,6 +70,21 @@ class ProbabilityCodecTest {
   }
 
   @Test
+  void valuesThatAreNoProbabilitiesAreRejectedAtDecodeNamingWhere() {
+    for (float bad : new float[] {Float.NaN, Float.POSITIVE_INFINITY, -0.5f, 2f}) {
+      float[] rows = {0.25f, 0.75f, 0.5f, 0.5f};
+      rows[3] = bad;
+      for (Encoding encoding : new Encoding[] {Encoding.FLOAT32, Encoding.FLOAT16}) {
+        ByteString payload = ProbabilityCodec.encode(rows, encoding);
+        IllegalArgumentException error = assertThrows(IllegalArgumentException.class,
+            () -> ProbabilityCodec.decode(payload, 2, 2, encoding), bad + " in " + encoding);
+        assertTrue(error.getMessage().contains("row 1, class 1"), error.getMessage());
+        assertTrue(error.getMessage().contains("finite and within [0, 1]"), error.getMessage());
+      }
+    }
+  }
+
+  @Test
   void payloadOfTheWrongLengthIsRejectedNamingBothSizes() {
     ByteString payload = ProbabilityCodec.encode(new float[12], Encoding.FLOAT32);
     IllegalArgumentException error =

@@ -24,7 +24,7 @@ import java.util.regex.Pattern;
 public final class SettingsParser {
 
   private static final Pattern PEER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
-  private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "conv", "seed", "encoding");
+  private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "conv", "seed", "encoding", "learning-rate");
   private static final Set<String> MODELS = Set.of("mlp", "cnn");
   private static final Set<String> ENCODINGS = Set.of("float32", "float16", "top-k");
   private static final Set<String> LINK_KEYS = Set.of("teacher", "student", "weight");
@@ -277,7 +277,12 @@ public final class SettingsParser {
         throw new CohortConfigException(where + ".encoding of peer " + name + ": unknown encoding '" + encoding
             + "' (expected one of " + new TreeSet<>(ENCODINGS) + ")");
       }
-      peers.add(new PeerSpec(name, model, hidden, conv, seed, encoding));
+      double learningRate = p.hasPath("learning-rate") ? p.getDouble("learning-rate") : 0;
+      if (p.hasPath("learning-rate") && !(learningRate > 0 && Double.isFinite(learningRate))) {
+        throw new CohortConfigException(where + ".learning-rate of peer " + name + ": expected a positive number, found "
+            + p.getValue("learning-rate").render());
+      }
+      peers.add(new PeerSpec(name, model, hidden, conv, seed, encoding, learningRate));
     }
     return peers;
   }

@@ -96,7 +96,10 @@ final class Exchange {
   }
 
   /** A teacher's rows for a batch and the model step it computed them at. */
-  private record Received(float[] rows, long modelStep) {}
+  private record Received(float[] rows, long modelStep) {
+    /** An answer that came but cannot be used: rejected at decode. */
+    static final Received UNUSABLE = new Received(new float[0], Long.MIN_VALUE);
+  }
 
   /** The target of one step and how stale the predictions in it were. */
   record Target(float[] values, int teachersUsed, long stalenessSum, long maxStaleness) {}
@@ -112,6 +115,15 @@ final class Exchange {
     }
     received.computeIfAbsent(batchId, b -> new HashMap<>()).put(peer, new Received(rows, modelStep));
     progressOf(peer, modelStep - 1); // at model step m it has trained through batch m − 1
+  }
+
+  /**
+   * {@code peer} answered for {@code batchId} with rows that are no probabilities (rejected at
+   * decode): that batch does not wait for it any more, and its target goes without them.
+   */
+  void rejected(String peer, long batchId) {
+    seen(peer, batchId);
+    received.computeIfAbsent(batchId, b -> new HashMap<>()).putIfAbsent(peer, Received.UNUSABLE);
   }
 
   /**

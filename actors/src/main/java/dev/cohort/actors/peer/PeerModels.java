@@ -19,7 +19,7 @@ public final class PeerModels {
   public static PeerNetwork network(PeerSpec spec, RunData data, CohortSettings settings) {
     DistillationLoss loss =
         new DistillationLoss(settings.distillation().lambdaAt(0), settings.distillation().temperature());
-    double learningRate = settings.training().learningRate();
+    double learningRate = spec.learningRate(settings.training().learningRate());
     return PeerNetwork.of(preset(spec, data.train()), spec.seed(), learningRate, loss, settings.training().engine());
   }
 

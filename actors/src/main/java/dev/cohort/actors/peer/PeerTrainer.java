@@ -54,9 +54,10 @@ import org.nd4j.linalg.api.ndarray.INDArray;
  * counted in the next report), and a teacher more than {@code window} batches ahead of a student
  * that does not catch up goes on anyway, so a slow peer never stops another; a peer whose node is
  * unreachable is not waited for while it is ({@link LinkReachability}), and a peer that is gone
- * (stopped, or its node left the cluster) is dropped for good. Predictions reach the trainer
- * through {@link InboundPredictions}, not its mailbox, so it can take them while it waits; other
- * messages (a stop, a peer gone) are handled after the step, at most max-wait later.
+ * (stopped, or its node left the cluster) is dropped for good. Predictions and departures
+ * ({@link PeerWatch}) reach the trainer through {@link InboundPredictions}, not its mailbox, so it
+ * can take them while it waits; other messages (a stop) are handled after the step, at most
+ * max-wait later.
  *
  * <p>In codistillation each peer trains on its own shard and never waits for predictions: at step t
  * it also computes predictions for each student's batch of step t + d and sends them, and at its
@@ -95,8 +96,6 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private record ThrottleExpired(long batchId) implements Command {}
 
-  private record PeerTerminated(String peer, ActorRef<PeerInbox> ref) implements Command {}
-
   private record CoordinatorListing(Receptionist.Listing listing) implements Command {}
 
   /** While throttled: a look whether a student the peer waits on has become unreachable. */
@@ -127,6 +126,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final ChunkAssembly chunks = new ChunkAssembly();
   private final org.apache.pekko.actor.CoordinatedShutdown shuttingDown;
   private final LinkReachability reachable;
+  private final ActorRef<PeerWatch.Command> watch;
 
   /** How often a waiting peer looks whether its node is shutting down or a peer it waits for is unreachable. */
   private static final long WAIT_SLICE_NANOS = 100_000_000L;
@@ -215,6 +215,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     this.reachable = new LinkReachability(name, reachability, context.getLog());
     ActorRef<PeerInbox> inbox =
         context.spawn(PeerWire.create(context.getSelf(), inbound, PredictionsArrived.INSTANCE), WireInbox.NAME);
+    this.watch = context.spawn(PeerWatch.create(inbound, context.getSelf(), PredictionsArrived.INSTANCE), "watch");
     if (setup.start().resume()) {
       resumeFrom(restored);
     }
@@ -261,7 +262,6 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
         .onMessage(NextStep.class, guarded(next -> onNextStep()))
         .onMessage(PredictionsArrived.class, guarded(arrived -> onPredictionsArrived()))
         .onMessage(ThrottleExpired.class, guarded(this::onThrottleExpired))
-        .onMessage(PeerTerminated.class, guarded(this::onPeerTerminated))
         .onMessage(CoordinatorListing.class, guarded(this::onCoordinatorListing))
         .onMessage(ReachabilityCheck.class, guarded(check -> onReachabilityCheck()))
         .build();
@@ -326,11 +326,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private void link(String peer, String serializedRef) {
     ActorRef<PeerInbox> ref = ActorRefResolver.get(getContext().getSystem()).resolveActorRef(serializedRef);
-    ActorRef<PeerInbox> previous = peers.put(peer, ref);
-    if (previous != null && !previous.equals(ref)) {
-      getContext().unwatch(previous);
-    }
-    getContext().watchWith(ref, new PeerTerminated(peer, ref));
+    peers.put(peer, ref);
+    watch.tell(new PeerWatch.Watch(peer, ref));
   }
 
   /** A linked peer is back (restarted from its checkpoint on some node): take it back. */
@@ -431,6 +428,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
    * exchange and the update.
    */
   private float[] fillTarget(float[] z, int rows, int classes) {
+    Divergence.check(z, "logits", step, learningRate());
     boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions()
         || exchange.weighsPerExample();
     float[] softened = null;
@@ -460,7 +458,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     long deadline = started + settings.distillation().maxWait().toNanos();
     try {
       while (!exchange.complete(batchId)) {
-        SoftPredictions next = inbound.poll(Math.min(deadline - System.nanoTime(), WAIT_SLICE_NANOS));
+        InboundPredictions.Arrival next = inbound.poll(Math.min(deadline - System.nanoTime(), WAIT_SLICE_NANOS));
         if (next == null && shuttingDown.getShutdownReason().isPresent()) {
           break; // the node is going down: let the stop in the mailbox through
         }
@@ -478,7 +476,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           epochWindow.addTimeouts(missing.size());
           break;
         }
-        accept(next);
+        take(next);
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
@@ -582,8 +580,16 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private void drainInbound() {
-    for (SoftPredictions next = inbound.poll(); next != null; next = inbound.poll()) {
-      accept(next);
+    for (InboundPredictions.Arrival next = inbound.poll(); next != null; next = inbound.poll()) {
+      take(next);
+    }
+  }
+
+  private void take(InboundPredictions.Arrival arrival) {
+    if (arrival instanceof InboundPredictions.Predictions predictions) {
+      accept(predictions.message());
+    } else if (arrival instanceof InboundPredictions.Departure departure) {
+      departed(departure.peer(), departure.ref());
     }
   }
 
@@ -618,7 +624,16 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       return;
     }
     long started = System.nanoTime();
-    float[] rows = ProbabilityCodec.decode(predictions);
+    float[] rows;
+    try {
+      rows = ProbabilityCodec.decode(predictions);
+    } catch (IllegalArgumentException e) {
+      // Never into a target: one NaN there would make this peer's weights NaN too.
+      getContext().getLog().warn("peer {} rejects the predictions of {} for batch {}: {}", name, from, batchId,
+          e.getMessage());
+      exchange.rejected(from, batchId);
+      return;
+    }
     addCodec(System.nanoTime() - started, 0);
     if (predictions.getBatchRows() > 0) {
       rows = chunks.add(predictions, rows);
@@ -671,17 +686,16 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   /**
    * A peer that stopped, or whose node left or was downed, is neither waited for nor waited on
-   * again: the others go on with the links that remain instead of paying max-wait each step.
+   * again: the others go on with the links that remain instead of paying max-wait each step (a
+   * step waiting for it ends at once).
    */
-  private Behavior<Command> onPeerTerminated(PeerTerminated terminated) throws IOException {
-    if (finished || !terminated.ref().equals(peers.get(terminated.peer())) || !exchange.remove(terminated.peer())) {
-      return this; // finished, an earlier incarnation of a peer that is back, or not linked
+  private void departed(String peer, ActorRef<PeerInbox> ref) {
+    if (finished || !ref.equals(peers.get(peer)) || !exchange.remove(peer)) {
+      return; // finished, an earlier incarnation of a peer that is back, or not linked
     }
-    peers.remove(terminated.peer());
+    peers.remove(peer);
     getContext().getLog().warn("peer {}: {} is gone; teachers now {}, students {}",
-        name, terminated.peer(), exchange.teachers(), exchange.students());
-    resumeIfUnthrottled();
-    return this;
+        name, peer, exchange.teachers(), exchange.students());
   }
 
   private void addWait(long nanos) {
@@ -700,6 +714,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     int rows = labels.length;
     int classes = data.train().classes();
     DistillationLoss.Parts parts = network.loss().parts(logits, labelMatrix, rows, classes);
+    Divergence.check(parts, step, learningRate());
     batchIndex++;
     trainedThrough = current.id();
     chunks.forgetThrough(trainedThrough);
@@ -816,8 +831,15 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   /** Writes a checkpoint atomically (model, updater state, position) and tells the coordinator. */
   private void checkpoint(Checkpoints.State state) throws IOException {
+    if (!network.isFinite()) {
+      throw Divergence.diverged(step, "non-finite weights", learningRate()); // the last good one stays
+    }
     Path model = checkpoints.write(network, state);
     coordinator.tell(messages.checkpointed(model, state, false, List.of()));
+  }
+
+  private double learningRate() {
+    return setup.spec().learningRate(settings.training().learningRate());
   }
 
   private void report(PeerReport.Builder report) {
@@ -855,7 +877,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private static void reportFailure(
       ActorContext<Command> context, ActorRef<CoordinatorInbox> coordinator, PeerSetup setup, String reason, Throwable cause) {
-    context.getLog().error("peer {} failed: {}", setup.spec().name(), reason, cause);
+    // WARN, not ERROR: the coordinator prints the failure as the run's event; the trace is for the log file.
+    context.getLog().warn("peer {} failed: {}", setup.spec().name(), reason, cause);
     coordinator.tell(PeerMessages.failed(setup, reason));
   }
 }

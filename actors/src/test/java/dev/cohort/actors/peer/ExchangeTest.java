@@ -91,6 +91,21 @@ class ExchangeTest {
   }
 
   @Test
+  void aRejectedAnswerIsNotWaitedForAgainNorUsed() {
+    Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
+    exchange.rejected("a", 3);
+    assertEquals(Set.of("b"), exchange.missing(3), "a answered, even if unusably");
+    assertEquals(Set.of("a", "b"), exchange.missing(4));
+    exchange.predictionsFrom("b", 3, 3, B, Double.NaN);
+    assertEquals(1, exchange.takeTarget(3, OWN, 2, ROW_OF_CLASS_0).teachersUsed(), "only b's rows in it");
+    exchange.rejected("a", 4);
+    exchange.predictionsFrom("a", 4, 4, A, Double.NaN); // a valid answer that comes after replaces it
+    exchange.predictionsFrom("b", 4, 4, B, Double.NaN);
+    Exchange.Target target = exchange.takeTarget(4, OWN, 2, ROW_OF_CLASS_0);
+    assertEquals(2, target.teachersUsed());
+  }
+
+  @Test
   void aPeerOnAnUnreachableNodeIsNeitherWaitedForNorWaitedOnUntilItIsBack() {
     Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
     exchange.predictionsFrom("b", 5, 5, B, Double.NaN); // b has trained through 4

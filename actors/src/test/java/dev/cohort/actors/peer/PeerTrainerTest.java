@@ -419,6 +419,67 @@ class PeerTrainerTest {
   }
 
   @Test
+  void nonFinitePredictionsAreRejectedAndNeverReachTheStudentsWeights() throws IOException {
+    CohortSettings settings = TestCohorts.settings(runs, "nan",
+        "distillation { topology = ta-chain, max-wait = 600s }\ntraining.checkpoint-every = 5", "teacher", "a");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> teacher = testKit.createTestProbe(PeerInbox.class);
+    float[] poisoned = new float[50 * 4];
+    Arrays.fill(poisoned, 0.25f);
+    poisoned[7] = Float.NaN;
+    for (long batch = 0; batch < 10; batch++) {
+      PeerInbox uniform = uniformPredictions("teacher", batch, "nan");
+      a.tell(uniform.toBuilder().setPredictions(uniform.getPredictions().toBuilder()
+          .setPayload(ProbabilityCodec.encode(poisoned, Encoding.FLOAT32))).build());
+    }
+    startTraining("nan", Map.of("a", a, "teacher", teacher.ref()), List.of(a));
+
+    PeerReport done = finishedReport("a"); // rejected, not missing: no step waits 600 s for them
+    assertEquals(10, done.getStep());
+    assertEquals(0.0, done.getKdLoss(), "nothing of the teacher's went into a target");
+    assertTrue(Double.isFinite(done.getCeLoss()) && Double.isFinite(done.getValLoss()), done.toString());
+    List<Path> saved;
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.walk(runs.resolve("nan/checkpoints/a"))) {
+      saved = files.filter(f -> f.toString().endsWith(".zip")).toList();
+    }
+    assertTrue(!saved.isEmpty());
+    for (Path checkpoint : saved) {
+      assertTrue(PeerNetwork.load(checkpoint, "mlp").isFinite(), checkpoint + ": its weights are finite");
+    }
+  }
+
+  @Test
+  void aDivergingPeerFailsBeforeItSendsOrSavesAnythingNonFinite() {
+    CohortSettings settings = TestCohorts.settings(runs, "diverge",
+        "training.checkpoint-every = 1\npeers = [ { name = a, hidden = [16], learning-rate = 1e30 }, { name = b } ]",
+        "a", "b");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    // b answers each batch as a lock-step peer would, after checking what a sent it.
+    java.util.concurrent.atomic.AtomicInteger received = new java.util.concurrent.atomic.AtomicInteger();
+    java.util.concurrent.atomic.AtomicReference<String> bad = new java.util.concurrent.atomic.AtomicReference<>();
+    ActorRef<PeerInbox> b = testKit.spawn(org.apache.pekko.actor.typed.javadsl.Behaviors.receiveMessage(m -> {
+      if (m.hasPredictions()) {
+        received.incrementAndGet();
+        try {
+          ProbabilityCodec.decode(m.getPredictions());
+        } catch (IllegalArgumentException e) {
+          bad.set(e.getMessage());
+        }
+        a.tell(uniformPredictions("b", m.getPredictions().getBatchId(), "diverge"));
+      }
+      return org.apache.pekko.actor.typed.javadsl.Behaviors.same();
+    }));
+    startTraining("diverge", Map.of("a", a, "b", b), List.of(a));
+
+    CoordinatorInbox failed = coordinator.fishForMessage(GENEROUS,
+        m -> m.hasFailed() ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
+    String reason = failed.getFailed().getReason();
+    assertTrue(reason.contains("diverged at step") && reason.contains("learning rate 1.0E30"), reason);
+    assertTrue(received.get() >= 1, "it trained (and sent) before it diverged");
+    assertEquals(null, bad.get(), "everything it sent was a probability");
+  }
+
+  @Test
   void aTeacherWhoseNodeIsUnreachableIsNotWaitedForWhileItIs() {
     CohortSettings settings = TestCohorts.settings(runs, "cut",
         "distillation { topology = ta-chain, max-wait = 600s }\ntraining.epochs = 3", "teacher", "a");
