@@ -10,6 +10,7 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
 import dev.cohort.actors.coordinator.RunHistory;
 import dev.cohort.actors.extract.RunModels;
+import dev.cohort.actors.logging.RunLog;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.actors.node.RunDataCache;
 import dev.cohort.actors.peer.PeerModels;
@@ -113,7 +114,12 @@ final class Launch {
           "--spawn " + extraNodes + " must be between 0 and " + (settings.cluster().nodes() - 1)
               + " (the cohort expects " + settings.cluster().nodes() + " nodes, this one included)");
     }
-    Outcome outcome = execute(run, extraNodes, options, ProgressConsole.stdout());
+    Path log = settings.runPath().resolve("logs").resolve(options.join() == null ? "node-1.log" : "launcher.log");
+    System.out.println("Log of this node (Pekko's warnings included): " + log);
+    Outcome outcome;
+    try (RunLog logged = RunLog.open(log)) {
+      outcome = execute(run, extraNodes, options, ProgressConsole.stdout());
+    }
     if (outcome.interrupted()) {
       return 130; // the shutdown hook is stopping everything
     }
@@ -193,6 +199,12 @@ final class Launch {
                 outcome,
                 run.data()),
             nodeConfig);
+    // Downed (cut off in a minority) or stopped before the run ended: the run goes on on the majority.
+    system.getWhenTerminated().thenRun(() -> outcome.complete(RunFinished.newBuilder().setSuccess(false)
+        .setMessage("this node left the cluster before the run ended (downed by the split-brain resolver after a"
+            + " partition, or stopped); the run goes on on the majority, its events in " + settings.runPath()
+            + "/events.jsonl")
+        .build()));
     Cluster cluster = Cluster.get(system);
     Address self = cluster.selfMember().address();
     if (seeds.isEmpty() && !NodeStartup.bootstraps(nodeConfig)) {

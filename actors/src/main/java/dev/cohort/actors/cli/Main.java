@@ -23,7 +23,7 @@ public final class Main {
         cohort run --resume RUN_DIR [--nodes N] [--spawn K] [--port P] [--overlay NAME]...
             continues a stopped run from its peers' latest good checkpoints
         cohort node --seed HOST:PORT [--host H] [--port P] [--slots N] [--roles R1,R2]
-                    [--overlay NAME]... [--exit-when-finished]
+                    [--overlay NAME]... [--log-file FILE] [--exit-when-finished]
             one node that joins an existing cluster (seeds also from COHORT_SEEDS=h:p,h:p); it hosts
             peers (role trainer) and can take over the coordinator (role coordinator)
         cohort extract RUN_DIR [--metric val_accuracy|val_nll|smallest-within:POINTS] [--out FILE]

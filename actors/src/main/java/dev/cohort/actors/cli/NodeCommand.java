@@ -1,9 +1,11 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.logging.RunLog;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
 import java.io.InputStream;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -16,6 +18,7 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * {@code node}: one trainer node that joins a cluster through its seed nodes and hosts the peers
  * the coordinator places on it. It runs until stopped, or until the run ends with
  * {@code --exit-when-finished}, or until its parent process dies with {@code --exit-with-parent}.
+ * With {@code --log-file FILE} its whole log goes to FILE and the terminal shows errors only.
  */
 final class NodeCommand {
 
@@ -28,6 +31,7 @@ final class NodeCommand {
     boolean exitWhenFinished = false;
     boolean exitWithParent = false;
     Integer slots = null;
+    Path logFile = null;
     List<String> roles = LaunchOptions.DEFAULT_ROLES;
     List<String> overlays = new ArrayList<>(NodeConfig.overlaysFromEnvironment());
     while (arguments.hasMore()) {
@@ -41,9 +45,10 @@ final class NodeCommand {
         case "--slots" -> slots = arguments.intValueOf(option);
         case "--roles" -> roles = List.of(arguments.valueOf(option).split(","));
         case "--overlay" -> overlays.add(arguments.valueOf(option));
+        case "--log-file" -> logFile = Path.of(arguments.valueOf(option));
         default -> throw new UsageException(
             "unknown option " + option + " (expected --seed host:port, --host H, --port P, --slots N,"
-                + " --roles coordinator,trainer, --overlay NAME, --exit-when-finished, --exit-with-parent)");
+                + " --roles coordinator,trainer, --overlay NAME, --log-file FILE, --exit-when-finished, --exit-with-parent)");
       }
     }
     if (seeds.isEmpty() && System.getenv("COHORT_SEEDS") != null) {
@@ -54,6 +59,12 @@ final class NodeCommand {
       throw new UsageException("node needs at least one --seed host:port (or COHORT_SEEDS=host:port,...),"
           + " or cluster bootstrap (the kubernetes overlay)");
     }
+    try (RunLog logged = logFile == null ? null : RunLog.open(logFile)) {
+      return serve(config, exitWhenFinished, exitWithParent);
+    }
+  }
+
+  private static int serve(Config config, boolean exitWhenFinished, boolean exitWithParent) {
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
     ActorSystem<NodeGuardian.Command> system = NodeStartup.start(NodeGuardian.create(Optional.empty(), outcome), config);
     if (exitWhenFinished) {

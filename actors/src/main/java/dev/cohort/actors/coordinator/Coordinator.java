@@ -554,6 +554,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     MembershipEvents.of(changed.event()).ifPresent(change -> {
       String address = change.member().address().toString();
       run.event(change.name(), Map.of("node", address, "roles", new TreeSet<>(change.member().getRoles())));
+      printNodeChange(change.name(), address);
       if (change.name().equals("member-removed")) {
         nodes.removed(address);
       }
@@ -567,6 +568,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       placeUnplaced();
     }
     return phase == Phase.DONE ? Behaviors.stopped() : this;
+  }
+
+  /** One terminal line per change of a node that holds peers (Pekko's own warnings go to the log file). */
+  private void printNodeChange(String change, String address) {
+    List<String> hosted = peerNames().stream().filter(p -> address.equals(nodes.nodeOfPeer(p))).toList();
+    if (hosted.isEmpty() || phase == Phase.DONE) {
+      return;
+    }
+    switch (change) {
+      case "member-unreachable" -> console.accept("node " + address + " is unreachable; its peers " + hosted
+          + " are not waited for while it is");
+      case "member-reachable" -> console.accept("node " + address + " is reachable again");
+      case "member-downed" -> console.accept("node " + address + " is downed (split-brain resolver)");
+      default -> { }
+    }
   }
 
   /** Takes over a run whose coordinator was lost: its state from the run directory, its peers as they register. */

@@ -47,9 +47,19 @@ final class NodeProcesses implements AutoCloseable {
   }
 
   Node start(String name, List<String> arguments, Map<String, String> environment) throws IOException {
-    List<String> command = new ArrayList<>();
+    return start(name, List.of(), List.of(), arguments, environment);
+  }
+
+  /**
+   * @param wrapper what runs the JVM (e.g. {@code cohort-netns exec PREFIX 2}: in a network namespace)
+   * @param options this JVM's own options, after the shared ones
+   */
+  Node start(String name, List<String> wrapper, List<String> options, List<String> arguments,
+      Map<String, String> environment) throws IOException {
+    List<String> command = new ArrayList<>(wrapper);
     command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(jvmOptions);
+    command.addAll(options);
     System.getProperties().stringPropertyNames().stream()
         .filter(p -> p.startsWith("org.bytedeco.javacpp"))
         .forEach(p -> command.add("-D" + p + "=" + System.getProperty(p)));

@@ -13,6 +13,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import dev.cohort.actors.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -23,8 +24,10 @@ import org.junit.jupiter.api.io.TempDir;
  * like) and thawed with SIGCONT before the split-brain resolver would down it. The survivors stop
  * waiting for its peer once the failure detector marks its node unreachable, train on meanwhile
  * (waiting max-wait at each step they would manage one step in ten seconds), take it back when it
- * is reachable again, and the run finishes with nothing restarted. Prints the survivors' step rate
- * before and during the outage (docs/RELIABILITY.md).
+ * is reachable again, and the run finishes with nothing restarted. The launcher runs with Cohort's
+ * own logging set-up, as a user's would: its terminal shows the outage as one line when the node
+ * goes and one when it is back, and Pekko's warnings go to the run's log file. Prints the
+ * survivors' step rate before and during the outage (docs/RELIABILITY.md).
  */
 class OutageTest {
 
@@ -50,14 +53,18 @@ class OutageTest {
     // The frozen node must stay a member: the resolver waits 60 s before downing an unreachable one.
     try (NodeProcesses processes = new NodeProcesses(dir.resolve("logs"),
         List.of("-Dpekko.cluster.split-brain-resolver.stable-after=60s"))) {
-      NodeProcesses.Node launcher =
-          processes.start("launcher", List.of("run", cohort.toString(), "--spawn", "0"), Map.of());
+      // The launcher as a user runs it: Cohort's own logging set-up, its terminal in launcher.log.
+      Path logback = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI()).resolve("logback.xml");
+      NodeProcesses.Node launcher = processes.start("launcher", List.of(),
+          List.of("-Dcohort.log.level=", "-Dlogback.configurationFile=" + logback, "-Dslf4j.internal.verbosity=ERROR"),
+          List.of("run", cohort.toString(), "--spawn", "0"), Map.of());
       String seed = launcherAddress(launcher, processes);
       List<String> node = List.of("node", "--seed", seed, "--host", "127.0.0.1", "--port", "0", "--slots", "1",
           "--exit-when-finished");
       NodeProcesses.Node second = processes.start("node-2", node, Map.of());
       NodeProcesses.Node third = processes.start("node-3", node, Map.of());
       Path run = runs.resolve("outage");
+      Path launcherLog = run.resolve("logs/node-1.log");
       String frozenPeer = hostedPeer(third);
       List<String> survivors = List.of("a", "b", "c").stream().filter(p -> !p.equals(frozenPeer)).toList();
       NodeProcesses.await("some training", Duration.ofSeconds(180), () -> lastStep(run, survivors.get(0)) >= 200);
@@ -66,7 +73,7 @@ class OutageTest {
       NodeProcesses.pause(third);
       long[] atPause = {lastStep(run, survivors.get(0)), lastStep(run, survivors.get(1))};
       NodeProcesses.await("the survivors to stop waiting for " + frozenPeer, Duration.ofSeconds(60),
-          () -> output(launcher).contains("the node of [" + frozenPeer + "] is unreachable")
+          () -> read(launcherLog).contains("the node of [" + frozenPeer + "] is unreachable")
               && output(second).contains("the node of [" + frozenPeer + "] is unreachable"));
       NodeProcesses.await(STEPS_DURING_OUTAGE + " steps of each survivor during the outage", Duration.ofSeconds(120),
           () -> lastStep(run, survivors.get(0)) >= atPause[0] + STEPS_DURING_OUTAGE
@@ -74,7 +81,7 @@ class OutageTest {
       Instant resumedAt = Instant.now();
       NodeProcesses.resume(third);
       NodeProcesses.await("the survivors to take " + frozenPeer + " back", Duration.ofSeconds(60),
-          () -> output(launcher).contains("the node of [" + frozenPeer + "] is reachable again"));
+          () -> read(launcherLog).contains("the node of [" + frozenPeer + "] is reachable again"));
 
       assertTrue(NodeProcesses.exited(launcher, Duration.ofMinutes(6)), "the run ends\n" + processes.outputs());
       assertEquals(0, launcher.process().exitValue(), processes.outputs());
@@ -88,7 +95,30 @@ class OutageTest {
           "no step of a survivor waited out max-wait: it stopped waiting when the node was unreachable\n"
               + processes.outputs());
       assertTrue(lastStep(run, frozenPeer) >= 40 * 80, "the frozen peer trained to the end after its return");
+      assertOneLinePerEvent(output(launcher), read(launcherLog), frozenPeer);
       reportRates(run, survivors, pausedAt, resumedAt, events);
+    }
+  }
+
+  /**
+   * The user's terminal shows the outage as two lines (unreachable, reachable again) and no log
+   * line at all; the run's log file has the rest, Pekko's own warnings included.
+   */
+  private static void assertOneLinePerEvent(String terminal, String log, String frozenPeer) {
+    assertEquals(1, terminal.lines().filter(l -> l.contains("is unreachable; its peers [" + frozenPeer + "]")).count(),
+        terminal);
+    assertEquals(1, terminal.lines().filter(l -> l.endsWith("is reachable again")).count(), terminal);
+    assertFalse(terminal.lines().anyMatch(l -> l.matches("\\d\\d:\\d\\d:\\d\\d\\.\\d{3} .*")),
+        "no log line on the terminal:\n" + terminal);
+    assertTrue(log.lines().anyMatch(l -> l.contains(" WARN ") && l.contains("org.apache.pekko")),
+        "Pekko's warnings are in the run's log file");
+  }
+
+  private static String read(Path file) {
+    try {
+      return Files.exists(file) ? Files.readString(file) : "";
+    } catch (java.io.IOException e) {
+      return "";
     }
   }
 
