@@ -20,6 +20,7 @@ final class LinkReachability {
   private final Reachability reachability;
   private final Logger log;
   private Set<String> unreachable = Set.of();
+  private boolean inMinority;
 
   LinkReachability(String self, Reachability reachability, Logger log) {
     this.self = self;
@@ -55,5 +56,23 @@ final class LinkReachability {
     unreachable = Set.copyOf(now);
     exchange.unreachable(unreachable);
     return true;
+  }
+
+  /**
+   * Whether this peer's node sees only a minority of the cluster: it must not train then (it is
+   * about to be downed and restarted on the majority). Says so once per change.
+   */
+  boolean inMinority() {
+    boolean now = reachability.inMinority();
+    if (now != inMinority) {
+      if (now) {
+        log.warn("peer {} pauses: its node reaches only a minority of the cluster, which the split-brain resolver"
+            + " downs (the peer is then restarted on the majority); it trains on if the others come back first", self);
+      } else {
+        log.warn("peer {}: its node reaches a majority of the cluster again; training on", self);
+      }
+      inMinority = now;
+    }
+    return now;
   }
 }

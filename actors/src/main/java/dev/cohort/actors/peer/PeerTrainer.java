@@ -114,6 +114,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final FeatureBuffers stepInput = new FeatureBuffers();
   private final FeatureBuffers aheadInput = new FeatureBuffers();
   private final Checkpoints checkpoints;
+  private final CheckpointFence fence;
   private final CoordinatorLink coordinator;
   private final BatchSchedule schedule;
   private final Exchange exchange;
@@ -142,6 +143,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private long step;
   private Batch current;
   private long throttledSinceNanos = -1;
+  /** Its node sees only a minority of the cluster: no step until it sees a majority again. */
+  private boolean pausedInMinority;
   private long ungatedBatch = -1;
   private long trainedThrough = -1;
   private boolean resumed;
@@ -161,6 +164,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           RunData data;
           PeerNetwork network;
           Optional<Checkpoints.Restored> restored = Optional.empty();
+          CheckpointFence fence = new CheckpointFence(checkpoints(setup).folder());
           try {
             PeerDevices.apply(setup.start());
             data = setup.data().get(setup.settings().data());
@@ -168,6 +172,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             if (setup.start().resume()) {
               restored = checkpoints(setup).latest(network.architecture(), setup.settings().training().engine());
             }
+            fence.claim(); // from now on an earlier copy of this peer, if one still runs, saves nothing
           } catch (RuntimeException | IOException e) {
             reportFailure(context, setup.coordinator(), setup, "cannot start: " + e.getMessage(), e);
             return Behaviors.stopped();
@@ -175,7 +180,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           Optional<Checkpoints.Restored> from = restored;
           Reachability nodes = reachability != null ? reachability : Reachability.of(context.getSystem());
           return Behaviors.withTimers(timers -> new PeerTrainer(
-              context, timers, setup, data, from.map(Checkpoints.Restored::network).orElse(network), from, nodes));
+              context, timers, setup, data, from.map(Checkpoints.Restored::network).orElse(network), from, nodes,
+              fence));
         });
   }
 
@@ -190,8 +196,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       RunData data,
       PeerNetwork network,
       Optional<Checkpoints.Restored> restored,
-      Reachability reachability) {
+      Reachability reachability,
+      CheckpointFence fence) {
     super(context);
+    this.fence = fence;
     this.setup = setup;
     this.coordinator = new CoordinatorLink(setup.coordinator());
     this.checkpoints = checkpoints(setup);
@@ -273,6 +281,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     return message -> {
       try {
         return handler.apply(message);
+      } catch (CheckpointFence.Superseded e) {
+        getContext().getLog().warn(e.getMessage());
+        return Behaviors.stopped();
       } catch (Exception e) {
         return fail(e.getMessage() != null ? e.getMessage() : e.toString(), e);
       }
@@ -381,6 +392,18 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     long id = schedule.batchId(epoch, batchIndex);
     reachable.refresh(peers, exchange);
+    if (reachable.inMinority()) {
+      pausedInMinority = true; // checked again by ReachabilityCheck; no two copies of a peer train
+      timers.startTimerWithFixedDelay(ReachabilityCheck.class, ReachabilityCheck.INSTANCE,
+          java.time.Duration.ofNanos(WAIT_SLICE_NANOS));
+      return;
+    }
+    if (pausedInMinority) {
+      pausedInMinority = false;
+      if (throttledSinceNanos < 0) {
+        timers.cancel(ReachabilityCheck.class);
+      }
+    }
     if (gated(id) && id != ungatedBatch && !exchange.studentsBehind(id, gateWindow()).isEmpty()) {
       if (throttledSinceNanos < 0) {
         throttledSinceNanos = System.nanoTime();
@@ -666,6 +689,12 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   /** A throttled peer goes on as soon as the students it waits on are found unreachable. */
   private Behavior<Command> onReachabilityCheck() throws IOException {
+    if (pausedInMinority) {
+      if (!reachable.inMinority()) {
+        beginStep();
+      }
+      return this;
+    }
     if (reachable.refresh(peers, exchange)) {
       resumeIfUnthrottled();
     }
@@ -833,6 +862,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private void checkpoint(Checkpoints.State state) throws IOException {
     if (!network.isFinite()) {
       throw Divergence.diverged(step, "non-finite weights", learningRate()); // the last good one stays
+    }
+    if (!fence.held()) {
+      throw new CheckpointFence.Superseded(name);
     }
     Path model = checkpoints.write(network, state);
     coordinator.tell(messages.checkpointed(model, state, false, List.of()));

@@ -1,10 +1,13 @@
 package dev.cohort.actors.peer;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.Member;
+import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.typed.Cluster;
 
 /**
@@ -12,7 +15,6 @@ import org.apache.pekko.cluster.typed.Cluster;
  * trainer's own thread, also in the middle of a step: the cluster's state is a snapshot that any
  * thread may read.
  */
-@FunctionalInterface
 interface Reachability {
 
   /** Without a cluster (a single-process actor system) every actor is reachable. */
@@ -20,16 +22,51 @@ interface Reachability {
 
   Set<Address> unreachableNodes();
 
+  /**
+   * Whether this node sees only a minority of the cluster (half, when the other half holds the
+   * oldest-addressed member): the side keep-majority downs, whose peers are then restarted on the
+   * majority. Such a node's peers must not train meanwhile, or two copies of a peer would.
+   */
+  default boolean inMinority() {
+    return false;
+  }
+
   static Reachability of(ActorSystem<?> system) {
     if (!system.settings().config().getString("pekko.actor.provider").equals("cluster")) {
       return NONE;
     }
     Cluster cluster = Cluster.get(system);
-    return () -> {
-      Set<Member> unreachable = cluster.state().getUnreachable();
-      return unreachable.isEmpty()
-          ? Set.of()
-          : unreachable.stream().map(Member::address).collect(Collectors.toUnmodifiableSet());
+    return new Reachability() {
+      @Override
+      public Set<Address> unreachableNodes() {
+        Set<Member> unreachable = cluster.state().getUnreachable();
+        return unreachable.isEmpty()
+            ? Set.of()
+            : unreachable.stream().map(Member::address).collect(Collectors.toUnmodifiableSet());
+      }
+
+      @Override
+      public boolean inMinority() {
+        Set<Member> unreachable = cluster.state().getUnreachable();
+        if (unreachable.isEmpty()) {
+          return false;
+        }
+        List<Member> members = new ArrayList<>();
+        cluster.state().getMembers().forEach(m -> {
+          if (m.status() != MemberStatus.down() && m.status() != MemberStatus.exiting()
+              && m.status() != MemberStatus.removed()) {
+            members.add(m);
+          }
+        });
+        long away = members.stream().filter(unreachable::contains).count();
+        long here = members.size() - away;
+        if (here != away) {
+          return here < away;
+        }
+        Member oldestAddress = members.stream()
+            .min((x, y) -> Member.addressOrdering().compare(x.address(), y.address())).orElseThrow();
+        return unreachable.contains(oldestAddress);
+      }
     };
   }
 }

@@ -84,10 +84,25 @@ class PeerTrainerTest {
     return reads.getAndIncrement() < 0 ? Set.of(testKit.system().address()) : Set.of();
   }
 
+  /** Whether the peers' node sees only a minority of its cluster. */
+  private final java.util.concurrent.atomic.AtomicBoolean minority = new java.util.concurrent.atomic.AtomicBoolean();
+
+  private final Reachability reachability = new Reachability() {
+    @Override
+    public Set<Address> unreachableNodes() {
+      return PeerTrainerTest.this.unreachableNodes();
+    }
+
+    @Override
+    public boolean inMinority() {
+      return minority.get();
+    }
+  };
+
   private ActorRef<PeerInbox> startPeer(CohortSettings settings, String name) {
     PeerSpec spec = settings.peers().stream().filter(p -> p.name().equals(name)).findFirst().orElseThrow();
     started.add(testKit.spawn(
-        PeerTrainer.create(new PeerSetup(settings, spec, coordinator.ref(), new RunDataCache(), "test-node"), this::unreachableNodes),
+        PeerTrainer.create(new PeerSetup(settings, spec, coordinator.ref(), new RunDataCache(), "test-node"), reachability),
         ServiceKeys.peerActorName(name)));
     TestProbe<Receptionist.Listing> listings = testKit.createTestProbe(Receptionist.Listing.class);
     return listings.awaitAssert(
@@ -477,6 +492,36 @@ class PeerTrainerTest {
     assertTrue(reason.contains("diverged at step") && reason.contains("learning rate 1.0E30"), reason);
     assertTrue(received.get() >= 1, "it trained (and sent) before it diverged");
     assertEquals(null, bad.get(), "everything it sent was a probability");
+  }
+
+  @Test
+  void aPeerWhoseNodeSeesOnlyAMinorityTrainsNotAStepUntilItSeesAMajority() {
+    CohortSettings settings = TestCohorts.settings(runs, "minority", "training.report-every = 1", "a");
+    minority.set(true);
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    startTraining("minority", Map.of("a", a), List.of(a));
+    coordinator.expectNoMessage(Duration.ofSeconds(3)); // no step, so no report: it may be trained elsewhere
+    minority.set(false);
+    PeerReport first = coordinator.expectMessageClass(CoordinatorInbox.class, GENEROUS).getReport();
+    assertEquals(1, first.getStep(), "it trains on from where it paused");
+    assertEquals(10, finishedReport("a").getStep());
+  }
+
+  @Test
+  void aCopyOfAPeerRestartedElsewhereStopsWithoutSavingOrReporting() throws IOException {
+    CohortSettings settings = TestCohorts.settings(runs, "fenced", "training.checkpoint-every = 1", "a");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    Path folder = runs.resolve("fenced/checkpoints/a");
+    java.nio.file.Files.writeString(folder.resolve(CheckpointFence.FILE), "a-later-copy\n"); // claimed elsewhere
+    TestProbe<Object> watcher = testKit.createTestProbe();
+    startTraining("fenced", Map.of("a", a), List.of(a));
+
+    watcher.expectTerminated(started.get(0), GENEROUS);
+    try (java.util.stream.Stream<Path> files = java.nio.file.Files.list(folder)) {
+      assertEquals(List.of(CheckpointFence.FILE), files.map(f -> f.getFileName().toString()).toList(),
+          "it saved nothing over the later copy's checkpoints");
+    }
+    coordinator.expectNoMessage(Duration.ofSeconds(1)); // no failure either: that would drop the live copy
   }
 
   @Test
