@@ -6,6 +6,8 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.actors.dashboard.Dashboard;
 import dev.cohort.actors.dashboard.DashboardSettings;
+import dev.cohort.actors.dashboard.RunControl;
+import dev.cohort.actors.dashboard.RunFeed;
 import dev.cohort.actors.dashboard.RunLines;
 import dev.cohort.actors.dashboard.RunReport;
 import dev.cohort.model.CohortMetrics;
@@ -83,10 +85,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private record RestartTimeout(String peer, int restart) implements Command {}
 
   /** End the run now (the dashboard's stop control); the checkpoints stay, so it can be resumed. */
-  public record StopRequested(String by) implements Command {}
+  private record StopRequested(String by) implements Command {}
 
   /** An event to record in the run's events.jsonl (e.g. the dashboard's extractions). */
-  public record RecordEvent(String name, Map<String, Object> fields) implements Command {}
+  private record RecordEvent(String name, Map<String, Object> fields) implements Command {}
 
   private enum Timeout implements Command {
     STARTUP,
@@ -243,6 +245,15 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .build();
   }
 
+  /** The dashboard's controls in this coordinator's own protocol. */
+  private static Command fromDashboard(RunControl control) {
+    if (control instanceof RunControl.Stop stop) {
+      return new StopRequested(stop.by());
+    }
+    RunControl.RecordEvent event = (RunControl.RecordEvent) control;
+    return new RecordEvent(event.name(), event.fields());
+  }
+
   /**
    * Starts the run's dashboard as a child (unless {@code cohort.dashboard.enabled} is off), fed
    * every line written to the run directory; a coordinator that takes over first shows it what
@@ -255,7 +266,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     try {
       List<Dashboard.Line> history = RunLines.read(settings.runPath());
       ActorRef<Dashboard.Command> dashboard = context.spawn(
-          Dashboard.create(settings, console, context.getSelf(), history,
+          Dashboard.create(settings, console, context.messageAdapter(RunControl.class, Coordinator::fromDashboard), history,
               console instanceof Dashboard.Progress progress ? progress : null),
           "dashboard");
       return (kind, json) -> dashboard.tell(new Dashboard.Line(kind, json));

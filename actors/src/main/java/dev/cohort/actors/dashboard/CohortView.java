@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cohort.actors.coordinator.RunFeed;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;

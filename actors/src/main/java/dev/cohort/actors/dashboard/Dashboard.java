@@ -4,8 +4,6 @@ import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.actors.config.CohortSettings;
-import dev.cohort.actors.coordinator.Coordinator;
-import dev.cohort.actors.coordinator.RunFeed;
 import dev.cohort.actors.extract.Extraction;
 import dev.cohort.actors.extract.Selection;
 import java.io.IOException;
@@ -69,7 +67,7 @@ public final class Dashboard extends AbstractBehavior<Dashboard.Command> {
   private final UpdateHub hub;
   private final DashboardMetrics metrics;
   private final ExtractionJobs jobs;
-  private final ActorRef<Coordinator.Command> coordinator;
+  private final ActorRef<RunControl> run;
   private final DashboardServer server;
   private final Progress progress;
   private ArrayNode members = JsonNodeFactory.instance.arrayNode();
@@ -87,18 +85,18 @@ public final class Dashboard extends AbstractBehavior<Dashboard.Command> {
    * @throws IOException when the run's control token cannot be read or created
    */
   public static Behavior<Command> create(CohortSettings settings, Consumer<String> console,
-      ActorRef<Coordinator.Command> coordinator, List<Line> history, Progress progress) throws IOException {
+      ActorRef<RunControl> run, List<Line> history, Progress progress) throws IOException {
     DashboardServer.Setup setup = DashboardServer.Setup.of(settings, console);
     return Behaviors.setup(context -> Behaviors.withTimers(timers -> {
       timers.startTimerWithFixedDelay(Tick.INSTANCE, TICK);
-      return new Dashboard(context, setup, coordinator, history, progress);
+      return new Dashboard(context, setup, run, history, progress);
     }));
   }
 
-  private Dashboard(ActorContext<Command> context, DashboardServer.Setup setup, ActorRef<Coordinator.Command> coordinator,
+  private Dashboard(ActorContext<Command> context, DashboardServer.Setup setup, ActorRef<RunControl> run,
       List<Line> history, Progress progress) {
     super(context);
-    this.coordinator = coordinator;
+    this.run = run;
     this.progress = progress;
     this.view = setup.view();
     this.hub = new UpdateHub(setup.settings().replay());
@@ -202,7 +200,7 @@ public final class Dashboard extends AbstractBehavior<Dashboard.Command> {
       return this;
     }
     stopping = true;
-    coordinator.tell(new Coordinator.StopRequested("the dashboard's stop control"));
+    run.tell(new RunControl.Stop("the dashboard's stop control"));
     stop.replyTo().tell(new Reply(202, json("status", "stopping")));
     return this;
   }
@@ -222,7 +220,7 @@ public final class Dashboard extends AbstractBehavior<Dashboard.Command> {
 
   private Behavior<Command> onExtractionDone(ExtractionDone done) {
     Map<String, Object> fields = jobs.finish(done.id(), done.result(), done.failure());
-    coordinator.tell(new Coordinator.RecordEvent(done.failure() == null ? "extraction-finished" : "extraction-failed", fields));
+    run.tell(new RunControl.RecordEvent(done.failure() == null ? "extraction-finished" : "extraction-failed", fields));
     return this;
   }
 

@@ -1,6 +1,5 @@
 package dev.cohort.actors.dashboard;
 
-import dev.cohort.actors.coordinator.RunFeed;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;

@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cohort.actors.coordinator.RunFeed;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;

@@ -9,8 +9,6 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.TestCohorts;
 import dev.cohort.actors.config.CohortSettings;
-import dev.cohort.actors.coordinator.Coordinator;
-import dev.cohort.actors.coordinator.RunFeed;
 import java.io.BufferedReader;
 import java.io.InputStreamReader;
 import java.net.URI;
@@ -46,7 +44,7 @@ class DashboardRoutesTest {
 
   @TempDir Path runs;
   private ActorTestKit testKit;
-  private TestProbe<Coordinator.Command> coordinator;
+  private TestProbe<RunControl> coordinator;
   private final List<String> console = new CopyOnWriteArrayList<>();
   private String base;
   private String token;
@@ -70,7 +68,7 @@ class DashboardRoutesTest {
     Cluster.get(testKit.system()).manager().tell(Join.create(Cluster.get(testKit.system()).selfMember().address()));
     CohortSettings settings = TestCohorts.settings(runs, "r", "dashboard { port = 0 }", "a", "b");
     Files.createDirectories(settings.runPath());
-    coordinator = testKit.createTestProbe(Coordinator.Command.class);
+    coordinator = testKit.createTestProbe(RunControl.class);
     ActorRef<Dashboard.Command> dashboard =
         testKit.spawn(Dashboard.create(settings, console::add, coordinator.ref(), List.of(), null));
     for (String line : LINES) {
@@ -243,7 +241,7 @@ class DashboardRoutesTest {
     assertEquals(404, get("/api/extractions/99").statusCode());
 
     assertEquals(202, post("/api/stop", "", "Authorization", auth).statusCode());
-    Coordinator.StopRequested stop = coordinator.expectMessageClass(Coordinator.StopRequested.class);
+    RunControl.Stop stop = coordinator.expectMessageClass(RunControl.Stop.class);
     assertTrue(stop.by().contains("dashboard"));
     assertEquals(409, post("/api/stop", "", "Authorization", auth).statusCode(), "told once");
     assertFalse(console.isEmpty());

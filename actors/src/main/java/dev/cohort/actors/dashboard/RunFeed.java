@@ -1,4 +1,4 @@
-package dev.cohort.actors.coordinator;
+package dev.cohort.actors.dashboard;
 
 /**
  * Told every line the coordinator writes to the run directory, right after it is written: the
