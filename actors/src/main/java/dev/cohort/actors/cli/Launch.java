@@ -200,11 +200,14 @@ final class Launch {
                 run.data()),
             nodeConfig);
     // Downed (cut off in a minority) or stopped before the run ended: the run goes on on the majority.
-    system.getWhenTerminated().thenRun(() -> outcome.complete(RunFinished.newBuilder().setSuccess(false)
+    Runnable left = () -> outcome.complete(RunFinished.newBuilder().setSuccess(false)
         .setMessage("this node left the cluster before the run ended (downed by the split-brain resolver after a"
             + " partition, or stopped); the run goes on on the majority, its events in " + settings.runPath()
             + "/events.jsonl")
-        .build()));
+        .build());
+    org.apache.pekko.cluster.Cluster.get(org.apache.pekko.actor.typed.javadsl.Adapter.toClassic(system))
+        .registerOnMemberRemoved(left);
+    system.getWhenTerminated().thenRun(left);
     Cluster cluster = Cluster.get(system);
     Address self = cluster.selfMember().address();
     if (seeds.isEmpty() && !NodeStartup.bootstraps(nodeConfig)) {
@@ -245,7 +248,14 @@ final class Launch {
     }
     children.stop(30);
     system.terminate();
-    system.getWhenTerminated().toCompletableFuture().join();
+    try {
+      // Bounded: a downed node's shutdown can hang on a peer mid-step; the process exits anyway.
+      system.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
+    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
+      System.err.println("cohort: this node's actor system did not stop within 30 s; exiting anyway");
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+    }
     Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
     return new Outcome(finished, false);
   }

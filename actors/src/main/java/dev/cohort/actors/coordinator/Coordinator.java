@@ -431,6 +431,21 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     announce(name, Math.max(0, rejoinAt));
   }
 
+  /**
+   * A node is reachable again after a partition: what its peers and the others sent meanwhile may
+   * be lost (a teacher's finished notice among it, without which a student would wait max-wait at
+   * every step), so they hear of each other again: a finished peer answers with its finished notice.
+   */
+  private void reannounce(String address) {
+    for (String peer : peerNames()) {
+      if (address.equals(nodes.nodeOfPeer(peer)) && peers.containsKey(peer) && !dead.contains(peer)
+          && !restarting.containsKey(peer) && phase == Phase.TRAINING) {
+        PeerReport last = lastReport.get(peer);
+        announce(peer, last == null ? 0 : last.getTrainedThrough() + 1);
+      }
+    }
+  }
+
   /** Tells the other live peers where {@code name} is now; those linked with it take it (back). */
   private void announce(String name, long rejoinAt) {
     PeerInbox joined =
@@ -571,6 +586,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       }
       if (change.gone()) {
         nodeGone(address);
+      }
+      if (change.name().equals("member-reachable")) {
+        reannounce(address);
       }
     });
     if (phase == Phase.WAITING_FOR_NODES) {

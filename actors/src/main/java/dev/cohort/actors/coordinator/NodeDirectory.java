@@ -1,5 +1,6 @@
 package dev.cohort.actors.coordinator;
 
+import dev.cohort.actors.peer.Reachability;
 import dev.cohort.protocol.HostInbox;
 import dev.cohort.protocol.PlacePeer;
 import java.util.ArrayList;
@@ -102,6 +103,9 @@ final class NodeDirectory {
 
   /** Whether the peer's node is a member that cannot be reached now but has not been downed. */
   boolean unreachableNotDown(String peer) {
+    if (Reachability.inMinority(cluster)) {
+      return true; // this side is about to be downed: the majority restarts the peer, not this coordinator
+    }
     String node = nodeOfPeer(peer);
     for (Member member : cluster.state().getUnreachable()) {
       if (member.address().toString().equals(node)) {

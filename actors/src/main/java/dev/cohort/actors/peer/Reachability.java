@@ -15,7 +15,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  * trainer's own thread, also in the middle of a step: the cluster's state is a snapshot that any
  * thread may read.
  */
-interface Reachability {
+public interface Reachability {
 
   /** Without a cluster (a single-process actor system) every actor is reachable. */
   Reachability NONE = Set::of;
@@ -29,6 +29,36 @@ interface Reachability {
    */
   default boolean inMinority() {
     return false;
+  }
+
+  /**
+   * Whether this node is on the side keep-majority downs: it sees fewer than half of the members,
+   * or exactly half without the oldest-addressed one; or it is itself down or leaving already.
+   */
+  static boolean inMinority(Cluster cluster) {
+    MemberStatus self = cluster.selfMember().status();
+    if (self == MemberStatus.down() || self == MemberStatus.exiting() || self == MemberStatus.removed()) {
+      return true; // downed: whatever it still sees, its peers belong to the majority now
+    }
+    Set<Member> unreachable = cluster.state().getUnreachable();
+    if (unreachable.isEmpty()) {
+      return false;
+    }
+    List<Member> members = new ArrayList<>();
+    cluster.state().getMembers().forEach(m -> {
+      if (m.status() != MemberStatus.down() && m.status() != MemberStatus.exiting()
+          && m.status() != MemberStatus.removed()) {
+        members.add(m);
+      }
+    });
+    long away = members.stream().filter(unreachable::contains).count();
+    long here = members.size() - away;
+    if (here != away) {
+      return here < away;
+    }
+    Member oldestAddress = members.stream()
+        .min((x, y) -> Member.addressOrdering().compare(x.address(), y.address())).orElseThrow();
+    return unreachable.contains(oldestAddress);
   }
 
   static Reachability of(ActorSystem<?> system) {
@@ -47,25 +77,7 @@ interface Reachability {
 
       @Override
       public boolean inMinority() {
-        Set<Member> unreachable = cluster.state().getUnreachable();
-        if (unreachable.isEmpty()) {
-          return false;
-        }
-        List<Member> members = new ArrayList<>();
-        cluster.state().getMembers().forEach(m -> {
-          if (m.status() != MemberStatus.down() && m.status() != MemberStatus.exiting()
-              && m.status() != MemberStatus.removed()) {
-            members.add(m);
-          }
-        });
-        long away = members.stream().filter(unreachable::contains).count();
-        long here = members.size() - away;
-        if (here != away) {
-          return here < away;
-        }
-        Member oldestAddress = members.stream()
-            .min((x, y) -> Member.addressOrdering().compare(x.address(), y.address())).orElseThrow();
-        return unreachable.contains(oldestAddress);
+        return Reachability.inMinority(cluster);
       }
     };
   }

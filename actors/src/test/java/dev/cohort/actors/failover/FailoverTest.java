@@ -15,8 +15,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -59,18 +57,8 @@ class FailoverTest {
     Path runs = dir.resolve("runs");
     NodeProcesses.Node launcher =
         processes.start("launcher", List.of("run", cohortFile(runs).toString(), "--spawn", "0"), Map.of());
-    Pattern address = Pattern.compile("node 1 \\(coordinator\\) at pekko://cohort@([^\\s]+)");
-    String[] seed = new String[1];
-    NodeProcesses.await("the launcher's address", Duration.ofSeconds(120), () -> {
-      Matcher m = address.matcher(output(launcher));
-      if (m.find()) {
-        seed[0] = m.group(1);
-        return true;
-      }
-      return !launcher.process().isAlive();
-    });
-    assertTrue(launcher.process().isAlive(), processes.outputs());
-    List<String> node = List.of("node", "--seed", seed[0], "--host", "127.0.0.1", "--port", "0", "--slots", "1",
+    String seed = processes.launcherAddress(launcher);
+    List<String> node = List.of("node", "--seed", seed, "--host", "127.0.0.1", "--port", "0", "--slots", "1",
         "--exit-when-finished");
     NodeProcesses.Node second = processes.start("node-2", node, Map.of());
     NodeProcesses.Node third = processes.start("node-3", node, Map.of());
@@ -85,7 +73,7 @@ class FailoverTest {
     try (NodeProcesses processes = new NodeProcesses(dir.resolve("logs"))) {
       Cluster cluster = startCluster(processes);
       // The peer placed on node 2 (b: placement fills equal nodes round-robin, this node first).
-      String victimPeer = placedPeerOn(cluster.run(), cluster.second(), processes);
+      String victimPeer = NodeProcesses.hostedPeer(cluster.second(), "failover");
       awaitCheckpoint(cluster.run(), victimPeer);
       NodeProcesses.kill(cluster.second());
 
@@ -100,7 +88,7 @@ class FailoverTest {
   void whenTheCoordinatorsNodeIsKilledAnotherNodeTakesTheRunOver() throws Exception {
     try (NodeProcesses processes = new NodeProcesses(dir.resolve("logs"))) {
       Cluster cluster = startCluster(processes);
-      String victimPeer = placedPeerOn(cluster.run(), cluster.launcher(), processes);
+      String victimPeer = NodeProcesses.hostedPeer(cluster.launcher(), "failover");
       awaitCheckpoint(cluster.run(), victimPeer);
       NodeProcesses.kill(cluster.launcher());
 
@@ -110,21 +98,6 @@ class FailoverTest {
           "a surviving node took the run over\n" + processes.outputs());
       assertRecovered(cluster.run(), victimPeer, processes);
     }
-  }
-
-  /** The peer whose placement event names the node that {@code node}'s log says it is. */
-  private static String placedPeerOn(Path run, NodeProcesses.Node node, NodeProcesses processes) throws Exception {
-    Pattern hosted = Pattern.compile("peer (\\S+) of run failover starts on this node");
-    String[] peer = new String[1];
-    NodeProcesses.await("a peer on " + node.name(), Duration.ofSeconds(60), () -> {
-      Matcher m = hosted.matcher(output(node));
-      if (m.find()) {
-        peer[0] = m.group(1);
-        return true;
-      }
-      return false;
-    });
-    return peer[0];
   }
 
   private static void awaitCheckpoint(Path run, String peer) throws InterruptedException {
@@ -199,14 +172,6 @@ class FailoverTest {
       return JSON.readTree(line);
     } catch (IOException e) {
       return JSON.createObjectNode(); // a line being written
-    }
-  }
-
-  private static String output(NodeProcesses.Node node) {
-    try {
-      return node.output();
-    } catch (IOException e) {
-      return "";
     }
   }
 }

@@ -16,8 +16,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
@@ -122,13 +120,13 @@ class NetworkNamespacesTest {
         String address = "pekko://cohort@" + host(machine) + ":25520";
         assertTrue(up.stream().anyMatch(e -> e.path("node").asText().equals(address)), address + " in " + up);
       }
-      String victim = hostedPeer(cluster.third(), "minority");
+      String victim = NodeProcesses.hostedPeer(cluster.third(), "minority");
       awaitCheckpoint(cluster.run(), victim);
       netns("cut", prefix, "3");
 
       assertTrue(NodeProcesses.exited(cluster.third(), Duration.ofSeconds(90)),
           "the cut-off node downs itself and exits\n" + processes.outputs());
-      assertTrue(output(cluster.third()).contains("peer " + victim + " pauses: its node reaches only a minority"),
+      assertTrue(NodeProcesses.output(cluster.third()).contains("peer " + victim + " pauses: its node reaches only a minority"),
           "its peer stopped training as soon as its node lost the majority\n" + processes.outputs());
       assertTrue(NodeProcesses.exited(cluster.launcher(), RUN_LIMIT), "the run ends\n" + processes.outputs());
       assertEquals(0, cluster.launcher().process().exitValue(), processes.outputs());
@@ -143,7 +141,7 @@ class NetworkNamespacesTest {
       // The resolver waits 30 s; the link is back after about 5 s of unreachability.
       Cluster cluster = startCluster(processes, "healed",
           List.of("-Dpekko.cluster.split-brain-resolver.stable-after=30s"));
-      String victim = hostedPeer(cluster.third(), "healed");
+      String victim = NodeProcesses.hostedPeer(cluster.third(), "healed");
       awaitCheckpoint(cluster.run(), victim);
       netns("cut", prefix, "3");
       NodeProcesses.await("the cut-off node to be seen unreachable", Duration.ofSeconds(30),
@@ -157,7 +155,7 @@ class NetworkNamespacesTest {
       assertTrue(events.stream().anyMatch(e -> e.path("event").asText().equals("member-reachable")), events.toString());
       assertFalse(events.stream().anyMatch(e -> e.path("event").asText().matches("peer-(restarting|restarted|given-up)|member-(downed|removed)")),
           "a partition healed before stable-after restarts nothing\n" + processes.outputs());
-      assertTrue(output(cluster.third()).contains("peer " + victim + ": its node reaches a majority of the cluster again"),
+      assertTrue(NodeProcesses.output(cluster.third()).contains("peer " + victim + ": its node reaches a majority of the cluster again"),
           processes.outputs());
       JsonNode finished = eventsNamed(cluster.run(), "run-finished").get(0);
       assertTrue(finished.path("success").asBoolean(), finished.toString());
@@ -169,14 +167,14 @@ class NetworkNamespacesTest {
   void whenTheCoordinatorsMachineIsCutOffTheMajorityTakesTheRunOver() throws Exception {
     try (NodeProcesses processes = new NodeProcesses(dir.resolve("logs"))) {
       Cluster cluster = startCluster(processes, "takeover", List.of());
-      String victim = hostedPeer(cluster.launcher(), "takeover");
+      String victim = NodeProcesses.hostedPeer(cluster.launcher(), "takeover");
       awaitCheckpoint(cluster.run(), victim);
       netns("cut", prefix, "1");
 
       assertTrue(NodeProcesses.exited(cluster.launcher(), Duration.ofSeconds(90)),
           "the launcher, cut off, is downed and says so\n" + processes.outputs());
       assertEquals(1, cluster.launcher().process().exitValue(), processes.outputs());
-      assertTrue(output(cluster.launcher()).contains("this node left the cluster before the run ended"),
+      assertTrue(NodeProcesses.output(cluster.launcher()).contains("this node left the cluster before the run ended"),
           processes.outputs());
       assertTrue(NodeProcesses.exited(cluster.second(), RUN_LIMIT), "node 2 exits with the run\n" + processes.outputs());
       assertTrue(NodeProcesses.exited(cluster.third(), Duration.ofSeconds(60)), "node 3 exits with the run");
@@ -235,30 +233,8 @@ class NetworkNamespacesTest {
     return FailoverTest.events(run).stream().filter(e -> e.path("event").asText().equals(name)).toList();
   }
 
-  private static String hostedPeer(NodeProcesses.Node node, String runId) throws InterruptedException {
-    Pattern hosted = Pattern.compile("peer (\\S+) of run " + runId + " starts on this node");
-    String[] peer = new String[1];
-    NodeProcesses.await("a peer on " + node.name(), Duration.ofSeconds(60), () -> {
-      Matcher m = hosted.matcher(output(node));
-      if (m.find()) {
-        peer[0] = m.group(1);
-        return true;
-      }
-      return false;
-    });
-    return peer[0];
-  }
-
   private static void awaitCheckpoint(Path run, String peer) throws InterruptedException {
     NodeProcesses.await("a checkpoint of " + peer, Duration.ofSeconds(120), () -> FailoverTest.events(run).stream()
         .anyMatch(e -> e.path("event").asText().equals("checkpoint") && e.path("peer").asText().equals(peer)));
-  }
-
-  private static String output(NodeProcesses.Node node) {
-    try {
-      return node.output();
-    } catch (IOException e) {
-      return "";
-    }
   }
 }

@@ -10,6 +10,8 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Real Cohort JVMs on 127.0.0.1 for a test: {@code cohort run} and {@code cohort node} processes
@@ -85,6 +87,48 @@ final class NodeProcesses implements AutoCloseable {
       }
       Thread.sleep(200);
     }
+  }
+
+  /** {@code node}'s output so far ("" while it cannot be read). */
+  static String output(Node node) {
+    try {
+      return node.output();
+    } catch (IOException e) {
+      return "";
+    }
+  }
+
+  /** The peer of run {@code runId} that {@code node}'s log says starts there. */
+  static String hostedPeer(Node node, String runId) throws InterruptedException {
+    Pattern hosted = Pattern.compile("peer (\\S+) of run " + runId + " starts on this node");
+    String[] peer = new String[1];
+    await("a peer on " + node.name(), Duration.ofSeconds(150), () -> {
+      Matcher m = hosted.matcher(output(node));
+      if (m.find()) {
+        peer[0] = m.group(1);
+        return true;
+      }
+      return false;
+    });
+    return peer[0];
+  }
+
+  /** The launcher's host:port, from its "node 1 (coordinator) at" line; fails if it died first. */
+  String launcherAddress(Node launcher) throws InterruptedException {
+    Pattern address = Pattern.compile("node 1 \\(coordinator\\) at pekko://cohort@([^\\s]+)");
+    String[] seed = new String[1];
+    await("the launcher's address", Duration.ofSeconds(120), () -> {
+      Matcher m = address.matcher(output(launcher));
+      if (m.find()) {
+        seed[0] = m.group(1);
+        return true;
+      }
+      return !launcher.process().isAlive();
+    });
+    if (!launcher.process().isAlive()) {
+      throw new AssertionError("the launcher exited before it started its node\n" + outputs());
+    }
+    return seed[0];
   }
 
   static boolean exited(Node node, Duration limit) throws InterruptedException {

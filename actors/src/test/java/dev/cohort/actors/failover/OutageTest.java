@@ -11,8 +11,6 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 import dev.cohort.actors.cli.Main;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -58,14 +56,14 @@ class OutageTest {
       NodeProcesses.Node launcher = processes.start("launcher", List.of(),
           List.of("-Dcohort.log.level=", "-Dlogback.configurationFile=" + logback, "-Dslf4j.internal.verbosity=ERROR"),
           List.of("run", cohort.toString(), "--spawn", "0"), Map.of());
-      String seed = launcherAddress(launcher, processes);
+      String seed = processes.launcherAddress(launcher);
       List<String> node = List.of("node", "--seed", seed, "--host", "127.0.0.1", "--port", "0", "--slots", "1",
           "--exit-when-finished");
       NodeProcesses.Node second = processes.start("node-2", node, Map.of());
       NodeProcesses.Node third = processes.start("node-3", node, Map.of());
       Path run = runs.resolve("outage");
       Path launcherLog = run.resolve("logs/node-1.log");
-      String frozenPeer = hostedPeer(third);
+      String frozenPeer = NodeProcesses.hostedPeer(third, "outage");
       List<String> survivors = List.of("a", "b", "c").stream().filter(p -> !p.equals(frozenPeer)).toList();
       NodeProcesses.await("some training", Duration.ofSeconds(180), () -> lastStep(run, survivors.get(0)) >= 200);
 
@@ -74,7 +72,7 @@ class OutageTest {
       long[] atPause = {lastStep(run, survivors.get(0)), lastStep(run, survivors.get(1))};
       NodeProcesses.await("the survivors to stop waiting for " + frozenPeer, Duration.ofSeconds(60),
           () -> read(launcherLog).contains("the node of [" + frozenPeer + "] is unreachable")
-              && output(second).contains("the node of [" + frozenPeer + "] is unreachable"));
+              && NodeProcesses.output(second).contains("the node of [" + frozenPeer + "] is unreachable"));
       NodeProcesses.await(STEPS_DURING_OUTAGE + " steps of each survivor during the outage", Duration.ofSeconds(120),
           () -> lastStep(run, survivors.get(0)) >= atPause[0] + STEPS_DURING_OUTAGE
               && lastStep(run, survivors.get(1)) >= atPause[1] + STEPS_DURING_OUTAGE);
@@ -95,7 +93,7 @@ class OutageTest {
           "no step of a survivor waited out max-wait: it stopped waiting when the node was unreachable\n"
               + processes.outputs());
       assertTrue(lastStep(run, frozenPeer) >= 40 * 80, "the frozen peer trained to the end after its return");
-      assertOneLinePerEvent(output(launcher), read(launcherLog), frozenPeer);
+      assertOneLinePerEvent(NodeProcesses.output(launcher), read(launcherLog), frozenPeer);
       reportRates(run, survivors, pausedAt, resumedAt, events);
     }
   }
@@ -120,35 +118,6 @@ class OutageTest {
     } catch (java.io.IOException e) {
       return "";
     }
-  }
-
-  private static String launcherAddress(NodeProcesses.Node launcher, NodeProcesses processes) throws Exception {
-    Pattern address = Pattern.compile("node 1 \\(coordinator\\) at pekko://cohort@([^\\s]+)");
-    String[] seed = new String[1];
-    NodeProcesses.await("the launcher's address", Duration.ofSeconds(120), () -> {
-      Matcher m = address.matcher(output(launcher));
-      if (m.find()) {
-        seed[0] = m.group(1);
-        return true;
-      }
-      return !launcher.process().isAlive();
-    });
-    assertTrue(launcher.process().isAlive(), processes.outputs());
-    return seed[0];
-  }
-
-  private static String hostedPeer(NodeProcesses.Node node) throws InterruptedException {
-    Pattern hosted = Pattern.compile("peer (\\S+) of run outage starts on this node");
-    String[] peer = new String[1];
-    NodeProcesses.await("a peer on " + node.name(), Duration.ofSeconds(150), () -> {
-      Matcher m = hosted.matcher(output(node));
-      if (m.find()) {
-        peer[0] = m.group(1);
-        return true;
-      }
-      return false;
-    });
-    return peer[0];
   }
 
   /** The step of {@code peer}'s latest report in metrics.jsonl (0 before the first). */
@@ -181,14 +150,6 @@ class OutageTest {
       System.out.printf("outage: peer %s trained %.1f steps/s in the 10 s before and %.1f steps/s during the %.1f s"
               + " outage (%.2f of its rate)%n", peer, before, during,
           Duration.between(pausedAt, resumedAt).toMillis() / 1000.0, during / before);
-    }
-  }
-
-  private static String output(NodeProcesses.Node node) {
-    try {
-      return node.output();
-    } catch (java.io.IOException e) {
-      return "";
     }
   }
 }
