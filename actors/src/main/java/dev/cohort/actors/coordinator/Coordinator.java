@@ -437,9 +437,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    * every step), so they hear of each other again: a finished peer answers with its finished notice.
    */
   private void reannounce(String address) {
+    if (phase != Phase.TRAINING) {
+      return;
+    }
     for (String peer : peerNames()) {
       if (address.equals(nodes.nodeOfPeer(peer)) && peers.containsKey(peer) && !dead.contains(peer)
-          && !restarting.containsKey(peer) && phase == Phase.TRAINING) {
+          && !restarting.containsKey(peer)) {
         PeerReport last = lastReport.get(peer);
         announce(peer, last == null ? 0 : last.getTrainedThrough() + 1);
       }
@@ -803,7 +806,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       phase = Phase.TRAINING; // chosen again once every live peer is back and finished
       exportingPeer = null;
     }
-    if (restartable && nodes.unreachableNotDown(peer)) {
+    // Unreachable but not downed, or this coordinator's own side is about to be downed (the
+    // majority's coordinator restarts the peer then): two copies of it must never run.
+    if (restartable && (nodes.unreachableNotDown(peer) || nodes.selfInMinority())) {
       // It may still be training over there (a partition, not a crash): two of it must never run.
       awaitingDown.put(peer, reason);
       run.event("peer-awaiting-down", Map.of("peer", peer, "node", nodes.nodeOfPeer(peer)));

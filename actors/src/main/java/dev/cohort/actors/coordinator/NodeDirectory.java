@@ -101,11 +101,13 @@ final class NodeDirectory {
     nodeOfPeer.values().stream().filter(address::equals).forEach(placement::release);
   }
 
+  /** Whether this node is on the side of a partition that keep-majority downs. */
+  boolean selfInMinority() {
+    return Reachability.inMinority(cluster);
+  }
+
   /** Whether the peer's node is a member that cannot be reached now but has not been downed. */
   boolean unreachableNotDown(String peer) {
-    if (Reachability.inMinority(cluster)) {
-      return true; // this side is about to be downed: the majority restarts the peer, not this coordinator
-    }
     String node = nodeOfPeer(peer);
     for (Member member : cluster.state().getUnreachable()) {
       if (member.address().toString().equals(node)) {

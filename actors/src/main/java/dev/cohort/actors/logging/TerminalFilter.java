@@ -21,12 +21,18 @@ public final class TerminalFilter extends Filter<ILoggingEvent> {
     runLogged = logged;
   }
 
+  /** The level -Dcohort.log.level asks for, or null for the default thresholds. */
+  private final Level asked = asked(System.getProperty("cohort.log.level"));
+
+  private static Level asked(String property) {
+    return property == null || property.isBlank() ? null : Level.toLevel(property, Level.WARN);
+  }
+
   @Override
   public FilterReply decide(ILoggingEvent event) {
-    String asked = System.getProperty("cohort.log.level");
     Level threshold;
-    if (asked != null && !asked.isBlank()) {
-      threshold = Level.toLevel(asked, Level.WARN);
+    if (asked != null) {
+      threshold = asked;
     } else if (runLogged || !event.getLoggerName().startsWith("dev.cohort")) {
       threshold = Level.ERROR;
     } else {

@@ -11,10 +11,10 @@ final class Divergence {
 
   private Divergence() {}
 
-  static void check(float[] logits, String what, long step, double learningRate) {
+  static void checkLogits(float[] logits, long step, double learningRate) {
     for (float value : logits) {
       if (!Float.isFinite(value)) {
-        throw diverged(step, "non-finite " + what + " (" + value + ")", learningRate);
+        throw diverged(step, "non-finite logits (" + value + ")", learningRate);
       }
     }
   }

@@ -451,7 +451,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
    * exchange and the update.
    */
   private float[] fillTarget(float[] z, int rows, int classes) {
-    Divergence.check(z, "logits", step, learningRate());
+    Divergence.checkLogits(z, step, learningRate());
     boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions()
         || exchange.weighsPerExample();
     float[] softened = null;
