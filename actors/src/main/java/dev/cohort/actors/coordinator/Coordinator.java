@@ -290,7 +290,10 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (changed.listing().isForKey(ServiceKeys.HOSTS)) {
       onHostsChanged(changed.listing().getServiceInstances(ServiceKeys.HOSTS));
     } else {
-      onPeersChanged(changed.listing().getServiceInstances(ServiceKeys.peers(settings.runId())));
+      // Every registered peer, on unreachable nodes too: a peer leaves this listing when it stops or
+      // its node is removed. Reachability is followed from the membership events instead, which
+      // the Receptionist's listing of reachable peers would race.
+      onPeersChanged(changed.listing().getAllServiceInstances(ServiceKeys.peers(settings.runId())));
     }
     return this;
   }
@@ -394,13 +397,9 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
       }
       for (String name : peerNames()) {
-        if (listed.containsKey(name) && awaitingDown.remove(name) != null) {
-          run.event("peer-reachable-again", Map.of("peer", name));
-          console.accept("peer " + name + " is reachable again; it trains on where it is");
-        }
         if (!listed.containsKey(name) && peers.containsKey(name) && !restarting.containsKey(name)
             && !awaitingDown.containsKey(name) && !dead.contains(name) && !recoveringPeers()) {
-          peerLost(name, "left the cluster (its node stopped or became unreachable)", true);
+          peerLost(name, "it stopped or its node left the cluster", true);
         }
       }
     }
@@ -587,11 +586,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       if (change.name().equals("member-removed")) {
         nodes.removed(address);
       }
+      switch (change.name()) {
+        case "member-unreachable" -> nodeUnreachable(address);
+        case "member-reachable" -> nodeReachable(address);
+        default -> { }
+      }
       if (change.gone()) {
         nodeGone(address);
-      }
-      if (change.name().equals("member-reachable")) {
-        reannounce(address);
       }
     });
     if (phase == Phase.WAITING_FOR_NODES) {
@@ -806,13 +807,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       phase = Phase.TRAINING; // chosen again once every live peer is back and finished
       exportingPeer = null;
     }
-    // Unreachable but not downed, or this coordinator's own side is about to be downed (the
-    // majority's coordinator restarts the peer then): two copies of it must never run.
-    if (restartable && (nodes.unreachableNotDown(peer) || nodes.selfInMinority())) {
-      // It may still be training over there (a partition, not a crash): two of it must never run.
+    // This coordinator's own side is about to be downed (the majority's coordinator restarts the
+    // peer then), or the peer's node is unreachable and not downed (this coordinator has not heard
+    // yet): it may still be training over there, and two copies of it must never run.
+    if (restartable && (nodes.selfInMinority() || nodes.unreachableNotDown(peer))) {
       awaitingDown.put(peer, reason);
       run.event("peer-awaiting-down", Map.of("peer", peer, "node", nodes.nodeOfPeer(peer)));
-      console.accept("peer " + peer + " is unreachable with its node; it is restarted once the node is downed");
       return;
     }
     if (restartable && restart(peer, reason)) {
@@ -821,16 +821,47 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     giveUp(peer, reason);
   }
 
-  /** A node is down or gone: the peers that waited for that are restarted now. */
-  private void nodeGone(String address) {
-    for (String peer : List.copyOf(awaitingDown.keySet())) {
-      if (address.equals(nodes.nodeOfPeer(peer))) {
-        String reason = awaitingDown.remove(peer);
-        if (!restart(peer, reason)) {
-          giveUp(peer, reason);
-        }
+  /**
+   * A node cannot be reached: its peers may be dead or training on behind a partition, so none is
+   * restarted before the split-brain resolver downs the node (two copies of a peer must never
+   * run); the students linked with them stop waiting for them by themselves meanwhile.
+   */
+  private void nodeUnreachable(String address) {
+    if (phase != Phase.TRAINING && phase != Phase.EXPORTING) {
+      return;
+    }
+    for (String peer : hostedOn(address)) {
+      if (peers.containsKey(peer) && !dead.contains(peer) && !restarting.containsKey(peer)
+          && !awaitingDown.containsKey(peer)) {
+        awaitingDown.put(peer, "its node " + address + " became unreachable and was downed");
+        run.event("peer-awaiting-down", Map.of("peer", peer, "node", address));
       }
     }
+  }
+
+  /** The node is back before it was downed: its peers train on where they are, and hear of the others again. */
+  private void nodeReachable(String address) {
+    for (String peer : hostedOn(address)) {
+      if (awaitingDown.remove(peer) != null) {
+        run.event("peer-reachable-again", Map.of("peer", peer));
+      }
+    }
+    reannounce(address);
+    maybeExport();
+  }
+
+  /** A node is down or gone: the peers that waited for that are lost, and restarted elsewhere. */
+  private void nodeGone(String address) {
+    for (String peer : hostedOn(address)) {
+      String reason = awaitingDown.remove(peer);
+      if (reason != null) {
+        peerLost(peer, reason, true);
+      }
+    }
+  }
+
+  private List<String> hostedOn(String address) {
+    return peerNames().stream().filter(p -> address.equals(nodes.nodeOfPeer(p))).toList();
   }
 
   /** The run goes on without this peer. */

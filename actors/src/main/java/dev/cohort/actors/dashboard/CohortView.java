@@ -156,7 +156,13 @@ public final class CohortView {
           }
         }
       }
-      case "peer-lost", "peer-restarting", "peer-awaiting-down", "peer-waiting-for-node" -> lifecycle(row, PeerRow.Lifecycle.RESTARTING);
+      case "peer-lost", "peer-restarting", "peer-waiting-for-node" -> lifecycle(row, PeerRow.Lifecycle.RESTARTING);
+      case "peer-awaiting-down" -> lifecycle(row, PeerRow.Lifecycle.UNREACHABLE);
+      case "peer-reachable-again" -> {
+        if (row != null && row.lifecycle == PeerRow.Lifecycle.UNREACHABLE) {
+          row.lifecycle = PeerRow.Lifecycle.REPORTING;
+        }
+      }
       case "peer-restarted" -> {
         lifecycle(row, PeerRow.Lifecycle.PLACED);
         if (row != null) {

@@ -32,7 +32,8 @@ final class EventText {
       case "peer-restarting" -> "peer " + peer + " restarting (restart " + e.path("restart").asInt() + ")";
       case "peer-restarted" -> "peer " + peer + " is back on " + node;
       case "peer-given-up" -> "peer " + peer + " given up after " + e.path("restarts").asInt() + " restart(s)";
-      case "peer-awaiting-down" -> "peer " + peer + " waits for its unreachable node to be downed";
+      case "peer-awaiting-down" -> "peer " + peer + " is unreachable; restarted only if its node is downed";
+      case "peer-reachable-again" -> "peer " + peer + " is reachable again";
       case "teacher-frozen" -> "KD teacher " + peer + " frozen";
       case "best-peer-changed" -> String.format(Locale.ROOT, "best peer so far: %s (val_acc %.4f)", peer,
           e.path("val_accuracy").asDouble());

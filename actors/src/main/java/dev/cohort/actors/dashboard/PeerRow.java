@@ -15,6 +15,8 @@ final class PeerRow {
     PLACED,
     REPORTING,
     RESTARTING,
+    /** Its node cannot be reached (it may be training behind a partition); not restarted unless the node is downed. */
+    UNREACHABLE,
     DEAD
   }
 
@@ -84,7 +86,7 @@ final class PeerRow {
   }
 
   /**
-   * starting / training / waiting / lagging / restarting / dead / finished, as of {@code now}:
+   * starting / training / waiting / lagging / unreachable / restarting / dead / finished, as of {@code now}:
    * lagging when it has not reported for {@code stallAfter}, or is more than a tenth of an epoch
    * behind the cohort's most advanced peer ({@code leaderStep}).
    */
@@ -92,6 +94,7 @@ final class PeerRow {
     return switch (lifecycle) {
       case DEAD -> "dead";
       case RESTARTING -> "restarting";
+      case UNREACHABLE -> "unreachable";
       case PLANNED, PLACED -> "starting";
       case REPORTING -> {
         if (finished) {

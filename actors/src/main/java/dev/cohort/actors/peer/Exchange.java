@@ -137,6 +137,19 @@ final class Exchange {
     }
   }
 
+  /**
+   * {@code peer} says it has trained through {@code batchId}. As a student it holds nobody back
+   * below that; as a teacher it has sent whatever it will send for that batch and the ones before
+   * (its predictions come ahead of this notice), so no step there waits for it: what was lost on
+   * the way (a partition) never comes.
+   */
+  void trainedThrough(String peer, long batchId) {
+    progressOf(peer, batchId);
+    if (teachers.containsKey(peer)) {
+      seen(peer, batchId + 1);
+    }
+  }
+
   void progressOf(String student, long trainedThroughBatch) {
     studentProgress.computeIfPresent(student, (s, old) -> Math.max(old, trainedThroughBatch));
   }

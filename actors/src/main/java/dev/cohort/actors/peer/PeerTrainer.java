@@ -355,6 +355,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     exchange.rejoin(peer, joined.getRejoinAtBatch());
     link(peer, joined.getPeer().getRef());
+    // What this peer sent it while it was away (a partition, a restart) is lost: without hearing
+    // how far this peer has got, it would wait max-wait at every batch in between.
+    if (trainedThrough >= 0) {
+      sendProgress(trainedThrough, List.of(peer));
+    }
     getContext().getLog().info("peer {}: {} is back at batch {}; teachers {}, students {}",
         name, peer, joined.getRejoinAtBatch(), exchange.teachers(), exchange.students());
     resumeIfUnthrottled();
@@ -675,7 +680,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       drainInbound();
       exchange.finished(progress.getPeer());
     } else {
-      exchange.progressOf(progress.getPeer(), progress.getTrainedThrough());
+      drainInbound(); // as above: a teacher's predictions for the batches it has passed come first
+      exchange.trainedThrough(progress.getPeer(), progress.getTrainedThrough());
     }
     resumeIfUnthrottled();
   }

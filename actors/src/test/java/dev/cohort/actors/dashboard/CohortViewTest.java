@@ -58,6 +58,16 @@ class CohortViewTest {
   }
 
   @Test
+  void aPeerOnAnUnreachableNodeIsShownUnreachableNotRestartingAndTrainsOnWhenItIsBack() {
+    report("b", "2026-11-28T10:00:00Z", 10, 0.1, "");
+    ObjectNode away = event("{\"time\":\"2026-11-28T10:00:01Z\",\"event\":\"peer-awaiting-down\",\"peer\":\"b\",\"node\":\"n3\"}");
+    assertEquals("unreachable", row("b").path("status").asText());
+    assertEquals("peer b is unreachable; restarted only if its node is downed", away.path("log").path("text").asText());
+    event("{\"time\":\"2026-11-28T10:00:04Z\",\"event\":\"peer-reachable-again\",\"peer\":\"b\"}");
+    assertEquals("training", row("b").path("status").asText());
+  }
+
+  @Test
   void theBestPeerIsTheHighestValidationAccuracyUntilTheCoordinatorChooses() {
     ObjectNode first = report("a", "2026-11-28T10:00:00Z", 100, 0, ",\"epoch_end\":true,\"val_accuracy\":0.7,\"val_loss\":0.9");
     assertEquals("a", first.path("best").path("peer").asText());

@@ -13,7 +13,6 @@ import java.util.List;
 import java.util.Map;
 import dev.cohort.actors.cli.Main;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
@@ -28,10 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
  * goes and one when it is back, and Pekko's warnings go to the run's log file. Prints the
  * survivors' step rate before and during the outage (docs/RELIABILITY.md).
  */
-@EnabledIfSystemProperty(named = "cohort.partition-tests", matches = "on", disabledReason =
-    "flaky: the coordinator sometimes restarts a peer whose node is unreachable but not downed (a race between"
-        + " the receptionist's listing and the cluster's unreachable set; see docs/RELIABILITY.md);"
-        + " run with -Dcohort.partition-tests=on")
 class OutageTest {
 
   /** Steps each survivor must train while the node is frozen: 2,000 s at one step per max-wait. */

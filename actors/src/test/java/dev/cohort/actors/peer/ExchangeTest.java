@@ -132,6 +132,23 @@ class ExchangeTest {
   }
 
   @Test
+  void aTeacherThatSaysHowFarItHasTrainedIsNotWaitedForBeforeThatButWhatItSentIsUsed() {
+    Exchange exchange = exchange("s", Topology.mutual(List.of("a", "b", "s")));
+    exchange.predictionsFrom("a", 3, 3, A, Double.NaN);
+    exchange.predictionsFrom("b", 3, 3, B, Double.NaN);
+    exchange.trainedThrough("a", 30); // its predictions for 4..30 were lost while this peer was cut off
+    assertEquals(Set.of("b"), exchange.missing(4), "a will never send batch 4 now");
+    assertEquals(Set.of("b"), exchange.missing(30));
+    assertEquals(Set.of("a", "b"), exchange.missing(31), "a's next batch: waited for again");
+    assertArrayEquals(new float[] {0.4f, 0.6f}, exchange.takeTarget(3, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f,
+        "what a sent for batch 3 is still used");
+    assertEquals(List.of("b"), exchange.studentsBehind(30, 4), "as a student it holds nobody back below 30");
+    Exchange oneWay = exchange("s", Topology.custom(List.of("s", "t"), List.of(new Topology.Link("s", "t", 1))));
+    oneWay.trainedThrough("t", 30);
+    assertEquals(List.of(), oneWay.studentsBehind(34, 4), "a student's progress, as before");
+  }
+
+  @Test
   void aPeerThatReturnsIsTakenBackWithItsTopologyLinksFromItsRejoinBatch() {
     Exchange exchange = exchange("s", Topology.custom(List.of("a", "b", "s"), List.of(
         new Topology.Link("a", "s", 1), new Topology.Link("b", "s", 3), new Topology.Link("s", "a", 1))));
