@@ -1,5 +1,8 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+
 import dev.cohort.model.ClassificationReport;
 import dev.cohort.model.ConfusionMatrixImage;
 import dev.cohort.model.CsvReader;

@@ -1,5 +1,8 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+
 import dev.cohort.actors.extract.Extraction;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.extract.Selection;

@@ -1,12 +1,15 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.actors.extract.CardFacts;
 import dev.cohort.actors.extract.RunModels;
-import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.peer.PeerModels;
 import dev.cohort.model.BatchSchedule;
 import dev.cohort.model.ClassificationReport;

@@ -1,5 +1,8 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cohort.actors.dashboard.ControlToken;

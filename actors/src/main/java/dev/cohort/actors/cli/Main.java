@@ -1,5 +1,12 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+import dev.cohort.actors.bench.DashboardBenchmark;
+import dev.cohort.actors.bench.LearningBenchmark;
+import dev.cohort.actors.bench.SpeedBenchmark;
+import dev.cohort.actors.launch.Launch;
+
 import com.typesafe.config.ConfigException;
 import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.model.DatasetException;

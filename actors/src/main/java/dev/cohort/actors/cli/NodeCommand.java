@@ -1,5 +1,11 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+import dev.cohort.actors.launch.LaunchOptions;
+import dev.cohort.actors.launch.NodeConfig;
+import dev.cohort.actors.launch.NodeStartup;
+
 import dev.cohort.actors.logging.RunLog;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.protocol.RunFinished;

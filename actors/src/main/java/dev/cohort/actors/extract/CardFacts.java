@@ -83,7 +83,7 @@ public final class CardFacts {
    */
   public static Optional<Standardization> standardization(CohortSettings settings) {
     return settings.data().standardizes()
-        ? dev.cohort.actors.node.RunData.load(settings.data()).standardization()
+        ? dev.cohort.actors.data.RunData.load(settings.data()).standardization()
         : Optional.empty();
   }
 

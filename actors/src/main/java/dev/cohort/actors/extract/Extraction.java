@@ -1,7 +1,7 @@
 package dev.cohort.actors.extract;
 
 import dev.cohort.actors.config.CohortSettings;
-import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.model.ModelCard;
 import dev.cohort.model.PeerNetwork;
 import java.io.IOException;

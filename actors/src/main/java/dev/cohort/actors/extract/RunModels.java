@@ -7,7 +7,7 @@ import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.actors.config.SettingsParser;
-import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.peer.PeerModels;
 import dev.cohort.model.Checkpoints;
 import dev.cohort.model.PeerNetwork;

@@ -4,6 +4,7 @@ import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.coordinator.Coordinator;
+import dev.cohort.actors.data.RunDataCache;
 import dev.cohort.actors.peer.PeerSetup;
 import dev.cohort.actors.peer.PeerTrainer;
 import dev.cohort.protocol.AdoptRun;

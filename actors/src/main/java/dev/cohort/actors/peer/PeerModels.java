@@ -3,7 +3,7 @@ package dev.cohort.actors.peer;
 import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
-import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.model.CnnPreset;
 import dev.cohort.model.DistillationLoss;
 import dev.cohort.model.LabeledData;

@@ -2,7 +2,7 @@ package dev.cohort.actors.peer;
 
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
-import dev.cohort.actors.node.RunDataCache;
+import dev.cohort.actors.data.RunDataCache;
 import dev.cohort.protocol.CoordinatorInbox;
 import org.apache.pekko.actor.typed.ActorRef;
 

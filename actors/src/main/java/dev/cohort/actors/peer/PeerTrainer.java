@@ -3,7 +3,7 @@ package dev.cohort.actors.peer;
 import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
-import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.model.BatchSchedule;
 import dev.cohort.model.Checkpoints;
 import dev.cohort.model.DistillationLoss;

@@ -1,12 +1,14 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.launch.Launch;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
-import dev.cohort.actors.node.RunDataCache;
+import dev.cohort.actors.data.RunDataCache;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

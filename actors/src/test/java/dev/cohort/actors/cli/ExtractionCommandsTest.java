@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.extract.Selection;
-import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.model.PeerNetwork;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

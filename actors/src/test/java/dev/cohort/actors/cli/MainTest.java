@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.cohort.actors.launch.ChildNodes;
 import java.io.ByteArrayOutputStream;
 import java.io.DataOutputStream;
 import java.io.IOException;
@@ -45,6 +46,11 @@ class MainTest {
     for (String fragment : fragments) {
       assertTrue(result.err().contains(fragment), "'" + fragment + "' in: " + result.err());
     }
+  }
+
+  @Test
+  void theJvmsALaunchStartsRunThisCommandLine() {
+    assertEquals(Main.class.getName(), ChildNodes.MAIN_CLASS);
   }
 
   @Test

@@ -1,5 +1,9 @@
 package dev.cohort.actors.cli;
 
+import dev.cohort.actors.launch.LaunchOptions;
+import dev.cohort.actors.launch.NodeConfig;
+import dev.cohort.actors.launch.NodeStartup;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

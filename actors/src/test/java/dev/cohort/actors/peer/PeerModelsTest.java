@@ -6,7 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
-import dev.cohort.actors.node.RunData;
+import dev.cohort.actors.data.RunData;
 import org.junit.jupiter.api.Test;
 
 /** `training.engine` reaches the network a peer trains. */

@@ -1,4 +1,4 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

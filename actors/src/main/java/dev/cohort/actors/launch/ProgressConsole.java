@@ -1,4 +1,4 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.actors.dashboard.Dashboard;

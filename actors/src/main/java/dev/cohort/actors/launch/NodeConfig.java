@@ -1,4 +1,6 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
+
+import dev.cohort.actors.args.UsageException;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -16,7 +18,7 @@ import java.util.Map;
  * ({@code multi-host}, {@code tls}, {@code kubernetes} from cluster-config, or a .conf file), and
  * this node's address, seeds, roles and slots.
  */
-final class NodeConfig {
+public final class NodeConfig {
 
   static final String SYSTEM_NAME = "cohort";
 
@@ -32,7 +34,7 @@ final class NodeConfig {
    * @param overlays names of cluster-config overlays or paths of .conf files, applied in order
    * @param extra settings above everything else but this node's address and roles
    */
-  static Config create(
+  public static Config create(
       String host, Integer port, List<String> seeds, List<String> roles, Integer slots, List<String> overlays,
       Config extra) {
     Map<String, Object> values = new HashMap<>();
@@ -71,7 +73,7 @@ final class NodeConfig {
   }
 
   /** $COHORT_OVERLAYS: overlays to apply, comma-separated (e.g. {@code multi-host,tls}). */
-  static List<String> overlaysFromEnvironment() {
+  public static List<String> overlaysFromEnvironment() {
     String names = System.getenv("COHORT_OVERLAYS");
     return names == null || names.isBlank() ? List.of() : List.of(names.split(","));
   }

@@ -1,4 +1,6 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
+
+import dev.cohort.actors.args.UsageException;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;

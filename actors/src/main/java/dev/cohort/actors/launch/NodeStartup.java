@@ -1,4 +1,4 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
 
 import com.typesafe.config.Config;
 import dev.cohort.actors.node.NodeGuardian;
@@ -12,11 +12,11 @@ import org.apache.pekko.management.javadsl.PekkoManagement;
  * kubernetes overlay), Pekko Management's HTTP endpoints (health: /alive, /ready) and cluster
  * bootstrap, which finds the other nodes through service discovery instead of seed nodes.
  */
-final class NodeStartup {
+public final class NodeStartup {
 
   private NodeStartup() {}
 
-  static ActorSystem<NodeGuardian.Command> start(Behavior<NodeGuardian.Command> guardian, Config config) {
+  public static ActorSystem<NodeGuardian.Command> start(Behavior<NodeGuardian.Command> guardian, Config config) {
     ActorSystem<NodeGuardian.Command> system = ActorSystem.create(guardian, NodeConfig.SYSTEM_NAME, config);
     if (config.getBoolean("cohort.management.enabled")) {
       PekkoManagement.get(system).start().whenComplete((uri, failure) -> {
@@ -34,7 +34,7 @@ final class NodeStartup {
   }
 
   /** Whether this node joins through bootstrap rather than seed nodes or itself. */
-  static boolean bootstraps(Config config) {
+  public static boolean bootstraps(Config config) {
     return config.getBoolean("cohort.management.bootstrap");
   }
 }

@@ -1,4 +1,4 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

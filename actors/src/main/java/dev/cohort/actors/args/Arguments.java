@@ -1,4 +1,4 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.args;
 
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -6,31 +6,31 @@ import java.util.Deque;
 import java.util.List;
 
 /** A small reader over command-line words: positionals and {@code --option value} pairs. */
-final class Arguments {
+public final class Arguments {
 
   private final Deque<String> words;
 
-  Arguments(List<String> words) {
+public   Arguments(List<String> words) {
     this.words = new ArrayDeque<>(words);
   }
 
-  boolean hasMore() {
+  public boolean hasMore() {
     return !words.isEmpty();
   }
 
-  String next() {
+  public String next() {
     return words.removeFirst();
   }
 
   /** The value after option {@code option}, which was just read. */
-  String valueOf(String option) {
+  public String valueOf(String option) {
     if (words.isEmpty() || words.peekFirst().startsWith("--")) {
       throw new UsageException(option + " needs a value");
     }
     return words.removeFirst();
   }
 
-  int intValueOf(String option) {
+  public int intValueOf(String option) {
     String value = valueOf(option);
     try {
       return Integer.parseInt(value);
@@ -39,7 +39,7 @@ final class Arguments {
     }
   }
 
-  static List<String> remaining(Arguments arguments) {
+  public static List<String> remaining(Arguments arguments) {
     List<String> rest = new ArrayList<>();
     while (arguments.hasMore()) {
       rest.add(arguments.next());

@@ -1,4 +1,4 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
 
 import dev.cohort.actors.bench.StepTimes;
 

@@ -1,4 +1,7 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
+
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -10,9 +13,9 @@ import java.util.List;
  * The options of {@code run} and {@code demo}: config overrides, JVMs to start, this node's port
  * (null: the config's), overlays, an existing cluster to join instead of forming one, and roles.
  */
-record LaunchOptions(Config overrides, Integer spawn, Integer port, List<String> overlays, String join, List<String> roles) {
+public record LaunchOptions(Config overrides, Integer spawn, Integer port, List<String> overlays, String join, List<String> roles) {
 
-  static final List<String> DEFAULT_ROLES = List.of(NodeGuardian.COORDINATOR_ROLE, NodeGuardian.TRAINER_ROLE);
+  public static final List<String> DEFAULT_ROLES = List.of(NodeGuardian.COORDINATOR_ROLE, NodeGuardian.TRAINER_ROLE);
 
   /** The plain local launch: every default, this node's port {@code port}. */
   static LaunchOptions local(int port) {

@@ -1,4 +1,6 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
+
+import dev.cohort.actors.launch.Launch;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
@@ -43,7 +45,7 @@ record SpeedRun(
             + "  dashboard.enabled = false\n"
             + "}\n");
     Instant launched = Instant.now();
-    Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench speed", new dev.cohort.actors.node.RunDataCache());
+    Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench speed", new dev.cohort.actors.data.RunDataCache());
     Launch.Outcome outcome = Launch.execute(prepared, nodes - 1, 0, line -> {});
     RunFinished finished = outcome.finished();
     if (outcome.interrupted() || !finished.getSuccess()) {

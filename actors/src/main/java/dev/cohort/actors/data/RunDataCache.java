@@ -1,4 +1,4 @@
-package dev.cohort.actors.node;
+package dev.cohort.actors.data;
 
 import dev.cohort.actors.config.CohortSettings;
 import java.util.concurrent.ConcurrentHashMap;

@@ -1,4 +1,4 @@
-package dev.cohort.actors.node;
+package dev.cohort.actors.data;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;

@@ -1,4 +1,8 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
+
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+import dev.cohort.actors.launch.NodeConfig;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
@@ -44,13 +48,13 @@ import org.apache.pekko.cluster.typed.Join;
  * mailboxes together), updates each client received, gaps in their ids (updates a slow client
  * lost), and the latency from a report's send to its arrival at a client.
  */
-final class DashboardBenchmark {
+public final class DashboardBenchmark {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
   private DashboardBenchmark() {}
 
-  static int run(Arguments arguments) throws Exception {
+  public static int run(Arguments arguments) throws Exception {
     int peers = 100;
     int rate = 10;
     int clients = 20;

@@ -1,4 +1,7 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
+
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
@@ -12,7 +15,7 @@ import dev.cohort.actors.coordinator.RunHistory;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.logging.RunLog;
 import dev.cohort.actors.node.NodeGuardian;
-import dev.cohort.actors.node.RunDataCache;
+import dev.cohort.actors.data.RunDataCache;
 import dev.cohort.actors.peer.PeerModels;
 import dev.cohort.model.AtomicFiles;
 import dev.cohort.protocol.RunFinished;
@@ -37,13 +40,13 @@ import org.apache.pekko.cluster.typed.Join;
  * JVM's node (which hosts the coordinator) and {@code nodes - 1} more JVMs on 127.0.0.1, and
  * waits for the run's outcome. Ctrl-C stops every process it started.
  */
-final class Launch {
+public final class Launch {
 
   private static final DateTimeFormatter RUN_TIME = DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss");
 
   private Launch() {}
 
-  static int demo(Arguments arguments) throws Exception {
+  public static int demo(Arguments arguments) throws Exception {
     Config demo = ConfigFactory.parseResources("cohorts/demo.conf");
     if (demo.isEmpty()) {
       throw new IllegalStateException("cohorts/demo.conf is missing from the classpath");
@@ -51,7 +54,7 @@ final class Launch {
     return launch(demo, "the demo cohort", arguments);
   }
 
-  static int run(Arguments arguments) throws Exception {
+  public static int run(Arguments arguments) throws Exception {
     if (!arguments.hasMore()) {
       throw new UsageException("run needs a cohort file: cohort run COHORT.conf [options], or cohort run --resume RUN_DIR");
     }
@@ -137,21 +140,21 @@ final class Launch {
    * A run ready to start: its settings, with run id and absolute paths, and its data, loaded;
    * {@code resume}: a stopped run continued from its checkpoints.
    */
-  record Prepared(CohortSettings settings, RunDataCache data, boolean resume) {
+  public record Prepared(CohortSettings settings, RunDataCache data, boolean resume) {
     Prepared(CohortSettings settings, RunDataCache data) {
       this(settings, data, false);
     }
   }
 
   /** How a run ended; {@code interrupted} when Ctrl-C stopped it (then {@code finished} says little). */
-  record Outcome(RunFinished finished, boolean interrupted) {}
+  public record Outcome(RunFinished finished, boolean interrupted) {}
 
   /**
    * Resolves a cohort config (run id, absolute paths), reads and checks its data — a missing or
    * corrupt file is one clear error here, before anything starts, and this node's peers then train
    * on the copy in {@code data} — and creates the run directory with the resolved config.
    */
-  static Prepared prepare(Config cohort, String source, RunDataCache data) throws IOException {
+  public static Prepared prepare(Config cohort, String source, RunDataCache data) throws IOException {
     CohortSettings preliminary = SettingsParser.parse(cohort);
     String runId = preliminary.runId().isEmpty() ? newRunId() : preliminary.runId();
     Config resolved =
@@ -175,7 +178,7 @@ final class Launch {
    * Starts this JVM's node (coordinator and trainer) and {@code extraNodes} more JVMs, waits for
    * the outcome and stops them all. {@code console} receives the run's progress lines.
    */
-  static Outcome execute(Prepared run, int extraNodes, int port, Consumer<String> console) throws IOException {
+  public static Outcome execute(Prepared run, int extraNodes, int port, Consumer<String> console) throws IOException {
     return execute(run, extraNodes, LaunchOptions.local(port), console);
   }
 
@@ -265,7 +268,7 @@ final class Launch {
   }
 
   /** {@code --set training.epochs=2} (the {@code cohort.} prefix is optional), value parsed as HOCON. */
-  static Config setting(Config overrides, String assignment) {
+  public static Config setting(Config overrides, String assignment) {
     int equals = assignment.indexOf('=');
     if (equals <= 0) {
       throw new UsageException("--set expects key=value, found '" + assignment + "'");

@@ -1,4 +1,6 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
+
+import dev.cohort.actors.args.Arguments;
 
 import dev.cohort.actors.bench.CnnStudy;
 import dev.cohort.actors.bench.CodecTimes;
@@ -30,11 +32,11 @@ import java.util.Map;
  * codec shares, bytes on the wire, time to the first step, the encodings' cost and their effect on
  * accuracy, and where the CNN step goes. Writes {@code docs/PERFORMANCE.md}.
  */
-final class SpeedBenchmark {
+public final class SpeedBenchmark {
 
   private SpeedBenchmark() {}
 
-  static int run(Arguments arguments) throws Exception {
+  public static int run(Arguments arguments) throws Exception {
     SpeedOptions options = SpeedOptions.parse(arguments);
     int cores = Runtime.getRuntime().availableProcessors();
     Path data = IdxDataset.DEBIAN_FASHION_MNIST;

@@ -1,4 +1,6 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
+
+import dev.cohort.actors.launch.ChildNodes;
 
 import java.io.BufferedReader;
 import java.io.IOException;
@@ -39,7 +41,7 @@ final class ColdStart {
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()
           .filter(a -> a.startsWith("-X") || a.startsWith("-Dorg.bytedeco")).toList());
-      command.addAll(List.of("-cp", System.getProperty("java.class.path"), Main.class.getName(), "run", conf.toString()));
+      command.addAll(List.of("-cp", System.getProperty("java.class.path"), ChildNodes.MAIN_CLASS, "run", conf.toString()));
       long started = System.nanoTime();
       Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
       double toFirst = Double.NaN;

@@ -1,11 +1,11 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.args;
 
 /** A command line that cannot be run; the message says what was wrong and what was expected. */
-final class UsageException extends RuntimeException {
+public final class UsageException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-  UsageException(String message) {
+public   UsageException(String message) {
     super(message);
   }
 }

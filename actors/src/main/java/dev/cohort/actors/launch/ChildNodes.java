@@ -1,4 +1,5 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
+
 
 import java.io.IOException;
 import java.lang.management.ManagementFactory;
@@ -13,7 +14,10 @@ import java.util.concurrent.TimeUnit;
  * launcher's node, logs to the run directory, exits when the run is over, and also exits when
  * the launcher dies (its stdin closes). {@link #stop} ends whatever is still running.
  */
-final class ChildNodes {
+public final class ChildNodes {
+
+  /** The class every Cohort JVM starts with (the {@code cohort} command line); named, not imported, as it depends on this package. */
+  public static final String MAIN_CLASS = "dev.cohort.actors.cli.Main";
 
   private final List<Process> processes = new ArrayList<>();
 
@@ -27,7 +31,7 @@ final class ChildNodes {
       command.add("-Dcohort.log.level=INFO");
       command.add("-cp");
       command.add(System.getProperty("java.class.path"));
-      command.add(Main.class.getName());
+      command.add(MAIN_CLASS);
       command.addAll(
           List.of("node", "--seed", seed, "--host", "127.0.0.1", "--port", "0", "--slots", String.valueOf(slots),
               "--exit-when-finished", "--exit-with-parent"));

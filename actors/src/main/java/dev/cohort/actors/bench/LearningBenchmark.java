@@ -1,10 +1,14 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
+
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
+import dev.cohort.actors.launch.Launch;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.config.CohortSettings;
-import dev.cohort.actors.node.RunData;
-import dev.cohort.actors.node.RunDataCache;
+import dev.cohort.actors.data.RunData;
+import dev.cohort.actors.data.RunDataCache;
 import dev.cohort.model.AtomicFiles;
 import dev.cohort.model.Checkpoints;
 import dev.cohort.model.PeerNetwork;
@@ -27,7 +31,7 @@ import java.util.Map;
  * every peer's (its final checkpoint, evaluated on the test split for this table only) and the
  * best peer's (chosen on the validation split, as every run does), as mean ± sd over the seeds.
  */
-final class LearningBenchmark {
+public final class LearningBenchmark {
 
   /**
    * A topology, its peers, the mode with the same peers trained independently (or null), and
@@ -74,7 +78,7 @@ final class LearningBenchmark {
 
   private LearningBenchmark() {}
 
-  static int run(List<String> words) throws IOException {
+  public static int run(List<String> words) throws IOException {
     Arguments arguments = new Arguments(words);
     if (!arguments.hasMore() || !arguments.next().equals("learning")) {
       throw new UsageException("the benchmarks are: cohort bench learning|dashboard|speed [options]");

@@ -1,4 +1,7 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.bench;
+
+import dev.cohort.actors.args.Arguments;
+import dev.cohort.actors.args.UsageException;
 
 import java.nio.file.Path;
 import java.util.ArrayList;

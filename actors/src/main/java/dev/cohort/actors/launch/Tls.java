@@ -1,4 +1,6 @@
-package dev.cohort.actors.cli;
+package dev.cohort.actors.launch;
+
+import dev.cohort.actors.args.UsageException;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
