@@ -5,7 +5,7 @@ public final class UsageException extends RuntimeException {
 
   private static final long serialVersionUID = 1L;
 
-public   UsageException(String message) {
+  public UsageException(String message) {
     super(message);
   }
 }

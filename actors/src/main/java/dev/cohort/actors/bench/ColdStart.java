@@ -1,7 +1,6 @@
 package dev.cohort.actors.bench;
 
 import dev.cohort.actors.launch.ChildNodes;
-
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStreamReader;

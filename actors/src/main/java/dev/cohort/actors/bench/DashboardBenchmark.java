@@ -1,15 +1,12 @@
 package dev.cohort.actors.bench;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-import dev.cohort.actors.launch.NodeConfig;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
 import dev.cohort.actors.coordinator.Coordinator;
+import dev.cohort.actors.launch.NodeConfig;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.PeerReport;
 import java.io.IOException;
@@ -25,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
@@ -39,6 +37,8 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.typed.receptionist.Receptionist;
 import org.apache.pekko.cluster.typed.Cluster;
 import org.apache.pekko.cluster.typed.Join;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code cohort bench dashboard}: can the dashboard keep up? N simulated peers send R reports a
@@ -48,29 +48,30 @@ import org.apache.pekko.cluster.typed.Join;
  * mailboxes together), updates each client received, gaps in their ids (updates a slow client
  * lost), and the latency from a report's send to its arrival at a client.
  */
-public final class DashboardBenchmark {
+@Command(name = "dashboard", mixinStandardHelpOptions = true,
+    description = "N simulated peers reporting R times a second through a real coordinator to C SSE clients:"
+        + " delivery, latency, drops, backlog; written to docs/DASHBOARD.md.")
+public final class DashboardBenchmark implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private DashboardBenchmark() {}
+  @Option(names = "--peers", paramLabel = "N", defaultValue = "100", description = "simulated peers (default: ${DEFAULT-VALUE})")
+  private int peers;
 
-  public static int run(Arguments arguments) throws Exception {
-    int peers = 100;
-    int rate = 10;
-    int clients = 20;
-    int seconds = 30;
-    Path out = null;
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--peers" -> peers = arguments.intValueOf(option);
-        case "--rate" -> rate = arguments.intValueOf(option);
-        case "--clients" -> clients = arguments.intValueOf(option);
-        case "--seconds" -> seconds = arguments.intValueOf(option);
-        case "--out" -> out = Path.of(arguments.valueOf(option));
-        default -> throw new UsageException("unknown option " + option + " (expected --peers, --rate, --clients, --seconds, --out)");
-      }
-    }
+  @Option(names = "--rate", paramLabel = "R", defaultValue = "10", description = "reports per second of each peer (default: ${DEFAULT-VALUE})")
+  private int rate;
+
+  @Option(names = "--clients", paramLabel = "C", defaultValue = "20", description = "SSE clients (default: ${DEFAULT-VALUE})")
+  private int clients;
+
+  @Option(names = "--seconds", paramLabel = "S", defaultValue = "30", description = "how long (default: ${DEFAULT-VALUE})")
+  private int seconds;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "where the figures are appended (default: docs/DASHBOARD.md)")
+  private Path out;
+
+  @Override
+  public Integer call() throws Exception {
     Path runs = Files.createTempDirectory("cohort-dashboard-bench");
     StringBuilder peerList = new StringBuilder();
     for (int i = 0; i < peers; i++) {

@@ -1,14 +1,12 @@
 package dev.cohort.actors.bench;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-import dev.cohort.actors.launch.Launch;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.data.RunDataCache;
+import dev.cohort.actors.launch.Launch;
 import dev.cohort.model.AtomicFiles;
 import dev.cohort.model.Checkpoints;
 import dev.cohort.model.PeerNetwork;
@@ -23,6 +21,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code cohort bench learning}: does distillation help here? Runs each topology over several
@@ -31,7 +34,10 @@ import java.util.Map;
  * every peer's (its final checkpoint, evaluated on the test split for this table only) and the
  * best peer's (chosen on the validation split, as every run does), as mean ± sd over the seeds.
  */
-public final class LearningBenchmark {
+@Command(name = "learning", mixinStandardHelpOptions = true,
+    description = "Test accuracy of each topology over N seeds, on a subset, the full set and the subset with label"
+        + " noise P; written to docs/RESULTS.md.")
+public final class LearningBenchmark implements Callable<Integer> {
 
   /**
    * A topology, its peers, the mode with the same peers trained independently (or null), and
@@ -76,40 +82,48 @@ public final class LearningBenchmark {
     }
   }
 
-  private LearningBenchmark() {}
+  @Option(names = "--seeds", paramLabel = "N", defaultValue = "3", description = "seeds per mode (default: ${DEFAULT-VALUE})")
+  private int seeds;
 
-  public static int run(List<String> words) throws IOException {
-    Arguments arguments = new Arguments(words);
-    if (!arguments.hasMore() || !arguments.next().equals("learning")) {
-      throw new UsageException("the benchmarks are: cohort bench learning|dashboard|speed [options]");
-    }
-    int seeds = 3;
-    int subset = 5000;
-    int subsetEpochs = 30;
-    int fullEpochs = 5;
-    double noise = 0.4;
-    List<String> settingKeys = List.of("subset", "full", "noise");
-    Path out = Path.of("docs", "RESULTS.md");
-    Path runs = Path.of("runs", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
-    List<String> modes = null;
+  @Option(names = "--subset", paramLabel = "N", defaultValue = "5000", description = "training examples of the subset settings (default: ${DEFAULT-VALUE})")
+  private int subset;
+
+  @Option(names = "--subset-epochs", paramLabel = "E", defaultValue = "30", description = "epochs on the subset (default: ${DEFAULT-VALUE})")
+  private int subsetEpochs;
+
+  @Option(names = "--full-epochs", paramLabel = "E", defaultValue = "5", description = "epochs on the full set (default: ${DEFAULT-VALUE})")
+  private int fullEpochs;
+
+  @Option(names = "--noise", paramLabel = "P", defaultValue = "0.4", description = "label noise of the noise setting, in [0, 1) (default: ${DEFAULT-VALUE})")
+  private String noiseRate;
+
+  @Option(names = "--settings", split = ",", paramLabel = "SETTING", description = "some of subset, full, noise (default: all)")
+  private List<String> settingKeys;
+
+  @Option(names = "--modes", split = ",", paramLabel = "MODE", description = "the modes to run (default: each setting's)")
+  private List<String> modes;
+
+  @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/RESULTS.md", description = "(default: ${DEFAULT-VALUE})")
+  private Path out;
+
+  @Option(names = "--runs", paramLabel = "DIR", description = "where the runs go (default: runs/bench-<time>)")
+  private Path runs;
+
+  @Option(names = "--set", paramLabel = "key=value", description = "a setting of every run's cohort file (repeatable)")
+  private List<String> assignments = new ArrayList<>();
+
+  @Spec
+  private CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    double noise = rate(noiseRate);
+    List<String> settingKeys = this.settingKeys == null ? List.of("subset", "full", "noise") : this.settingKeys;
+    Path runs = this.runs != null ? this.runs
+        : Path.of("runs", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Config overrides = ConfigFactory.empty();
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--seeds" -> seeds = arguments.intValueOf(option);
-        case "--subset" -> subset = arguments.intValueOf(option);
-        case "--subset-epochs" -> subsetEpochs = arguments.intValueOf(option);
-        case "--full-epochs" -> fullEpochs = arguments.intValueOf(option);
-        case "--out" -> out = Path.of(arguments.valueOf(option));
-        case "--runs" -> runs = Path.of(arguments.valueOf(option));
-        case "--modes" -> modes = List.of(arguments.valueOf(option).split(","));
-        case "--settings" -> settingKeys = List.of(arguments.valueOf(option).split(","));
-        case "--noise" -> noise = rate(arguments.valueOf(option));
-        case "--set" -> overrides = Launch.setting(overrides, arguments.valueOf(option));
-        default -> throw new UsageException(
-            "unknown option " + option + " (expected --seeds, --subset, --subset-epochs, --full-epochs, --noise,"
-                + " --out, --runs, --settings, --modes, --set)");
-      }
+    for (String assignment : assignments) {
+      overrides = Launch.setting(overrides, assignment);
     }
     if (modes != null) {
       for (String mode : modes) {
@@ -154,7 +168,7 @@ public final class LearningBenchmark {
         }
       }
     }
-    AtomicFiles.writeString(out, markdown(results, "./cohort bench " + String.join(" ", words), seeds, samples));
+    AtomicFiles.writeString(out, markdown(results, "./cohort " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), seeds, samples));
     System.out.println("wrote " + out);
     return 0;
   }

@@ -1,7 +1,6 @@
 package dev.cohort.actors.bench;
 
-import dev.cohort.actors.args.Arguments;
-
+import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.bench.CnnStudy;
 import dev.cohort.actors.bench.CodecTimes;
 import dev.cohort.actors.bench.Stats;
@@ -23,6 +22,11 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
 /**
  * {@code cohort bench speed}: how much of the machine goes into learning. Measures, on this
@@ -32,12 +36,76 @@ import java.util.Map;
  * codec shares, bytes on the wire, time to the first step, the encodings' cost and their effect on
  * accuracy, and where the CNN step goes. Writes {@code docs/PERFORMANCE.md}.
  */
-public final class SpeedBenchmark {
+@Command(name = "speed", mixinStandardHelpOptions = true,
+    description = {"Step times (DL4J's fit, Cohort's step, PyTorch's interleaved), profiles of one step (JFR, ND4J's"
+        + " op profiler, layer by layer), the runtime (independent vs mutual, one and two JVMs), waiting and codec"
+        + " shares, bytes per encoding, time to first step, the encodings' effect on accuracy; written to"
+        + " docs/PERFORMANCE.md."})
+public final class SpeedBenchmark implements Callable<Integer> {
 
-  private SpeedBenchmark() {}
+  @Option(names = "--reps", paramLabel = "N", description = "rounds of the step measurement (default: 5; --quick: 1)")
+  private Integer reps;
 
-  public static int run(Arguments arguments) throws Exception {
-    SpeedOptions options = SpeedOptions.parse(arguments);
+  @Option(names = "--mlp-steps", paramLabel = "S", description = "MLP steps of the runtime part (default: 300; --quick: 60)")
+  private Integer mlpSteps;
+
+  @Option(names = "--cnn-steps", paramLabel = "S", description = "LeNet steps of the runtime part (default: 30; --quick: 12)")
+  private Integer cnnSteps;
+
+  @Option(names = "--micro-steps", paramLabel = "S", description = "steps per timing of the step part (default: 100; --quick: 20)")
+  private Integer microSteps;
+
+  @Option(names = "--seeds", paramLabel = "N", description = "seeds of the accuracy part (default: 2; --quick: 1)")
+  private Integer seeds;
+
+  @Option(names = "--epochs", paramLabel = "E", description = "epochs of the accuracy part (default: 8; --quick: 1)")
+  private Integer epochs;
+
+  @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "threads of each step (default: ${DEFAULT-VALUE})")
+  private int threads;
+
+  @Option(names = "--only", split = ",", paramLabel = "PART", description = "some of step, profile, codec, runtime, accuracy, cnn")
+  private List<String> only;
+
+  @Option(names = "--match", paramLabel = "REGEX", defaultValue = "", description = "only the profiles whose name matches")
+  private String match;
+
+  @Option(names = "--no-accuracy", description = "skip the accuracy part")
+  private boolean noAccuracy;
+
+  @Option(names = "--quick", description = "a short run: fewer rounds, steps, seeds and epochs")
+  private boolean quick;
+
+  @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/PERFORMANCE.md", description = "(default: ${DEFAULT-VALUE})")
+  private Path out;
+
+  @Spec
+  private CommandSpec spec;
+
+  private SpeedOptions options() {
+    java.util.Set<String> parts = new java.util.LinkedHashSet<>(only == null ? SpeedOptions.PARTS : only);
+    if (!SpeedOptions.PARTS.containsAll(parts)) {
+      throw new UsageException("--only takes some of " + SpeedOptions.PARTS + ", found " + String.join(",", only));
+    }
+    List<String> words = spec.commandLine().getParseResult().originalArgs();
+    return new SpeedOptions(count("--reps", reps, quick ? 1 : 5), count("--mlp-steps", mlpSteps, quick ? 60 : 300),
+        count("--cnn-steps", cnnSteps, quick ? 12 : 30), count("--micro-steps", microSteps, quick ? 20 : 100), !noAccuracy,
+        count("--seeds", seeds, quick ? 1 : 2), count("--epochs", epochs, quick ? 1 : 8), out,
+        count("--threads", threads, 1), parts, match,
+        "./cohort " + String.join(" ", words.stream().map(w -> w.contains(" ") || w.contains("*") ? "'" + w + "'" : w).toList()));
+  }
+
+  private static int count(String option, Integer value, int otherwise) {
+    int count = value == null ? otherwise : value;
+    if (count < 1) {
+      throw new UsageException(option + " must be >= 1, found " + count);
+    }
+    return count;
+  }
+
+  @Override
+  public Integer call() throws Exception {
+    SpeedOptions options = options();
     int cores = Runtime.getRuntime().availableProcessors();
     Path data = IdxDataset.DEBIAN_FASHION_MNIST;
     SpeedReport report = new SpeedReport(options.command(), cores, options.threads());

@@ -1,10 +1,9 @@
 package dev.cohort.actors.bench;
 
-import dev.cohort.actors.launch.Launch;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.bench.RunFigures;
+import dev.cohort.actors.launch.Launch;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
 import java.nio.file.Path;

@@ -1,8 +1,5 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-
 import dev.cohort.model.ClassificationReport;
 import dev.cohort.model.ConfusionMatrixImage;
 import dev.cohort.model.CsvReader;
@@ -13,6 +10,10 @@ import dev.cohort.model.PeerNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code evaluate MODEL --data PATH [--split test|train] [--png FILE]}: accuracy, NLL, expected
@@ -20,35 +21,33 @@ import java.nio.file.Path;
  * IDX folder's split (test by default) or on a labelled CSV file (label in the last column unless
  * {@code --label-column}). Inputs go through the z-scores of the model's card, when it has them.
  */
-final class EvaluateCommand {
+@Command(name = "evaluate", mixinStandardHelpOptions = true,
+    description = "Accuracy, NLL, calibration error, per-class accuracy and the confusion matrix (text and PNG)"
+        + " of a model on an IDX folder's split or a labelled CSV file.")
+final class EvaluateCommand implements Callable<Integer> {
 
-  private EvaluateCommand() {}
+  @Parameters(index = "0", paramLabel = "MODEL.zip", description = "a model written by extract or fuse")
+  private Path modelPath;
 
-  static int run(Arguments arguments) throws IOException {
-    if (!arguments.hasMore()) {
-      throw new UsageException("evaluate needs a model: cohort evaluate MODEL.zip --data PATH");
-    }
-    Path modelPath = Path.of(arguments.next());
-    Path dataPath = null;
-    String split = "test";
-    Path png = null;
-    int labelColumn = -1;
-    boolean header = true;
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--data" -> dataPath = Path.of(arguments.valueOf(option));
-        case "--split" -> split = arguments.valueOf(option);
-        case "--png" -> png = Path.of(arguments.valueOf(option));
-        case "--label-column" -> labelColumn = arguments.intValueOf(option);
-        case "--no-header" -> header = false;
-        default -> throw new UsageException("unknown option " + option
-            + " (expected --data PATH, --split test|train, --png FILE, --label-column N, --no-header)");
-      }
-    }
-    if (dataPath == null) {
-      throw new UsageException("evaluate needs --data PATH: an IDX folder (e.g. /usr/share/datasets/fashion-mnist) or a CSV file");
-    }
+  @Option(names = "--data", required = true, paramLabel = "PATH",
+      description = "an IDX folder (e.g. /usr/share/datasets/fashion-mnist) or a labelled CSV file")
+  private Path dataPath;
+
+  @Option(names = "--split", paramLabel = "test|train", defaultValue = "test", description = "the IDX split (default: ${DEFAULT-VALUE})")
+  private String split;
+
+  @Option(names = "--png", paramLabel = "FILE", description = "where the confusion matrix image goes (default: MODEL-confusion.png)")
+  private Path png;
+
+  @Option(names = "--label-column", paramLabel = "N", defaultValue = "-1", description = "a CSV's label column (default: the last)")
+  private int labelColumn;
+
+  @Option(names = "--no-header", description = "the CSV file has no header row")
+  private boolean noHeader;
+
+  @Override
+  public Integer call() throws IOException {
+    boolean header = !noHeader;
     ModelFile model = ModelFile.load(modelPath);
     LabeledData data = model.prepared(load(dataPath, split, labelColumn, header, model));
     PeerNetwork.Evaluation evaluation = model.network().evaluate(data);

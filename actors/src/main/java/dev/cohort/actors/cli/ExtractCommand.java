@@ -1,14 +1,16 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.Arguments;
 import dev.cohort.actors.args.UsageException;
-
 import dev.cohort.actors.extract.Extraction;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.extract.Selection;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code extract RUN_DIR [--metric M] [--out FILE]} (or {@code --live URL}: see {@link LiveExtract}): chooses a run's final model offline, from
@@ -16,30 +18,44 @@ import java.util.Locale;
  * once on the test split, and writes the model zip and its card. Nothing is written unless all of
  * that succeeded.
  */
-final class ExtractCommand {
+@Command(name = "extract", mixinStandardHelpOptions = true,
+    description = "Chooses the final model among the run's peers on the validation split, from their latest"
+        + " checkpoints, and writes it with its model card; with --live, by a running cohort's dashboard.")
+final class ExtractCommand implements Callable<Integer> {
 
-  private ExtractCommand() {}
+  @Parameters(index = "0", arity = "0..1", paramLabel = "RUN_DIR", description = "a run directory, e.g. runs/<id>")
+  private Path runDirectory;
 
-  static int run(Arguments arguments) throws IOException {
-    if (!arguments.hasMore()) {
+  @Option(names = "--live", paramLabel = "URL", description = "a running cohort's dashboard: extract there, now")
+  private String live;
+
+  @Option(names = "--metric", paramLabel = "M", description = "val_accuracy (default), val_nll or smallest-within:POINTS")
+  private String metric;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "where the model goes (default: RUN_DIR/extracted/PEER/model.zip)")
+  private Path out;
+
+  @Option(names = "--token", paramLabel = "T", description = "with --live: the run's control token (default: COHORT_TOKEN)")
+  private String token;
+
+  @Option(names = "--run", paramLabel = "RUN_DIR", description = "with --live: read the control token from RUN_DIR/dashboard.token")
+  private Path tokenRun;
+
+  @Override
+  public Integer call() throws IOException {
+    Selection selection = metric == null ? Selection.DEFAULT : metric(metric); // a bad name is refused before anything runs
+    if (live != null) {
+      if (runDirectory != null || out != null) {
+        throw new UsageException("extract --live takes no RUN_DIR nor --out: the running cohort writes the model");
+      }
+      return LiveExtract.run(live, token, tokenRun, metric);
+    }
+    if (runDirectory == null) {
       throw new UsageException("extract needs a run directory: cohort extract RUN_DIR [--metric M] [--out FILE],"
           + " or cohort extract --live URL [--token T] [--metric M]");
     }
-    String first = arguments.next();
-    if (first.equals("--live")) {
-      return LiveExtract.run(arguments.valueOf("--live"), arguments);
-    }
-    Path runDirectory = Path.of(first);
-    Selection selection = Selection.DEFAULT;
-    Path out = null;
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--metric" -> selection = metric(arguments.valueOf(option));
-        case "--out" -> out = Path.of(arguments.valueOf(option));
-        default -> throw new UsageException(
-            "unknown option " + option + " (expected --metric val_accuracy|val_nll|smallest-within:POINTS, --out FILE)");
-      }
+    if (token != null || tokenRun != null) {
+      throw new UsageException("--token and --run go with --live URL");
     }
     Extraction.Result result;
     try {

@@ -1,15 +1,13 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.extract.CardFacts;
 import dev.cohort.actors.extract.RunModels;
-import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.peer.PeerModels;
 import dev.cohort.model.BatchSchedule;
 import dev.cohort.model.ClassificationReport;
@@ -22,6 +20,10 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code fuse RUN_DIR --into PRESET [--epochs N] [--out FILE]}: distils the whole cohort into one
@@ -30,33 +32,29 @@ import java.util.Locale;
  * the run's CE + λ·T²·KL. The student's card compares it with every peer and with the ensemble on
  * the validation and test splits, whichever wins.
  */
-final class FuseCommand {
+@Command(name = "fuse", mixinStandardHelpOptions = true,
+    description = "Distils the run's peers (their averaged softened predictions) into one fresh student and"
+        + " compares it with every peer.")
+final class FuseCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final int CHUNK = 1000;
 
-  private FuseCommand() {}
+  @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run directory, e.g. runs/<id>")
+  private Path runDirectory;
 
-  static int run(Arguments arguments) throws IOException {
-    if (!arguments.hasMore()) {
-      throw new UsageException("fuse needs a run directory: cohort fuse RUN_DIR --into PRESET");
-    }
-    Path runDirectory = Path.of(arguments.next());
-    String preset = null;
-    Integer epochs = null;
-    Path out = null;
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--into" -> preset = arguments.valueOf(option);
-        case "--epochs" -> epochs = arguments.intValueOf(option);
-        case "--out" -> out = Path.of(arguments.valueOf(option));
-        default -> throw new UsageException("unknown option " + option + " (expected --into PRESET, --epochs N, --out FILE)");
-      }
-    }
-    if (preset == null) {
-      throw new UsageException("fuse needs --into PRESET: mlp:256, mlp:500,300, cnn, or cnn:20,50:500");
-    }
+  @Option(names = "--into", required = true, paramLabel = "PRESET",
+      description = "the student: mlp:256, mlp:500,300, cnn, or cnn:20,50:500")
+  private String preset;
+
+  @Option(names = "--epochs", paramLabel = "N", description = "training epochs (default: the run's)")
+  private Integer epochs;
+
+  @Option(names = "--out", paramLabel = "FILE", description = "where the model goes (default: RUN_DIR/fused/PRESET/model.zip)")
+  private Path out;
+
+  @Override
+  public Integer call() throws IOException {
     CohortSettings settings = RunModels.settings(runDirectory);
     PeerSpec spec = parsePreset(preset, settings.training().seed());
     RunData data = RunData.load(settings.data());

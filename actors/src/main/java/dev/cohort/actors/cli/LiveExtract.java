@@ -1,10 +1,8 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.dashboard.ControlToken;
 import java.io.IOException;
 import java.net.ConnectException;
@@ -30,20 +28,10 @@ final class LiveExtract {
 
   private LiveExtract() {}
 
-  static int run(String url, Arguments arguments) throws IOException {
-    String token = System.getenv("COHORT_TOKEN");
-    String metric = null;
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--token" -> token = arguments.valueOf(option);
-        case "--run" -> token = Files.readString(Path.of(arguments.valueOf("--run")).resolve(ControlToken.FILE)).trim();
-        case "--metric" -> {
-          metric = arguments.valueOf(option);
-          ExtractCommand.metric(metric); // a bad name is refused here, before anything is sent
-        }
-        default -> throw new UsageException("unknown option " + option + " for extract --live (expected --token T, --run RUN_DIR, --metric M)");
-      }
+  static int run(String url, String givenToken, Path tokenRun, String metric) throws IOException {
+    String token = givenToken != null ? givenToken : System.getenv("COHORT_TOKEN");
+    if (tokenRun != null) {
+      token = Files.readString(tokenRun.resolve(ControlToken.FILE)).trim();
     }
     if (token == null || token.isBlank()) {
       throw new UsageException("extract --live needs the run's control token: --token T, COHORT_TOKEN, or --run RUN_DIR"

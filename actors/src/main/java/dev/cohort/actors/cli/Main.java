@@ -1,23 +1,29 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-import dev.cohort.actors.bench.DashboardBenchmark;
-import dev.cohort.actors.bench.LearningBenchmark;
-import dev.cohort.actors.bench.SpeedBenchmark;
-import dev.cohort.actors.launch.Launch;
-
 import com.typesafe.config.ConfigException;
+import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.model.DatasetException;
-import java.util.Arrays;
+import java.io.PrintWriter;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.OptionSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.ParseResult;
+import picocli.CommandLine.UnmatchedArgumentException;
+import picocli.CommandLine;
 
-/** The {@code cohort} command line. Errors in input end with one line naming the culprit, exit code 2. */
+/**
+ * The {@code cohort} command line, parsed by picocli: {@code cohort COMMAND --help} for each
+ * command's options. Errors in input end with one line naming the culprit (and picocli's guesses
+ * for a misspelt command or option), exit code 2.
+ */
 public final class Main {
 
   private static final String USAGE =
       """
-      usage:
+      usage (cohort COMMAND --help lists one command's options):
         cohort demo [the options of run]
             three MLP peers learn Fashion-MNIST from each other on a two-node local cluster
         cohort run COHORT.conf [--nodes N] [--spawn K] [--port P] [--data DIR] [--set key=value]...
@@ -71,15 +77,18 @@ public final class Main {
 
   private Main() {}
 
-  private static int bench(java.util.List<String> words) throws Exception {
-    if (!words.isEmpty() && words.get(0).equals("dashboard")) {
-      return DashboardBenchmark.run(new Arguments(words.subList(1, words.size())));
+  /** The commands, for picocli; {@link #USAGE} is the overview that {@code cohort --help} prints. */
+  @Command(name = "cohort", subcommands = {DemoCommand.class, RunCommand.class, NodeCommand.class, ExtractCommand.class,
+      ReportCommand.class, EvaluateCommand.class, PredictCommand.class, FuseCommand.class, BenchCommand.class})
+  static final class Cohort implements Callable<Integer> {
+    @Override
+    public Integer call() {
+      throw new UsageException("a command is needed: " + String.join(", ", COMMANDS));
     }
-    if (!words.isEmpty() && words.get(0).equals("speed")) {
-      return SpeedBenchmark.run(new Arguments(words.subList(1, words.size())));
-    }
-    return LearningBenchmark.run(words);
   }
+
+  private static final List<String> COMMANDS =
+      List.of("demo", "run", "node", "extract", "report", "evaluate", "predict", "fuse", "bench");
 
   public static void main(String[] args) {
     System.exit(run(args));
@@ -87,35 +96,66 @@ public final class Main {
 
   /** Runs one command; its exit code (0 done, 1 the run failed, 2 bad input). */
   public static int run(String[] args) {
-    if (args.length == 0 || args[0].equals("--help") || args[0].equals("help")) {
+    if (args.length == 0 || args[0].equals("--help") || args[0].equals("-h") || args[0].equals("help")) {
       System.out.print(USAGE);
       return args.length == 0 ? 2 : 0;
     }
-    Arguments rest = new Arguments(Arrays.asList(args).subList(1, args.length));
-    try {
-      return switch (args[0]) {
-        case "demo" -> Launch.demo(rest);
-        case "run" -> Launch.run(rest);
-        case "node" -> NodeCommand.run(rest);
-        case "extract" -> ExtractCommand.run(rest);
-        case "evaluate" -> EvaluateCommand.run(rest);
-        case "predict" -> PredictCommand.run(rest);
-        case "fuse" -> FuseCommand.run(rest);
-        case "report" -> ReportCommand.run(rest);
-        case "bench" -> bench(Arguments.remaining(rest));
-        default -> throw new UsageException("unknown command '" + args[0] + "'");
-      };
-    } catch (UsageException e) {
-      System.err.println("error: " + e.getMessage());
-      System.err.print(USAGE);
-      return 2;
-    } catch (CohortConfigException | DatasetException | ConfigException e) {
-      System.err.println("error: " + e.getMessage());
-      return 2;
-    } catch (Exception e) {
-      System.err.println("error: " + e);
-      e.printStackTrace();
-      return 1;
+    CommandLine cli = new CommandLine(new Cohort());
+    cli.setOut(new PrintWriter(System.out, true));
+    cli.setErr(new PrintWriter(System.err, true));
+    cli.setExpandAtFiles(false); // a path may start with @
+    cli.setParameterExceptionHandler(Main::usageError);
+    cli.setExecutionExceptionHandler(Main::failure);
+    withoutVersionOption(cli);
+    return cli.execute(args);
+  }
+
+  /** picocli's standard mixin brings -V/--version too, which would print nothing here. */
+  private static void withoutVersionOption(CommandLine command) {
+    OptionSpec version = command.getCommandSpec().findOption("--version");
+    if (version != null) {
+      command.getCommandSpec().remove(version);
     }
+    command.getSubcommands().values().forEach(Main::withoutVersionOption);
+  }
+
+  /** A word picocli could not take: one line that names it, with picocli's guesses, exit code 2. */
+  private static int usageError(ParameterException e, String[] args) {
+    CommandLine command = e.getCommandLine();
+    String name = command.getCommandSpec().qualifiedName(" ");
+    StringBuilder line = new StringBuilder("error: ");
+    if (e instanceof UnmatchedArgumentException unmatched && !unmatched.getUnmatched().isEmpty()) {
+      String word = unmatched.getUnmatched().get(0);
+      if (word.startsWith("-")) {
+        line.append("unknown option '").append(word).append("' for ").append(name);
+      } else if (!command.getSubcommands().isEmpty()) {
+        line.append("unknown command '").append(word).append("'");
+      } else {
+        line.append("unexpected argument '").append(word).append("' for ").append(name);
+      }
+      List<String> guesses = unmatched.getSuggestions();
+      if (!guesses.isEmpty()) {
+        line.append(" (did you mean ").append(String.join(" or ", guesses.subList(0, Math.min(3, guesses.size()))))
+            .append("?)");
+      }
+    } else {
+      line.append(name).append(": ").append(e.getMessage());
+    }
+    line.append("; '").append(name).append(" --help' lists ")
+        .append(command.getSubcommands().isEmpty() ? "its options" : "the commands");
+    command.getErr().println(line);
+    return 2;
+  }
+
+  /** An error of the input (one line, exit code 2) or of the run (with its stack trace, exit code 1). */
+  private static int failure(Exception e, CommandLine command, ParseResult parsed) {
+    if (e instanceof UsageException || e instanceof CohortConfigException || e instanceof DatasetException
+        || e instanceof ConfigException) {
+      command.getErr().println("error: " + e.getMessage());
+      return 2;
+    }
+    command.getErr().println("error: " + e);
+    e.printStackTrace(command.getErr());
+    return 1;
   }
 }

@@ -1,11 +1,11 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.Arguments;
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.launch.LaunchOptions;
 import dev.cohort.actors.launch.NodeConfig;
 import dev.cohort.actors.launch.NodeStartup;
-
 import dev.cohort.actors.logging.RunLog;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.protocol.RunFinished;
@@ -15,10 +15,11 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
-import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import org.apache.pekko.actor.typed.ActorSystem;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code node}: one trainer node that joins a cluster through its seed nodes and hosts the peers
@@ -26,37 +27,43 @@ import org.apache.pekko.actor.typed.ActorSystem;
  * {@code --exit-when-finished}, or until its parent process dies with {@code --exit-with-parent}.
  * With {@code --log-file FILE} its whole log goes to FILE and the terminal shows errors only.
  */
-final class NodeCommand {
+@Command(name = "node", mixinStandardHelpOptions = true,
+    description = "One node that joins an existing cluster: it hosts peers (role trainer) and can take over the"
+        + " coordinator (role coordinator).")
+final class NodeCommand implements Callable<Integer> {
 
-  private NodeCommand() {}
+  @Option(names = "--seed", paramLabel = "HOST:PORT", description = "a node of the cluster to join (repeatable; default: COHORT_SEEDS=h:p,h:p)")
+  private List<String> seeds = new ArrayList<>();
 
-  static int run(Arguments arguments) {
-    String host = null;
-    Integer port = null;
-    List<String> seeds = new ArrayList<>();
-    boolean exitWhenFinished = false;
-    boolean exitWithParent = false;
-    Integer slots = null;
-    Path logFile = null;
-    List<String> roles = LaunchOptions.DEFAULT_ROLES;
+  @Option(names = "--host", paramLabel = "H", description = "the address other nodes reach this one at (default: COHORT_HOST, else the config's)")
+  private String host;
+
+  @Option(names = "--port", paramLabel = "P", description = "this node's port (default: the config's)")
+  private Integer port;
+
+  @Option(names = "--slots", paramLabel = "N", description = "peers this node hosts at most (default: its cores)")
+  private Integer slots;
+
+  @Option(names = "--roles", split = ",", paramLabel = "ROLE", description = "coordinator, trainer (default: both)")
+  private List<String> roles;
+
+  @Option(names = "--overlay", paramLabel = "NAME", description = "multi-host, tls, kubernetes or a .conf file (repeatable; also COHORT_OVERLAYS=a,b)")
+  private List<String> overlays = new ArrayList<>();
+
+  @Option(names = "--log-file", paramLabel = "FILE", description = "the node's whole log goes to FILE; the terminal shows errors only")
+  private Path logFile;
+
+  @Option(names = "--exit-when-finished", description = "exit when the run it took part in is over")
+  private boolean exitWhenFinished;
+
+  @Option(names = "--exit-with-parent", hidden = true, description = "exit when standard input closes (the JVMs a launcher starts)")
+  private boolean exitWithParent;
+
+  @Override
+  public Integer call() {
     List<String> overlays = new ArrayList<>(NodeConfig.overlaysFromEnvironment());
-    while (arguments.hasMore()) {
-      String option = arguments.next();
-      switch (option) {
-        case "--seed" -> seeds.add(arguments.valueOf(option));
-        case "--host" -> host = arguments.valueOf(option);
-        case "--port" -> port = arguments.intValueOf(option);
-        case "--exit-when-finished" -> exitWhenFinished = true;
-        case "--exit-with-parent" -> exitWithParent = true;
-        case "--slots" -> slots = arguments.intValueOf(option);
-        case "--roles" -> roles = List.of(arguments.valueOf(option).split(","));
-        case "--overlay" -> overlays.add(arguments.valueOf(option));
-        case "--log-file" -> logFile = Path.of(arguments.valueOf(option));
-        default -> throw new UsageException(
-            "unknown option " + option + " (expected --seed host:port, --host H, --port P, --slots N,"
-                + " --roles coordinator,trainer, --overlay NAME, --log-file FILE, --exit-when-finished, --exit-with-parent)");
-      }
-    }
+    overlays.addAll(this.overlays);
+    List<String> roles = this.roles == null ? LaunchOptions.DEFAULT_ROLES : this.roles;
     if (seeds.isEmpty() && System.getenv("COHORT_SEEDS") != null) {
       seeds.addAll(List.of(System.getenv("COHORT_SEEDS").split(",")));
     }

@@ -1,11 +1,9 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cohort.actors.args.UsageException;
 import dev.cohort.model.CsvReader;
 import dev.cohort.model.DatasetException;
 import dev.cohort.model.IdxReader;
@@ -18,7 +16,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
+import java.util.concurrent.Callable;
 import java.util.stream.IntStream;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
 
 /**
  * {@code predict MODEL INPUT... [--top K]}: one JSON line per example with its top-K classes and
@@ -27,32 +29,26 @@ import java.util.stream.IntStream;
  * (PNG, JPEG, GIF, BMP: converted to grayscale and resized to the model's image shape). Inputs go
  * through the z-scores of the model's card, when it has them, as in training.
  */
-final class PredictCommand {
+@Command(name = "predict", mixinStandardHelpOptions = true,
+    description = "JSON lines with the top K classes of each example in IDX image files, CSV files or images.")
+final class PredictCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
 
-  private PredictCommand() {}
+  @Parameters(index = "0", paramLabel = "MODEL.zip", description = "a model written by extract or fuse")
+  private Path modelPath;
 
-  static int run(Arguments arguments) throws IOException {
-    if (!arguments.hasMore()) {
-      throw new UsageException("predict needs a model and inputs: cohort predict MODEL.zip INPUT... [--top K]");
-    }
-    Path modelPath = Path.of(arguments.next());
-    List<Path> inputs = new ArrayList<>();
-    int top = 3;
-    while (arguments.hasMore()) {
-      String next = arguments.next();
-      if (next.equals("--top")) {
-        top = arguments.intValueOf(next);
-        if (top < 1) {
-          throw new UsageException("--top must be at least 1, found " + top);
-        }
-      } else {
-        inputs.add(Path.of(next));
-      }
-    }
-    if (inputs.isEmpty()) {
-      throw new UsageException("predict needs at least one INPUT (IDX image file, CSV file, or image)");
+  @Parameters(index = "1..*", arity = "1..*", paramLabel = "INPUT",
+      description = "IDX image files, CSV files (one example per row) or images (PNG, JPEG, GIF, BMP)")
+  private List<Path> inputs;
+
+  @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "classes per example (default: ${DEFAULT-VALUE})")
+  private int top;
+
+  @Override
+  public Integer call() throws IOException {
+    if (top < 1) {
+      throw new UsageException("--top must be at least 1, found " + top);
     }
     ModelFile model = ModelFile.load(modelPath);
     // Read every input first: a bad one fails the command before anything is printed.

@@ -1,21 +1,19 @@
 package dev.cohort.actors.launch;
 
-import dev.cohort.actors.args.Arguments;
-import dev.cohort.actors.args.UsageException;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
 import com.typesafe.config.ConfigValueFactory;
+import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
 import dev.cohort.actors.coordinator.RunHistory;
+import dev.cohort.actors.data.RunDataCache;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.logging.RunLog;
 import dev.cohort.actors.node.NodeGuardian;
-import dev.cohort.actors.data.RunDataCache;
 import dev.cohort.actors.peer.PeerModels;
 import dev.cohort.model.AtomicFiles;
 import dev.cohort.protocol.RunFinished;
@@ -46,23 +44,17 @@ public final class Launch {
 
   private Launch() {}
 
-  public static int demo(Arguments arguments) throws Exception {
+  /** {@code demo}: the demo cohort (three MLP peers on Fashion-MNIST, two local nodes) with {@code options}. */
+  public static int demo(LaunchOptions options) throws Exception {
     Config demo = ConfigFactory.parseResources("cohorts/demo.conf");
     if (demo.isEmpty()) {
       throw new IllegalStateException("cohorts/demo.conf is missing from the classpath");
     }
-    return launch(demo, "the demo cohort", arguments);
+    return launch(demo, "the demo cohort", options);
   }
 
-  public static int run(Arguments arguments) throws Exception {
-    if (!arguments.hasMore()) {
-      throw new UsageException("run needs a cohort file: cohort run COHORT.conf [options], or cohort run --resume RUN_DIR");
-    }
-    String first = arguments.next();
-    if (first.equals("--resume")) {
-      return resume(arguments);
-    }
-    Path file = Path.of(first);
+  /** {@code run COHORT.conf}: a new run of the cohort file {@code file} with {@code options}. */
+  public static int run(Path file, LaunchOptions options) throws Exception {
     if (!Files.isRegularFile(file)) {
       throw new UsageException("cohort file not found: " + file.toAbsolutePath());
     }
@@ -72,20 +64,16 @@ public final class Launch {
     } catch (ConfigException e) {
       throw new CohortConfigException("cannot parse " + file + ": " + e.getMessage(), e);
     }
-    return launch(config, file.toString(), arguments);
+    return launch(config, file.toString(), options);
   }
 
   /**
    * {@code run --resume RUN_DIR [--nodes N] [--spawn K] [--port P]}: continues a stopped run from its
    * resolved config and its peers' latest good checkpoints, in the same run directory.
    */
-  private static int resume(Arguments arguments) throws Exception {
-    if (!arguments.hasMore()) {
-      throw new UsageException("--resume needs a run directory: cohort run --resume runs/<id>");
-    }
-    Path runPath = Path.of(arguments.next()).toAbsolutePath();
+  public static int resume(Path runDirectory, LaunchOptions options) throws Exception {
+    Path runPath = runDirectory.toAbsolutePath();
     Config config = RunModels.config(runPath);
-    LaunchOptions options = LaunchOptions.parse(arguments, false);
     RunDataCache data = new RunDataCache();
     CohortSettings settings = SettingsParser.parse(options.overrides().withFallback(config));
     if (!settings.runPath().equals(runPath)) {
@@ -101,8 +89,7 @@ public final class Launch {
     return finish(new Prepared(settings, data, true), options);
   }
 
-  private static int launch(Config cohortFile, String source, Arguments arguments) throws Exception {
-    LaunchOptions options = LaunchOptions.parse(arguments, true);
+  private static int launch(Config cohortFile, String source, LaunchOptions options) throws Exception {
     Prepared run = prepare(options.overrides().withFallback(cohortFile), source, new RunDataCache());
     System.out.println("Cohort run directory: " + run.settings().runPath());
     return finish(run, options);
@@ -263,7 +250,7 @@ public final class Launch {
     return new Outcome(finished, false);
   }
 
-  static Config set(Config config, String key, Object value) {
+  public static Config set(Config config, String key, Object value) {
     return config.withValue("cohort." + key, ConfigValueFactory.fromAnyRef(value));
   }
 

@@ -1,9 +1,8 @@
 package dev.cohort.actors.launch;
 
-import dev.cohort.actors.args.UsageException;
-
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.args.UsageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

@@ -1,7 +1,5 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.launch.Launch;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -9,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.data.RunDataCache;
+import dev.cohort.actors.launch.Launch;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;

@@ -1,15 +1,14 @@
 package dev.cohort.actors.cli;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.extract.Selection;
-import dev.cohort.actors.data.RunData;
 import dev.cohort.model.PeerNetwork;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;

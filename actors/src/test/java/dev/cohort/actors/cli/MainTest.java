@@ -20,16 +20,22 @@ class MainTest {
 
   @TempDir Path dir;
 
-  private record Result(int code, String err) {}
+  private record Result(int code, String out, String err) {}
 
+  /** Runs the command line with standard output and error captured. */
   private static Result run(String... args) {
-    PrintStream original = System.err;
+    PrintStream originalOut = System.out;
+    PrintStream originalErr = System.err;
+    ByteArrayOutputStream out = new ByteArrayOutputStream();
     ByteArrayOutputStream err = new ByteArrayOutputStream();
+    System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     System.setErr(new PrintStream(err, true, StandardCharsets.UTF_8));
     try {
-      return new Result(Main.run(args), err.toString(StandardCharsets.UTF_8));
+      int code = Main.run(args);
+      return new Result(code, out.toString(StandardCharsets.UTF_8), err.toString(StandardCharsets.UTF_8));
     } finally {
-      System.setErr(original);
+      System.setOut(originalOut);
+      System.setErr(originalErr);
     }
   }
 
@@ -42,10 +48,26 @@ class MainTest {
   private static void assertOneCleanError(Result result, String... fragments) {
     assertEquals(2, result.code(), result.err());
     assertTrue(result.err().startsWith("error: "), result.err());
+    assertEquals(1, result.err().lines().count(), "one line: " + result.err());
     assertFalse(result.err().contains("\tat "), "no stack trace: " + result.err());
     for (String fragment : fragments) {
       assertTrue(result.err().contains(fragment), "'" + fragment + "' in: " + result.err());
     }
+  }
+
+  @Test
+  void everyCommandHasItsOwnHelp() {
+    for (String[] command : new String[][] {{"run"}, {"demo"}, {"node"}, {"extract"}, {"report"}, {"evaluate"},
+        {"predict"}, {"fuse"}, {"bench"}, {"bench", "learning"}, {"bench", "dashboard"}, {"bench", "speed"}}) {
+      String[] words = java.util.Arrays.copyOf(command, command.length + 1);
+      words[command.length] = "--help";
+      Result help = run(words);
+      assertEquals(0, help.code(), String.join(" ", words) + ": " + help.err());
+      assertTrue(help.out().startsWith("Usage: cohort " + String.join(" ", command)), help.out());
+    }
+    assertTrue(run("run", "--help").out().contains("--nodes=N"));
+    assertTrue(run("node", "--help").out().contains("--seed=HOST:PORT"));
+    assertFalse(run("run", "--help").out().contains("--version"), "no version option that prints nothing");
   }
 
   @Test
@@ -142,8 +164,13 @@ class MainTest {
 
   @Test
   void anUnknownOptionOrCommandIsAUsageError() throws IOException {
-    assertOneCleanError(run("run", cohortFile("").toString(), "--epochs", "3"), "unknown option --epochs");
-    assertOneCleanError(run("train"), "unknown command 'train'");
+    assertOneCleanError(run("run", cohortFile("").toString(), "--epochs", "3"), "unknown option '--epochs' for cohort run",
+        "'cohort run --help' lists its options");
+    assertOneCleanError(run("train"), "unknown command 'train'", "'cohort --help' lists the commands");
+    assertOneCleanError(run("run", cohortFile("").toString(), "--node", "3"), "unknown option '--node'", "did you mean --nodes?");
+    assertOneCleanError(run("bench", "sped"), "unknown command 'sped'", "did you mean speed?");
+    assertOneCleanError(run("run", cohortFile("").toString(), "--spawn", "two"), "'--spawn'", "'two' is not an int");
+    assertOneCleanError(run("evaluate", "model.zip"), "Missing required option: '--data=PATH'");
     assertOneCleanError(run("run", cohortFile("").toString(), "--set", "epochs"), "--set expects key=value");
   }
 }

@@ -1,14 +1,13 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.launch.LaunchOptions;
-import dev.cohort.actors.launch.NodeConfig;
-import dev.cohort.actors.launch.NodeStartup;
-
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.launch.LaunchOptions;
+import dev.cohort.actors.launch.NodeConfig;
+import dev.cohort.actors.launch.NodeStartup;
 import dev.cohort.actors.node.NodeGuardian;
 import java.net.URI;
 import java.net.http.HttpClient;

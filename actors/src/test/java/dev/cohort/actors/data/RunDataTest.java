@@ -6,7 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
-import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.SettingsParser;
 import dev.cohort.model.LabeledData;
 import java.io.IOException;
