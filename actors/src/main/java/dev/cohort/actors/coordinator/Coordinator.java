@@ -119,14 +119,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Map<String, ActorRef<PeerInbox>> peers = new LinkedHashMap<>();
   private final Map<String, PeerReport> lastEpochEnd = new HashMap<>();
   private final Map<String, PeerReport> lastReport = new HashMap<>();
-  private final Set<String> dead = new TreeSet<>();
-  /** Peers placed again after their node was lost, until they register. */
-  private final Map<String, Long> restarting = new HashMap<>();
-  /** Peers whose node is unreachable but not yet downed: restarted once it is, never while it may still run. */
-  private final Map<String, String> awaitingDown = new HashMap<>();
-  /** Peers to restart as soon as some node can take them. */
-  private final Set<String> unplaced = new TreeSet<>();
-  private final Map<String, Integer> restarts = new HashMap<>();
+  private final Failover failover;
   private final Set<String> started = new TreeSet<>();
   private final boolean recovering;
   private final boolean resuming;
@@ -195,6 +188,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.resolver = ActorRefResolver.get(context.getSystem());
     this.selfAddress = Cluster.get(context.getSystem()).selfMember().address();
     this.nodes = new NodeDirectory(Cluster.get(context.getSystem()));
+    this.failover = new Failover(new FailoverRuntime(), console, settings.cluster().maxRestarts());
     this.inbox =
         context.spawn(WireInbox.<CoordinatorInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
     var receptionist = context.getSystem().receptionist();
@@ -306,7 +300,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       // A node that joins mid-run can take over this run's coordination and its restarted peers.
       HostInbox adopt = adoptMessage();
       added.forEach(h -> h.tell(adopt));
-      placeUnplaced();
+      failover.placeUnplaced();
     }
   }
 
@@ -328,7 +322,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     HostInbox adopt = adoptMessage();
     nodes.hosts().forEach(h -> h.tell(adopt));
     for (PeerSpec spec : settings.peers()) {
-      if (dead.contains(spec.name())) {
+      if (failover.isDead(spec.name())) {
         continue; // given up before the run was stopped
       }
       if (!place(spec.name(), resuming, -1)) {
@@ -356,7 +350,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .setCoordinator(resolver.toSerializationFormat(inbox))
                 .setResume(resume)
                 .setRejoinAtBatch(rejoinAt)
-                .setRestarts(restarts.getOrDefault(peer, 0)));
+                .setRestarts(failover.restarts(peer)));
     if (decision.isEmpty()) {
       return false;
     }
@@ -397,9 +391,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
       }
       for (String name : peerNames()) {
-        if (!listed.containsKey(name) && peers.containsKey(name) && !restarting.containsKey(name)
-            && !awaitingDown.containsKey(name) && !dead.contains(name) && !recoveringPeers()) {
-          peerLost(name, "it stopped or its node left the cluster", true);
+        if (!listed.containsKey(name) && peers.containsKey(name) && !failover.isHandled(name) && !recoveringPeers()) {
+          failover.lost(name, "it stopped or its node left the cluster", true);
         }
       }
     }
@@ -413,14 +406,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   /** A peer registered during the run: one that was restarted, or one found again after a takeover. */
   private void peerRegistered(String name, ActorRef<PeerInbox> ref) {
     peers.put(name, ref);
-    Long rejoinAt = restarting.remove(name);
+    Long rejoinAt = failover.registered(name);
     if (rejoinAt == null) {
       return; // already training: found again by a coordinator that took over
     }
-    timers.cancel("restart-" + name);
-    dead.remove(name);
     run.event("peer-restarted", Map.of("peer", name, "node", nodes.nodeOf(ref).toString(), "rejoin_at_batch", rejoinAt,
-        "restarts", restarts.getOrDefault(name, 0)));
+        "restarts", failover.restarts(name)));
     console.accept("peer " + name + " is back on " + nodes.nodeOf(ref) + (rejoinAt >= 0 ? " at batch " + rejoinAt : ""));
     if (!started.contains(name) && !mayStart(name)) {
       return; // a KD student whose teacher is not frozen yet: it starts with the others
@@ -440,8 +431,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return;
     }
     for (String peer : peerNames()) {
-      if (address.equals(nodes.nodeOfPeer(peer)) && peers.containsKey(peer) && !dead.contains(peer)
-          && !restarting.containsKey(peer)) {
+      if (address.equals(nodes.nodeOfPeer(peer)) && peers.containsKey(peer) && !failover.isDead(peer)
+          && !failover.isRestarting(peer)) {
         PeerReport last = lastReport.get(peer);
         announce(peer, last == null ? 0 : last.getTrainedThrough() + 1);
       }
@@ -458,7 +449,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
                 .setRejoinAtBatch(rejoinAt))
             .build();
     peers.forEach((other, ref) -> {
-      if (!other.equals(name) && !dead.contains(other)) {
+      if (!other.equals(name) && !failover.isDead(other)) {
         ref.tell(joined);
       }
     });
@@ -477,7 +468,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private PeerInbox startMessage() {
     StartTraining.Builder start = StartTraining.newBuilder().setRunId(settings.runId());
     for (String name : peerNames()) {
-      if (peers.containsKey(name) && !dead.contains(name) && !restarting.containsKey(name)) {
+      if (peers.containsKey(name) && !failover.isDead(name) && !failover.isRestarting(name)) {
         start.addPeers(PeerAddress.newBuilder().setName(name).setRef(resolver.toSerializationFormat(peers.get(name))));
       }
     }
@@ -506,63 +497,20 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     PeerInbox start = startMessage();
     for (String name : peerNames()) {
       if (settings.distillation().frozenTeacher().filter(name::equals).isEmpty()
-          && peers.containsKey(name) && !restarting.containsKey(name) && !dead.contains(name)) {
+          && peers.containsKey(name) && !failover.isRestarting(name) && !failover.isDead(name)) {
         started.add(name);
         peers.get(name).tell(start);
       }
     }
   }
 
-  // ---- failover -------------------------------------------------------------------------------
-
-  /**
-   * Restarts a lost peer from its latest checkpoint on a node that is up, at the batch the live
-   * peers have reached, unless it has used up its restarts; false when it was given up.
-   */
-  private boolean restart(String peer, String reason) {
-    int count = restarts.getOrDefault(peer, 0);
-    if (count >= settings.cluster().maxRestarts()) {
-      run.event("peer-given-up", Map.of("peer", peer, "restarts", count, "reason", reason));
-      console.accept("peer " + peer + " lost: " + reason + "; not restarted (" + count + " restart(s) used of "
-          + settings.cluster().maxRestarts() + ")");
-      return false;
-    }
-    restarts.put(peer, count + 1);
-    timers.startSingleTimer("restart-" + peer, new RestartTimeout(peer, count + 1), settings.cluster().startupTimeout());
-    long rejoinAt = isFinished(peer) ? -1 : cohortPosition(peer);
-    restarting.put(peer, rejoinAt);
-    run.event("peer-restarting", Map.of("peer", peer, "reason", reason, "restart", count + 1, "rejoin_at_batch", rejoinAt));
-    console.accept("peer " + peer + " lost: " + reason + "; restarting it from its latest checkpoint (restart "
-        + (count + 1) + " of at most " + settings.cluster().maxRestarts() + ")");
-    if (!place(peer, true, rejoinAt)) {
-      unplaced.add(peer);
-      run.event("peer-waiting-for-node", Map.of("peer", peer));
-      console.accept("  no node can take " + peer + " now; it is placed when one joins");
-    }
-    return true;
-  }
-
   /** A restarted peer that has not registered in time (its new node died too?) is tried again or given up. */
   private Behavior<Command> onRestartTimeout(RestartTimeout timeout) {
-    String peer = timeout.peer();
-    if (phase == Phase.DONE || !restarting.containsKey(peer) || restarts.getOrDefault(peer, 0) != timeout.restart()) {
-      return this;
-    }
-    restarting.remove(peer);
-    unplaced.remove(peer);
-    String reason = "restart " + timeout.restart() + " did not register within " + settings.cluster().startupTimeout();
-    if (!restart(peer, reason)) {
-      giveUp(peer, reason);
+    if (phase != Phase.DONE) {
+      failover.restartTimedOut(timeout.peer(), timeout.restart(),
+          "restart " + timeout.restart() + " did not register within " + settings.cluster().startupTimeout());
     }
     return phase == Phase.DONE ? Behaviors.stopped() : this;
-  }
-
-  private void placeUnplaced() {
-    for (String peer : List.copyOf(unplaced)) {
-      if (place(peer, true, restarting.getOrDefault(peer, -1L))) {
-        unplaced.remove(peer);
-      }
-    }
   }
 
   /**
@@ -571,7 +519,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
    */
   private long cohortPosition(String except) {
     return lastReport.entrySet().stream()
-        .filter(e -> !e.getKey().equals(except) && !dead.contains(e.getKey()) && !restarting.containsKey(e.getKey()))
+        .filter(e -> !e.getKey().equals(except) && !failover.isDead(e.getKey()) && !failover.isRestarting(e.getKey()))
         .filter(e -> !e.getValue().getFrozen() && !e.getValue().getPretraining())
         .mapToLong(e -> e.getValue().getTrainedThrough() + 1)
         .min()
@@ -592,13 +540,13 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         default -> { }
       }
       if (change.gone()) {
-        nodeGone(address);
+        failover.nodeGone(hostedOn(address));
       }
     });
     if (phase == Phase.WAITING_FOR_NODES) {
       placeWhenNodesAreUp();
     } else if (changed.event() instanceof ClusterEvent.MemberUp) {
-      placeUnplaced();
+      failover.placeUnplaced();
     }
     return phase == Phase.DONE ? Behaviors.stopped() : this;
   }
@@ -647,8 +595,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       lastReport.put(report.getPeer(), report);
       table.add(report);
     });
-    restarts.putAll(history.restarts());
-    dead.addAll(history.givenUp());
+    failover.history(history.restarts(), history.givenUp());
     teacherFrozen = history.teacherFrozen();
     return true;
   }
@@ -660,7 +607,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     }
     PeerInbox start = startMessage();
     for (String name : peerNames()) {
-      if (dead.contains(name)) {
+      if (failover.isDead(name)) {
         continue;
       }
       if (peers.containsKey(name)) {
@@ -671,8 +618,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
         // Whoever had dropped it (its restart was under way when the old coordinator was lost) takes it back.
         announce(name, 0);
-      } else if (!restart(name, "not registered with the coordinator that took over")) {
-        dead.add(name);
+      } else {
+        failover.missingAfterTakeOver(name);
       }
     }
     maybeExport();
@@ -743,7 +690,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   }
 
   private List<String> livePeers() {
-    return peerNames().stream().filter(p -> !dead.contains(p)).toList();
+    return peerNames().stream().filter(p -> !failover.isDead(p)).toList();
   }
 
   private void recordCohortMetrics(int epoch, CohortMetrics metrics) {
@@ -787,102 +734,102 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (phase == Phase.WAITING_FOR_NODES || phase == Phase.WAITING_FOR_PEERS) {
       finish(false, failed.getReason());
     } else {
-      restarting.remove(failed.getPeer());
-      unplaced.remove(failed.getPeer());
-      peerLost(failed.getPeer(), failed.getReason(), false);
+      failover.failed(failed.getPeer(), failed.getReason());
     }
-  }
-
-  /**
-   * A peer is gone. When its node was lost it is restarted from its checkpoint elsewhere (and the
-   * others train on meanwhile); otherwise, or when its restarts are used up, the run goes on without it.
-   */
-  private void peerLost(String peer, String reason, boolean restartable) {
-    if (dead.contains(peer) || restarting.containsKey(peer) || awaitingDown.containsKey(peer)) {
-      return;
-    }
-    run.event("peer-lost", Map.of("peer", peer, "reason", reason, "node", nodes.nodeOfPeer(peer)));
-    if (phase == Phase.EXPORTING && peer.equals(exportingPeer)) {
-      timers.cancel(Timeout.EXPORT);
-      phase = Phase.TRAINING; // chosen again once every live peer is back and finished
-      exportingPeer = null;
-    }
-    // This coordinator's own side is about to be downed (the majority's coordinator restarts the
-    // peer then), or the peer's node is unreachable and not downed (this coordinator has not heard
-    // yet): it may still be training over there, and two copies of it must never run.
-    if (restartable && (nodes.selfInMinority() || nodes.unreachableNotDown(peer))) {
-      awaitingDown.put(peer, reason);
-      run.event("peer-awaiting-down", Map.of("peer", peer, "node", nodes.nodeOfPeer(peer)));
-      return;
-    }
-    if (restartable && restart(peer, reason)) {
-      return;
-    }
-    giveUp(peer, reason);
   }
 
   /**
    * A node cannot be reached: its peers may be dead or training on behind a partition, so none is
-   * restarted before the split-brain resolver downs the node (two copies of a peer must never
-   * run); the students linked with them stop waiting for them by themselves meanwhile.
+   * restarted before the split-brain resolver downs the node; the students linked with them stop
+   * waiting for them by themselves meanwhile.
    */
   private void nodeUnreachable(String address) {
-    if (phase != Phase.TRAINING && phase != Phase.EXPORTING) {
-      return;
-    }
-    for (String peer : hostedOn(address)) {
-      if (peers.containsKey(peer) && !dead.contains(peer) && !restarting.containsKey(peer)
-          && !awaitingDown.containsKey(peer)) {
-        awaitingDown.put(peer, "its node " + address + " became unreachable and was downed");
-        run.event("peer-awaiting-down", Map.of("peer", peer, "node", address));
-      }
+    if (phase == Phase.TRAINING || phase == Phase.EXPORTING) {
+      hostedOn(address).stream().filter(peers::containsKey).forEach(peer -> failover.unreachable(peer, address));
     }
   }
 
   /** The node is back before it was downed: its peers train on where they are, and hear of the others again. */
   private void nodeReachable(String address) {
-    for (String peer : hostedOn(address)) {
-      if (awaitingDown.remove(peer) != null) {
-        run.event("peer-reachable-again", Map.of("peer", peer));
-      }
-    }
+    hostedOn(address).forEach(failover::reachableAgain);
     reannounce(address);
     maybeExport();
-  }
-
-  /** A node is down or gone: the peers that waited for that are lost, and restarted elsewhere. */
-  private void nodeGone(String address) {
-    for (String peer : hostedOn(address)) {
-      String reason = awaitingDown.remove(peer);
-      if (reason != null) {
-        peerLost(peer, reason, true);
-      }
-    }
   }
 
   private List<String> hostedOn(String address) {
     return peerNames().stream().filter(p -> address.equals(nodes.nodeOfPeer(p))).toList();
   }
 
-  /** The run goes on without this peer. */
-  private void giveUp(String peer, String reason) {
-    dead.add(peer);
-    console.accept("peer " + peer + " lost: " + reason);
-    printCompletedEpochs();
-    for (int epoch : List.copyOf(evaluation.pendingEpochs())) {
-      evaluation.completed(epoch, livePeers()).ifPresent(metrics -> recordCohortMetrics(epoch, metrics));
+  /** What the failover decisions do to the run. */
+  private final class FailoverRuntime implements Failover.Runtime {
+    @Override
+    public boolean place(String peer, long rejoinAt) {
+      return Coordinator.this.place(peer, true, rejoinAt);
     }
-    maybeExport();
+
+    @Override
+    public void startRestartTimer(String peer, int restart) {
+      timers.startSingleTimer("restart-" + peer, new RestartTimeout(peer, restart), settings.cluster().startupTimeout());
+    }
+
+    @Override
+    public void cancelRestartTimer(String peer) {
+      timers.cancel("restart-" + peer);
+    }
+
+    @Override
+    public long rejoinBatch(String peer) {
+      return isFinished(peer) ? -1 : cohortPosition(peer);
+    }
+
+    @Override
+    public boolean selfInMinority() {
+      return nodes.selfInMinority();
+    }
+
+    @Override
+    public boolean unreachableNotDown(String peer) {
+      return nodes.unreachableNotDown(peer);
+    }
+
+    @Override
+    public String nodeOf(String peer) {
+      return nodes.nodeOfPeer(peer);
+    }
+
+    @Override
+    public void lost(String peer, String reason) {
+      run.event("peer-lost", Map.of("peer", peer, "reason", reason, "node", nodes.nodeOfPeer(peer)));
+      if (phase == Phase.EXPORTING && peer.equals(exportingPeer)) {
+        timers.cancel(Timeout.EXPORT);
+        phase = Phase.TRAINING; // chosen again once every live peer is back and finished
+        exportingPeer = null;
+      }
+    }
+
+    @Override
+    public void givenUp(String peer) {
+      printCompletedEpochs();
+      for (int epoch : List.copyOf(evaluation.pendingEpochs())) {
+        evaluation.completed(epoch, livePeers()).ifPresent(metrics -> recordCohortMetrics(epoch, metrics));
+      }
+      maybeExport();
+    }
+
+    @Override
+    public void event(String name, Map<String, Object> fields) {
+      run.event(name, fields);
+    }
   }
 
   /** Once every live peer has finished, asks the one with the best validation accuracy to export. */
   private void maybeExport() {
-    if (phase != Phase.TRAINING || recoveringPeers() || !restarting.isEmpty() || !awaitingDown.isEmpty()) {
+    if (phase != Phase.TRAINING || recoveringPeers() || !failover.settled()) {
       return;
     }
     List<String> live = livePeers();
     if (live.isEmpty()) {
-      finish(false, "every peer was lost: " + dead);
+      finish(false, "every peer was lost: " + failover.dead());
       return;
     }
     if (!live.stream().allMatch(p -> isFinished(p) && peers.containsKey(p))) {
