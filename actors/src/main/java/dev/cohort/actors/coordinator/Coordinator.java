@@ -117,13 +117,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Phase phase = Phase.WAITING_FOR_NODES;
   private final Map<String, ActorRef<PeerInbox>> peers = new LinkedHashMap<>();
-  private final Map<String, PeerReport> lastEpochEnd = new HashMap<>();
-  private final Map<String, PeerReport> lastReport = new HashMap<>();
+  private final PeerResults results;
   private final Failover failover;
   private final Set<String> started = new TreeSet<>();
   private final boolean recovering;
   private final boolean resuming;
-  private final EpochTable table;
   private final CohortEvaluation evaluation = new CohortEvaluation();
   private boolean teacherFrozen;
   private String exportingPeer;
@@ -180,7 +178,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     this.settings = settings;
     this.recovering = mode == Mode.TAKE_OVER;
     this.resuming = mode == Mode.RESUME;
-    this.table = new EpochTable(settings.peers().stream().map(PeerSpec::name).toList());
+    this.results = new PeerResults(settings.peers().stream().map(PeerSpec::name).toList());
     this.console = console;
     this.onFinished = onFinished;
     this.timers = timers;
@@ -433,8 +431,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     for (String peer : peerNames()) {
       if (address.equals(nodes.nodeOfPeer(peer)) && peers.containsKey(peer) && !failover.isDead(peer)
           && !failover.isRestarting(peer)) {
-        PeerReport last = lastReport.get(peer);
-        announce(peer, last == null ? 0 : last.getTrainedThrough() + 1);
+        announce(peer, results.nextBatch(peer));
       }
     }
   }
@@ -513,19 +510,6 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     return phase == Phase.DONE ? Behaviors.stopped() : this;
   }
 
-  /**
-   * The batch the live peers have reached (the least advanced of them, from their reports), where
-   * a restarted peer rejoins; -1 when nobody has reported yet.
-   */
-  private long cohortPosition(String except) {
-    return lastReport.entrySet().stream()
-        .filter(e -> !e.getKey().equals(except) && !failover.isDead(e.getKey()) && !failover.isRestarting(e.getKey()))
-        .filter(e -> !e.getValue().getFrozen() && !e.getValue().getPretraining())
-        .mapToLong(e -> e.getValue().getTrainedThrough() + 1)
-        .min()
-        .orElse(-1);
-  }
-
   private Behavior<Command> onMembershipChanged(MembershipChanged changed) {
     MembershipEvents.of(changed.event()).ifPresent(change -> {
       String address = change.member().address().toString();
@@ -590,11 +574,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       finish(false, "run " + settings.runId() + " has already finished (see " + settings.runPath().resolve("events.jsonl") + ")");
       return false;
     }
-    history.lastEpochEnd().values().forEach(report -> {
-      lastEpochEnd.put(report.getPeer(), report);
-      lastReport.put(report.getPeer(), report);
-      table.add(report);
-    });
+    results.restore(history.lastEpochEnd().values());
     failover.history(history.restarts(), history.givenUp());
     teacherFrozen = history.teacherFrozen();
     return true;
@@ -662,25 +642,19 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!report.getRunId().equals(settings.runId())) {
       return;
     }
-    PeerReport known = lastEpochEnd.get(report.getPeer());
-    if (report.getEpochEnd() && !report.getPretraining() && known != null && known.getEpoch() >= report.getEpoch()) {
-      // Told again: to a coordinator that took over, or by a peer resumed after its last epoch.
-      maybeExport();
-      return;
+    PeerResults.Kind kind = results.add(report);
+    if (kind != PeerResults.Kind.TOLD_AGAIN) {
+      run.metrics(report);
     }
-    run.metrics(report);
-    lastReport.merge(report.getPeer(), report, (a, b) -> b.getTrainedThrough() >= a.getTrainedThrough() ? b : a);
-    if (report.getPretraining()) {
-      onTeacherTraining(report);
-      return;
+    switch (kind) {
+      case TEACHER -> onTeacherTraining(report);
+      case EPOCH_END -> {
+        printCompletedEpochs();
+        maybeExport();
+      }
+      case TOLD_AGAIN -> maybeExport();
+      case STEP -> { }
     }
-    if (!report.getEpochEnd()) {
-      return;
-    }
-    lastEpochEnd.put(report.getPeer(), report);
-    table.add(report);
-    printCompletedEpochs();
-    maybeExport();
   }
 
   private void onValidation(ValidationPredictions chunk) {
@@ -695,7 +669,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private void recordCohortMetrics(int epoch, CohortMetrics metrics) {
     run.cohortMetrics(epoch, metrics);
-    table.cohortLine(epoch, String.format(Locale.ROOT,
+    results.cohortLine(epoch, String.format(Locale.ROOT,
             "%5d  %-14s ensemble val_acc %.4f; agreement %.4f, KL %.4f between peers (mean over pairs)",
             epoch, "(cohort)", metrics.ensembleAccuracy(), metrics.meanAgreement(), metrics.meanKl()))
         .forEach(console);
@@ -717,13 +691,12 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** Prints each epoch's rows once every live peer has reported it. */
   private void printCompletedEpochs() {
-    table.completedRows(livePeers()).forEach(console);
+    results.completedRows(livePeers()).forEach(console);
   }
 
 
   private boolean isFinished(String peer) {
-    PeerReport last = lastEpochEnd.get(peer);
-    return last != null && last.getFinished();
+    return results.isFinished(peer);
   }
 
   /** A peer that failed by itself (an error, not its node) is not restarted: it would fail again. */
@@ -779,7 +752,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
     @Override
     public long rejoinBatch(String peer) {
-      return isFinished(peer) ? -1 : cohortPosition(peer);
+      return isFinished(peer) ? -1
+          : results.position(p -> !p.equals(peer) && !failover.isDead(p) && !failover.isRestarting(p));
     }
 
     @Override
@@ -835,22 +809,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     if (!live.stream().allMatch(p -> isFinished(p) && peers.containsKey(p))) {
       return;
     }
-    String best = null;
-    for (String peer : live) {
-      if (lastEpochEnd.get(peer).getFrozen()) {
-        continue; // a frozen KD teacher is the baseline's given, not a result of this run
-      }
-      if (best == null || lastEpochEnd.get(peer).getValAccuracy() > lastEpochEnd.get(best).getValAccuracy()) {
-        best = peer;
-      }
-    }
+    String best = results.best(live);
     exportingPeer = best;
     phase = Phase.EXPORTING;
     Path directory = settings.runPath().resolve("best");
     run.event("best-peer-chosen", Map.of("peer", best, "metric", "val_accuracy",
-        "val_accuracy", lastEpochEnd.get(best).getValAccuracy()));
+        "val_accuracy", results.epochEnd(best).getValAccuracy()));
     console.accept(String.format(Locale.ROOT, "best peer on the validation split: %s (val_acc %.4f); exporting",
-        best, lastEpochEnd.get(best).getValAccuracy()));
+        best, results.epochEnd(best).getValAccuracy()));
     peers.get(best).tell(
         PeerInbox.newBuilder()
             .setExport(ExportModel.newBuilder().setRunId(settings.runId()).setDirectory(directory.toString()))
@@ -863,7 +829,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
       return;
     }
     timers.cancel(Timeout.EXPORT);
-    PeerReport last = lastEpochEnd.get(exportingPeer);
+    PeerReport last = results.epochEnd(exportingPeer);
     Path cardFile = Path.of(exported.getModelPath()).resolveSibling("model-card.json");
     try {
       CardFacts.card(settings,
