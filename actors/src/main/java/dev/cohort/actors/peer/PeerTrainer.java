@@ -634,6 +634,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
       return;
     }
     exchange.seen(from, batchId);
+    // Late or not, it was computed at the sender's model step: the sender, as a student of this
+    // peer, has trained through the batch before (a peer back from a partition catches up this way).
+    exchange.progressOf(from, predictions.getModelStep() - 1);
     if (finished || !exchange.isCurrentOrAhead(batchId)) {
       return; // late (that step is taken), or implausibly far ahead
     }

@@ -301,6 +301,56 @@ class PeerTrainerTest {
     small.expectNoMessage(Duration.ofMillis(300));
   }
 
+  private static PeerInbox predictionsOf(String from, String runId, long batchId, long modelStep) {
+    PeerInbox uniform = uniformPredictions(from, batchId, runId);
+    return uniform.toBuilder()
+        .setPredictions(uniform.getPredictions().toBuilder().setModelStep(modelStep))
+        .build();
+  }
+
+  @Test
+  void aTeacherHeldBackByAStudentGoesOnWhenTheStudentsLatePredictionsShowItCaughtUp() {
+    CohortSettings settings = TestCohorts.settings(runs, "late-progress",
+        "distillation { topology = dml, window = 2, max-wait = 60s }", "a", "b");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    TestProbe<PeerInbox> b = testKit.createTestProbe(PeerInbox.class);
+    startTraining("late-progress", Map.of("a", a, "b", b.ref()), List.of(a));
+    a.tell(predictionsOf("b", "late-progress", 0, 0));
+    a.tell(predictionsOf("b", "late-progress", 1, 0)); // b has trained through -1 as far as a knows
+    assertEquals(0, nextPredictions(b).getBatchId());
+    assertEquals(1, nextPredictions(b).getBatchId());
+    b.expectNoMessage(Duration.ofMillis(500)); // batch 2: b, at -1, is more than the window of 2 behind
+    // b's answer for batch 1, computed after its step 0: too late for a, which has trained batch 1,
+    // but it says b has trained through batch 0, so a may go on (not only after max-wait, 60 s).
+    a.tell(predictionsOf("b", "late-progress", 1, 1));
+    assertEquals(2, nextPredictions(b, Duration.ofSeconds(20)).getBatchId());
+  }
+
+  @Test
+  void aPeerThatRejoinsHearsHowFarEachPeerLinkedWithItHasTrained() {
+    CohortSettings settings = TestCohorts.settings(runs, "rejoin",
+        "distillation { topology = ta-chain, window = 2, max-wait = 60s }", "large", "small");
+    ActorRef<PeerInbox> large = startPeer(settings, "large");
+    TestProbe<PeerInbox> small = testKit.createTestProbe(PeerInbox.class);
+    startTraining("rejoin", Map.of("large", large, "small", small.ref()), List.of(large));
+    assertEquals(0, nextPredictions(small).getBatchId());
+    assertEquals(1, nextPredictions(small).getBatchId()); // held there: small is at -1
+
+    TestProbe<PeerInbox> restarted = testKit.createTestProbe(PeerInbox.class);
+    large.tell(PeerInbox.newBuilder()
+        .setJoined(PeerJoined.newBuilder()
+            .setRunId("rejoin")
+            .setPeer(PeerAddress.newBuilder().setName("small")
+                .setRef(ActorRefResolver.get(testKit.system()).toSerializationFormat(restarted.ref())))
+            .setRejoinAtBatch(0))
+        .build());
+    PeerInbox told = restarted.fishForMessage(GENEROUS,
+        m -> m.hasProgress() ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
+    assertEquals("large", told.getProgress().getPeer());
+    assertEquals(1, told.getProgress().getTrainedThrough(),
+        "large has trained batches 0 and 1: the returning student must not wait for their predictions again");
+  }
+
   private static PeerInbox teacherPredictions(String runId, long batchId, long modelStep) {
     PeerInbox uniform = uniformPredictions("t", batchId);
     return uniform.toBuilder()
