@@ -142,10 +142,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private int batchIndex;
   private long step;
   private Batch current;
-  private long throttledSinceNanos = -1;
-  /** Its node sees only a minority of the cluster: no step until it sees a majority again. */
-  private boolean pausedInMinority;
-  private long ungatedBatch = -1;
+  private final StepGate gate;
   private long trainedThrough = -1;
   private boolean resumed;
   private boolean primedAhead;
@@ -210,6 +207,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     this.network = network;
     this.exchange = new Exchange(name, settings.distillation().topology(), settings.distillation().teacherWeighting());
     this.codistillation = settings.distillation().isCodistillation();
+    this.gate = new StepGate(codistillation, settings.distillation().codistill().burnInSteps(),
+        codistillation ? settings.distillation().codistill().lookahead() : settings.distillation().window());
     if (codistillation) {
       // Each peer trains on its own shard; a teacher knows its students' shards and schedules.
       this.schedule = shardSchedule(name);
@@ -397,28 +396,31 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
     long id = schedule.batchId(epoch, batchIndex);
     reachable.refresh(peers, exchange);
-    if (reachable.inMinority()) {
-      pausedInMinority = true; // checked again by ReachabilityCheck; no two copies of a peer train
-      timers.startTimerWithFixedDelay(ReachabilityCheck.class, ReachabilityCheck.INSTANCE,
-          java.time.Duration.ofNanos(WAIT_SLICE_NANOS));
-      return;
+    StepGate.Verdict verdict = gate.check(id, pretraining, reachable.inMinority(),
+        !exchange.studentsBehind(id, gate.window()).isEmpty(), System.nanoTime());
+    if (verdict.cancelReachabilityCheck()) {
+      timers.cancel(ReachabilityCheck.class);
     }
-    if (pausedInMinority) {
-      pausedInMinority = false;
-      if (throttledSinceNanos < 0) {
-        timers.cancel(ReachabilityCheck.class);
+    switch (verdict.kind()) {
+      case PAUSE -> {
+        checkReachability(); // until it sees a majority again
+        return;
+      }
+      case THROTTLE -> {
+        if (verdict.armThrottle()) {
+          timers.startSingleTimer(ThrottleExpired.class, new ThrottleExpired(id), settings.distillation().maxWait());
+          checkReachability();
+        }
+        return; // resumed by a student's progress, by its node found unreachable, or by the bound
+      }
+      case GO -> {
+        if (verdict.waitedNanos() >= 0) {
+          timers.cancel(ThrottleExpired.class);
+          timers.cancel(ReachabilityCheck.class);
+          addWait(verdict.waitedNanos());
+        }
       }
     }
-    if (gated(id) && id != ungatedBatch && !exchange.studentsBehind(id, gateWindow()).isEmpty()) {
-      if (throttledSinceNanos < 0) {
-        throttledSinceNanos = System.nanoTime();
-        timers.startSingleTimer(ThrottleExpired.class, new ThrottleExpired(id), settings.distillation().maxWait());
-        timers.startTimerWithFixedDelay(ReachabilityCheck.class, ReachabilityCheck.INSTANCE,
-            java.time.Duration.ofNanos(WAIT_SLICE_NANOS));
-      }
-      return; // resumed by a student's progress, or by the bound
-    }
-    endThrottle();
     int[] rows = schedule.batch(epoch, batchIndex);
     int[] labels = data.train().labels(rows);
     current = new Batch(id, rows, stepInput.of(data.train(), rows), labels);
@@ -514,28 +516,9 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     }
   }
 
-  /**
-   * Whether step {@code id} waits for slow peers: in lock-step for students more than the window
-   * behind; in codistillation, after the burn-in, for teachers more than d steps behind.
-   */
-  private boolean gated(long id) {
-    if (pretraining) {
-      return false;
-    }
-    return !codistillation || id >= settings.distillation().codistill().burnInSteps();
-  }
-
-  private int gateWindow() {
-    return codistillation ? settings.distillation().codistill().lookahead() : settings.distillation().window();
-  }
-
-  private void endThrottle() {
-    if (throttledSinceNanos >= 0) {
-      timers.cancel(ThrottleExpired.class);
-      timers.cancel(ReachabilityCheck.class);
-      addWait(System.nanoTime() - throttledSinceNanos);
-      throttledSinceNanos = -1;
-    }
+  private void checkReachability() {
+    timers.startTimerWithFixedDelay(ReachabilityCheck.class, ReachabilityCheck.INSTANCE,
+        java.time.Duration.ofNanos(WAIT_SLICE_NANOS));
   }
 
   /** To every student, in the encoding of its link (each encoding computed once). */
@@ -690,15 +673,14 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private void resumeIfUnthrottled() throws IOException {
-    if (throttledSinceNanos >= 0
-        && exchange.studentsBehind(schedule.batchId(epoch, batchIndex), gateWindow()).isEmpty()) {
+    if (gate.throttled() && exchange.studentsBehind(schedule.batchId(epoch, batchIndex), gate.window()).isEmpty()) {
       beginStep();
     }
   }
 
   /** A throttled peer goes on as soon as the students it waits on are found unreachable. */
   private Behavior<Command> onReachabilityCheck() throws IOException {
-    if (pausedInMinority) {
+    if (gate.paused()) {
       if (!reachable.inMinority()) {
         beginStep();
       }
@@ -711,13 +693,13 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private Behavior<Command> onThrottleExpired(ThrottleExpired expired) throws IOException {
-    if (throttledSinceNanos < 0) {
+    if (!gate.throttled()) {
       return this;
     }
-    List<String> behind = exchange.studentsBehind(expired.batchId(), gateWindow());
+    List<String> behind = exchange.studentsBehind(expired.batchId(), gate.window());
     getContext().getLog().warn("peer {}: {} stayed more than {} batches behind for {} ms; going on",
-        name, behind, gateWindow(), settings.distillation().maxWait().toMillis());
-    ungatedBatch = expired.batchId();
+        name, behind, gate.window(), settings.distillation().maxWait().toMillis());
+    gate.boundPassed(expired.batchId());
     beginStep();
     return this;
   }
