@@ -537,7 +537,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   /** One terminal line per change of a node that holds peers (Pekko's own warnings go to the log file). */
   private void printNodeChange(String change, String address) {
-    List<String> hosted = peerNames().stream().filter(p -> address.equals(nodes.nodeOfPeer(p))).toList();
+    List<String> hosted = hostedOn(address);
     if (hosted.isEmpty() || phase == Phase.DONE) {
       return;
     }

@@ -397,7 +397,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     long id = schedule.batchId(epoch, batchIndex);
     reachable.refresh(peers, exchange);
     StepGate.Verdict verdict = gate.check(id, pretraining, reachable.inMinority(),
-        !exchange.studentsBehind(id, gate.window()).isEmpty(), System.nanoTime());
+        () -> !exchange.studentsBehind(id, gate.window()).isEmpty(), System.nanoTime());
     if (verdict.cancelReachabilityCheck()) {
       timers.cancel(ReachabilityCheck.class);
     }

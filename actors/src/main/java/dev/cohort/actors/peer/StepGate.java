@@ -1,5 +1,7 @@
 package dev.cohort.actors.peer;
 
+import java.util.function.BooleanSupplier;
+
 /**
  * Whether a peer's next step may start. None while its node sees only a minority of the cluster
  * (paused until it sees a majority: no two copies of a peer train). None while a peer it must not
@@ -61,16 +63,17 @@ final class StepGate {
    *
    * @param pretraining a KD teacher training alone: it waits for nobody
    * @param inMinority this node sees only a minority of the cluster
-   * @param anyBehind a peer it must not run ahead of is more than the window behind {@code id}
+   * @param anyBehind whether a peer it must not run ahead of is more than the window behind
+   *     {@code id}; asked only for a step that is gated
    */
-  Verdict check(long id, boolean pretraining, boolean inMinority, boolean anyBehind, long nowNanos) {
+  Verdict check(long id, boolean pretraining, boolean inMinority, BooleanSupplier anyBehind, long nowNanos) {
     if (inMinority) {
       paused = true;
       return new Verdict(Kind.PAUSE, false, false, -1);
     }
     boolean cancelCheck = paused && throttledSinceNanos < 0;
     paused = false;
-    if (gated(id, pretraining) && id != ungatedBatch && anyBehind) {
+    if (gated(id, pretraining) && id != ungatedBatch && anyBehind.getAsBoolean()) {
       boolean arm = throttledSinceNanos < 0;
       if (arm) {
         throttledSinceNanos = nowNanos;

@@ -351,13 +351,6 @@ class PeerTrainerTest {
         "large has trained batches 0 and 1: the returning student must not wait for their predictions again");
   }
 
-  private static PeerInbox teacherPredictions(String runId, long batchId, long modelStep) {
-    PeerInbox uniform = uniformPredictions("t", batchId);
-    return uniform.toBuilder()
-        .setPredictions(uniform.getPredictions().toBuilder().setRunId(runId).setModelStep(modelStep))
-        .build();
-  }
-
   /** Reports of {@code peer} until (and with) the one that says it has finished. */
   private List<PeerReport> reportsUntilFinished(String peer) {
     return coordinator
@@ -384,7 +377,7 @@ class PeerTrainerTest {
     // Also predictions beyond a's last step: they tell a that t is never more than d = 2 behind.
     for (long batch = 0; batch < 36; batch++) {
       long modelStep = batch == 12 ? batch - 3 : batch - 2; // batch 12's are too stale to use
-      a.tell(teacherPredictions("codistill", batch, modelStep));
+      a.tell(predictionsOf("t", "codistill", batch, modelStep));
     }
     startTraining("codistill", Map.of("a", a, "t", t.ref()), List.of(a));
 
