@@ -1,0 +1,93 @@
+package dev.cohort.actors.peer;
+
+import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.ProbabilityCodec;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+
+/**
+ * The current address of every peer this one is linked with, and what goes out to them: each
+ * encoding of a batch's predictions is computed once, however many students ask for it. A peer
+ * learns the addresses from the coordinator's start and from a peer's return; a departed peer
+ * ({@link PeerWatch}) is unlinked from the {@link Exchange} for good.
+ */
+final class Links implements Outbox {
+
+  private final String self;
+  private final Exchange exchange;
+  private final PeerMessages messages;
+  private final StepFigures figures;
+  private final ActorRef<PeerWatch.Command> watch;
+  private final Logger log;
+  private final Map<String, ActorRef<PeerInbox>> peers = new HashMap<>();
+
+  Links(String self, Exchange exchange, PeerMessages messages, StepFigures figures, ActorRef<PeerWatch.Command> watch,
+      Logger log) {
+    this.self = self;
+    this.exchange = exchange;
+    this.messages = messages;
+    this.figures = figures;
+    this.watch = watch;
+    this.log = log;
+  }
+
+  /** {@code ref} is {@code peer}'s current incarnation: sent to and watched from now on. */
+  void link(String peer, ActorRef<PeerInbox> ref) {
+    peers.put(peer, ref);
+    watch.tell(new PeerWatch.Watch(peer, ref));
+  }
+
+  /** The linked peers' addresses, for a look at which of their nodes are unreachable. */
+  Map<String, ActorRef<PeerInbox>> addresses() {
+    return peers;
+  }
+
+  /**
+   * A peer that stopped, or whose node left or was downed, is neither waited for nor waited on
+   * again: the others go on with the links that remain instead of paying max-wait each step.
+   * Nothing happens for an earlier incarnation of a peer that is back.
+   */
+  void departed(String peer, ActorRef<PeerInbox> ref) {
+    if (!ref.equals(peers.get(peer)) || !exchange.remove(peer)) {
+      return;
+    }
+    peers.remove(peer);
+    log.warn("peer {}: {} is gone; teachers now {}, students {}", self, peer, exchange.teachers(), exchange.students());
+  }
+
+  @Override
+  public void toStudents(long batchId, long modelStep, int rows, float[] softened) {
+    Map<ProbabilityCodec.Format, List<PeerInbox>> encoded = new HashMap<>();
+    for (String student : exchange.students()) {
+      encoded.computeIfAbsent(messages.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format))
+          .forEach(peers.get(student)::tell);
+    }
+  }
+
+  @Override
+  public void toStudent(String student, long batchId, long modelStep, int rows, float[] softened) {
+    encode(batchId, modelStep, rows, softened, messages.formatFor(student)).forEach(peers.get(student)::tell);
+  }
+
+  @Override
+  public void progress(long trainedThrough, Collection<String> recipients) {
+    if (recipients.isEmpty()) {
+      return;
+    }
+    PeerInbox progress = messages.progress(trainedThrough);
+    recipients.forEach(peer -> peers.get(peer).tell(progress));
+  }
+
+  private List<PeerInbox> encode(long batchId, long modelStep, int rows, float[] softened,
+      ProbabilityCodec.Format format) {
+    long started = System.nanoTime();
+    List<PeerInbox> batch = messages.predictions(batchId, modelStep, rows, softened, format, exchange.ownAccuracy());
+    figures.addCodec(System.nanoTime() - started,
+        batch.stream().mapToInt(m -> m.getPredictions().getSerializedSize()).sum());
+    return batch;
+  }
+}

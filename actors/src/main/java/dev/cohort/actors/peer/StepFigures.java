@@ -1,0 +1,58 @@
+package dev.cohort.actors.peer;
+
+import dev.cohort.model.DistillationLoss;
+import dev.cohort.protocol.PeerReport;
+
+/**
+ * What a peer measures of its steps, summed twice: since its last progress report, and since its
+ * epoch began (an epoch-end report covers the whole epoch, whatever was reported during it).
+ */
+final class StepFigures {
+
+  private final ReportWindow sinceReport = new ReportWindow();
+  private final ReportWindow sinceEpoch = new ReportWindow();
+
+  void addStep(DistillationLoss.Parts parts, int correctInBatch, int batchSize) {
+    sinceReport.addStep(parts, correctInBatch, batchSize);
+    sinceEpoch.addStep(parts, correctInBatch, batchSize);
+  }
+
+  void addWait(long nanos) {
+    sinceReport.addWait(nanos);
+    sinceEpoch.addWait(nanos);
+  }
+
+  /** Time spent encoding or decoding predictions; {@code bytesSent} > 0 for a message sent. */
+  void addCodec(long nanos, int bytesSent) {
+    sinceReport.addCodec(nanos, bytesSent);
+    sinceEpoch.addCodec(nanos, bytesSent);
+  }
+
+  void addTimeouts(int missingTeachers) {
+    sinceReport.addTimeouts(missingTeachers);
+    sinceEpoch.addTimeouts(missingTeachers);
+  }
+
+  void addStaleness(Exchange.Target target) {
+    sinceReport.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
+    sinceEpoch.addStaleness(target.stalenessSum(), target.teachersUsed(), target.maxStaleness());
+  }
+
+  /** Starts both clocks now: time before training (waiting for the start) is nobody's step time. */
+  void restart() {
+    sinceReport.restart();
+    sinceEpoch.restart();
+  }
+
+  /**
+   * Fills the figures of {@code report}: the epoch's for an epoch-end report (both windows start
+   * again), else those since the last report.
+   */
+  PeerReport.Builder drainInto(PeerReport.Builder report, boolean epochEnd) {
+    if (!epochEnd) {
+      return sinceReport.drainInto(report);
+    }
+    sinceReport.restart();
+    return sinceEpoch.drainInto(report);
+  }
+}

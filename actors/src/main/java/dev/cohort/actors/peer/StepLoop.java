@@ -1,0 +1,293 @@
+package dev.cohort.actors.peer;
+
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.data.RunData;
+import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.DistillationLoss;
+import dev.cohort.model.FeatureBuffers;
+import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.SoftTargets;
+import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.PeerJoined;
+import dev.cohort.protocol.PeerProgress;
+import dev.cohort.protocol.PeerReport;
+import dev.cohort.protocol.SoftPredictions;
+import java.io.IOException;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.slf4j.Logger;
+
+/**
+ * A peer's course from step to step: whether the next step may start ({@link StepGate}), the step
+ * itself in its mode ({@link StepMode}, or {@link FrozenTeacher}), the bookkeeping after it, and
+ * each epoch's end (evaluation, checkpoint, report; a KD teacher's freezing; the finish, after which
+ * it holds nobody back). Plain Java on the peer's thread; the trainer actor owns the timers and the
+ * next-step messages, which it arms and sends as {@link Host} asks.
+ */
+final class StepLoop {
+
+  /** What the loop asks of the actor around it. */
+  interface Host {
+    /** Go on with the next step after the messages already waiting. */
+    void nextStep();
+
+    /** The bound of a throttle on {@code batchId}: {@link #throttleExpired} after max-wait. */
+    void armThrottle(long batchId);
+
+    void cancelThrottle();
+
+    /** {@link #reachabilityCheck} at short intervals, until cancelled. */
+    void checkReachability();
+
+    void cancelReachabilityCheck();
+  }
+
+  /** The pieces the loop drives, made by {@link PeerAssembly}. */
+  record Parts(String name, CohortSettings settings, RunData data, PeerNetwork network, BatchSchedule schedule,
+      Position position, Exchange exchange, StepGate gate, StepMode mode, FrozenTeacher frozenTeacher,
+      EpochEnds epochEnds, Links links, LinkReachability reachable, PredictionIntake intake, PeerRecords records,
+      StepFigures figures) {}
+
+  private final String name;
+  private final CohortSettings settings;
+  private final RunData data;
+  private final PeerNetwork network;
+  private final BatchSchedule schedule;
+  private final Position position;
+  private final Exchange exchange;
+  private final StepGate gate;
+  private final Links links;
+  private final PredictionIntake intake;
+  private final PeerRecords records;
+  private final StepFigures figures;
+  private final Parts parts;
+  private final Host host;
+  private final Logger log;
+  private final FeatureBuffers stepInput = new FeatureBuffers();
+  /** The step in progress: its batch and the classes of its rows. */
+  private long currentId;
+  private int[] currentLabels;
+
+  StepLoop(Parts parts, Host host, Logger log) {
+    this.parts = parts;
+    this.name = parts.name();
+    this.settings = parts.settings();
+    this.data = parts.data();
+    this.network = parts.network();
+    this.schedule = parts.schedule();
+    this.position = parts.position();
+    this.exchange = parts.exchange();
+    this.gate = parts.gate();
+    this.links = parts.links();
+    this.intake = parts.intake();
+    this.records = parts.records();
+    this.figures = parts.figures();
+    this.host = host;
+    this.log = log;
+  }
+
+  /**
+   * Starts (or, after a checkpoint, resumes) training with the peers the coordinator lists; a
+   * linked peer it does not list is gone, and not waited for.
+   */
+  void start(Map<String, ActorRef<PeerInbox>> listed, boolean resumed) throws IOException {
+    listed.forEach((peer, ref) -> {
+      if (exchange.isLinked(peer) && !peer.equals(name)) {
+        links.link(peer, ref);
+      }
+    });
+    List.copyOf(exchange.teachers()).stream().filter(p -> !listed.containsKey(p)).forEach(exchange::remove);
+    List.copyOf(exchange.students()).stream().filter(p -> !listed.containsKey(p)).forEach(exchange::remove);
+    figures.restart();
+    if (!resumed && settings.distillation().frozenTeacher().filter(name::equals).isPresent()) {
+      position.startAsKdTeacher();
+    }
+    log.info("peer {} starts {}; teachers {}, students {}", name,
+        position.pretraining() ? "its training as the KD teacher" : "training", exchange.teachers(),
+        exchange.students());
+    begin();
+  }
+
+  /** The next step, if it may start now; else the gate's verdict is acted on. */
+  void begin() throws IOException {
+    if (position.finished()) {
+      return;
+    }
+    if (position.pastLastEpoch()) {
+      parts.epochEnds().finishResumed();
+      return;
+    }
+    if (position.batchIndex() == schedule.batchesPerEpoch()) {
+      parts.epochEnds().end();
+      if (position.finished()) {
+        return;
+      }
+    }
+    long id = schedule.batchId(position.epoch(), position.batchIndex());
+    if (gatePasses(id)) {
+      step(id);
+    }
+  }
+
+  private boolean gatePasses(long id) {
+    parts.reachable().refresh(links.addresses(), exchange);
+    StepGate.Verdict verdict = gate.check(id, position.pretraining(), parts.reachable().inMinority(),
+        () -> !exchange.studentsBehind(id, gate.window()).isEmpty(), System.nanoTime());
+    if (verdict.cancelReachabilityCheck()) {
+      host.cancelReachabilityCheck();
+    }
+    switch (verdict.kind()) {
+      case PAUSE -> host.checkReachability(); // until it sees a majority again
+      case THROTTLE -> {
+        if (verdict.armThrottle()) { // resumed by a student's progress, its node found unreachable, or the bound
+          host.armThrottle(id);
+          host.checkReachability();
+        }
+      }
+      case GO -> {
+        if (verdict.waitedNanos() >= 0) {
+          host.cancelThrottle();
+          host.cancelReachabilityCheck();
+          figures.addWait(verdict.waitedNanos());
+        }
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private void step(long id) throws IOException {
+    int[] rows = schedule.batch(position.epoch(), position.batchIndex());
+    int[] labels = data.train().labels(rows);
+    currentId = id;
+    currentLabels = labels;
+    if (position.frozen()) {
+      FrozenTeacher.Served served = parts.frozenTeacher().serve(id, stepInput.of(data.train(), rows), labels);
+      finishStep(served.logits(), served.labelMatrix(), labels);
+      return;
+    }
+    parts.mode().beforeStep(id);
+    network.distillationWeight(settings.distillation().lambdaAt(position.step()));
+    PeerNetwork.Step trained = network.train(stepInput.of(data.train(), rows), labels, this::fillTarget);
+    position.stepTaken();
+    finishStep(trained.logitValues(), trained.labelValues(), labels);
+  }
+
+  /**
+   * The middle of a training step, between its forward and its backward pass: with the step's
+   * logits at hand, the mode sends, waits and returns the target. One forward pass serves both the
+   * exchange and the update.
+   */
+  private float[] fillTarget(float[] z, int rows, int classes) {
+    Divergence.checkLogits(z, position.step(), records.learningRate());
+    boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions()
+        || exchange.weighsPerExample();
+    float[] softened = needsSoftened ? SoftTargets.soften(z, classes, settings.distillation().temperature()) : null;
+    return parts.mode().target(currentId, currentLabels, classes, softened);
+  }
+
+  /** The bookkeeping after a step: figures, checkpoint, progress to one-way teachers, report. */
+  private void finishStep(float[] logits, float[] labelMatrix, int[] labels) throws IOException {
+    int rows = labels.length;
+    int classes = data.train().classes();
+    DistillationLoss.Parts parts = network.loss().parts(logits, labelMatrix, rows, classes);
+    Divergence.check(parts, position.step(), records.learningRate());
+    position.trainedThrough(currentId);
+    intake.forgetThrough(currentId);
+    int checkpointEvery = settings.training().checkpointEvery();
+    if (!position.frozen() && checkpointEvery > 0 && position.step() % checkpointEvery == 0
+        && position.batchIndex() < schedule.batchesPerEpoch()) {
+      records.checkpoint(position.state()); // the epoch's last step checkpoints at the epoch's end, after evaluating
+    }
+    figures.addStep(parts, PeerNetwork.correct(logits, labels, classes), rows);
+    links.progress(currentId, exchange.oneWayTeachers());
+    if ((currentId + 1) % settings.training().reportEvery() == 0) {
+      records.report(PeerReport.newBuilder(), position);
+    }
+    host.nextStep();
+  }
+
+  /** A teacher's predictions that came through the mailbox. */
+  void accept(SoftPredictions predictions) throws IOException {
+    intake.accept(predictions);
+    resumeIfUnthrottled();
+  }
+
+  /** Predictions arrived while this peer was between steps (or before it started). */
+  void predictionsArrived() throws IOException {
+    intake.drain();
+    resumeIfUnthrottled();
+  }
+
+  /** A throttled peer goes on as soon as no student it waits on is too far behind. */
+  void resumeIfUnthrottled() throws IOException {
+    if (gate.throttled()
+        && exchange.studentsBehind(schedule.batchId(position.epoch(), position.batchIndex()), gate.window()).isEmpty()) {
+      begin();
+    }
+  }
+
+  /** How far a linked peer has trained, or that it has finished. */
+  void progress(PeerProgress progress) throws IOException {
+    // Its predictions for the batches it has passed came through the wire inbox first: take them first.
+    intake.drain();
+    if (progress.getTrainedThrough() == EpochEnds.FINISHED) {
+      exchange.finished(progress.getPeer());
+    } else {
+      exchange.trainedThrough(progress.getPeer(), progress.getTrainedThrough());
+    }
+    resumeIfUnthrottled();
+  }
+
+  /** A linked peer is back (restarted from its checkpoint on some node, or from a partition): take it back. */
+  void joined(PeerJoined joined, ActorRef<PeerInbox> ref) throws IOException {
+    String peer = joined.getPeer().getName();
+    long rejoinAtBatch = joined.getRejoinAtBatch();
+    if (!joined.getRunId().equals(settings.runId()) || !exchange.isLinked(peer)) {
+      return;
+    }
+    if (position.finished()) {
+      // Restarted after this peer finished: it must not wait for predictions that never come.
+      links.link(peer, ref);
+      links.progress(EpochEnds.FINISHED, Set.of(peer));
+      return;
+    }
+    exchange.rejoin(peer, rejoinAtBatch);
+    links.link(peer, ref);
+    // What this peer sent it while it was away is lost: without hearing how far this peer has
+    // got, it would wait max-wait at every batch in between.
+    if (position.trainedThrough() >= 0) {
+      links.progress(position.trainedThrough(), Set.of(peer));
+    }
+    log.info("peer {}: {} is back at batch {}; teachers {}, students {}", name, peer, rejoinAtBatch,
+        exchange.teachers(), exchange.students());
+    resumeIfUnthrottled();
+  }
+
+  /**
+   * While paused or throttled: a paused peer goes on once its node sees a majority again, a
+   * throttled one as soon as the students it waits on are found unreachable.
+   */
+  void reachabilityCheck() throws IOException {
+    if (gate.paused()) {
+      if (!parts.reachable().inMinority()) {
+        begin();
+      }
+    } else if (parts.reachable().refresh(links.addresses(), exchange)) {
+      resumeIfUnthrottled();
+    }
+  }
+
+  /** The throttle's bound has passed: the step goes on without the students that stayed behind. */
+  void throttleExpired(long batchId) throws IOException {
+    if (!gate.throttled()) {
+      return;
+    }
+    log.warn("peer {}: {} stayed more than {} batches behind for {} ms; going on", name,
+        exchange.studentsBehind(batchId, gate.window()), gate.window(), settings.distillation().maxWait().toMillis());
+    gate.boundPassed(batchId);
+    begin();
+  }
+}

@@ -1,0 +1,83 @@
+package dev.cohort.actors.peer;
+
+import java.time.Duration;
+import java.util.Set;
+import java.util.function.BooleanSupplier;
+import org.slf4j.Logger;
+
+/**
+ * The lock-step wait inside a training step: blocks the peer's thread until every teacher has
+ * answered for the batch (or is past it, finished, gone or on an unreachable node), at most
+ * {@code max-wait}. A teacher missing then is skipped for that step, logged and counted: a slow
+ * or dead teacher costs its students at most max-wait a step, never a stop. Only what arrives
+ * past the mailbox is taken meanwhile.
+ */
+final class TeacherWait {
+
+  /** How often a waiting peer looks whether its node is shutting down or a teacher became unreachable. */
+  static final long SLICE_NANOS = 100_000_000L;
+
+  private final String self;
+  private final Exchange exchange;
+  private final InboundPredictions inbound;
+  private final PredictionIntake intake;
+  private final Duration maxWait;
+  private final BooleanSupplier shuttingDown;
+  private final Runnable lookAtReachability;
+  private final StepFigures figures;
+  private final Logger log;
+
+  /**
+   * @param shuttingDown whether this node is going down: the wait ends, to let the stop through
+   * @param lookAtReachability tells the exchange which linked peers' nodes are unreachable now
+   */
+  TeacherWait(String self, Exchange exchange, InboundPredictions inbound, PredictionIntake intake, Duration maxWait,
+      BooleanSupplier shuttingDown, Runnable lookAtReachability, StepFigures figures, Logger log) {
+    this.self = self;
+    this.exchange = exchange;
+    this.inbound = inbound;
+    this.intake = intake;
+    this.maxWait = maxWait;
+    this.shuttingDown = shuttingDown;
+    this.lookAtReachability = lookAtReachability;
+    this.figures = figures;
+    this.log = log;
+  }
+
+  /** Returns once the teachers' predictions for {@code batchId} are in, or max-wait has passed. */
+  void await(long batchId) {
+    if (exchange.complete(batchId)) {
+      return;
+    }
+    long started = System.nanoTime();
+    long deadline = started + maxWait.toNanos();
+    try {
+      while (!exchange.complete(batchId)) {
+        InboundPredictions.Arrival next = inbound.poll(Math.min(deadline - System.nanoTime(), SLICE_NANOS));
+        if (next != null) {
+          intake.take(next);
+        } else if (shuttingDown.getAsBoolean()) {
+          return;
+        } else if (System.nanoTime() - deadline < 0) {
+          lookAtReachability.run();
+        } else {
+          timedOut(batchId);
+          return;
+        }
+      }
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new IllegalStateException("peer " + self + " was interrupted while waiting for its teachers", e);
+    } finally {
+      figures.addWait(System.nanoTime() - started);
+    }
+  }
+
+  private void timedOut(long batchId) {
+    Set<String> missing = exchange.missing(batchId);
+    log.warn("peer {}: no predictions from {} for batch {} within {} ms; training with {} of {} teachers",
+        self, missing, batchId, maxWait.toMillis(), exchange.teachers().size() - missing.size(),
+        exchange.teachers().size());
+    figures.addTimeouts(missing.size());
+  }
+}

@@ -1,0 +1,81 @@
+package dev.cohort.actors.peer;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.cohort.model.TeacherWeighting;
+import dev.cohort.model.Topology;
+import dev.cohort.protocol.PeerReport;
+import java.time.Duration;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.function.BooleanSupplier;
+import org.junit.jupiter.api.Test;
+import org.slf4j.LoggerFactory;
+
+/** The lock-step wait for teachers, on the test's thread: what ends it, and what it counts. */
+class TeacherWaitTest {
+
+  private static final int CLASSES = 2;
+  /** Long enough that a test passing means something other than the bound ended the wait. */
+  private static final Duration FOREVER = Duration.ofMinutes(10);
+  private static final Duration GENEROUS = Duration.ofSeconds(60);
+
+  private final Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "s")), TeacherWeighting.NONE);
+  private final InboundPredictions inbound = new InboundPredictions();
+  private final StepFigures figures = new StepFigures();
+
+  private TeacherWait waitFor(Duration maxWait, BooleanSupplier shuttingDown, Runnable lookAtReachability) {
+    var log = LoggerFactory.getLogger(TeacherWaitTest.class);
+    PredictionIntake intake = new PredictionIntake("s", new PredictionIntake.Expected("run", CLASSES, 1.0,
+        Long.MAX_VALUE), inbound, exchange, figures, () -> false, (peer, ref) -> { }, log);
+    return new TeacherWait("s", exchange, inbound, intake, maxWait, shuttingDown, lookAtReachability, figures, log);
+  }
+
+  private PeerReport figures() {
+    return figures.drainInto(PeerReport.newBuilder(), false).build();
+  }
+
+  @Test
+  void theWaitEndsWhenTheTeachersPredictionsArrive() {
+    TeacherWait wait = waitFor(FOREVER, () -> false, () -> { });
+    CompletableFuture.runAsync(
+        () -> inbound.add(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, 1.0, new float[] {0.5f, 0.5f})),
+        CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
+
+    assertTimeoutPreemptively(GENEROUS, () -> wait.await(0));
+
+    assertTrue(exchange.complete(0));
+    PeerReport report = figures();
+    assertEquals(0, report.getTeacherTimeouts());
+    assertTrue(report.getWaitFraction() > 0, "the time waited is counted");
+  }
+
+  @Test
+  void aTeacherThatNeverAnswersIsSkippedAfterMaxWaitAndCounted() {
+    long started = System.nanoTime();
+    waitFor(Duration.ofMillis(300), () -> false, () -> { }).await(0);
+    assertTrue(System.nanoTime() - started >= Duration.ofMillis(300).toNanos(), "not before the bound");
+    assertFalse(exchange.complete(0));
+    assertEquals(1, figures().getTeacherTimeouts());
+  }
+
+  @Test
+  void aTeacherFoundUnreachableIsNotWaitedForAnyLonger() {
+    TeacherWait wait = waitFor(FOREVER, () -> false, () -> exchange.unreachable(Set.of("a")));
+    assertTimeoutPreemptively(GENEROUS, () -> wait.await(0));
+    assertEquals(0, figures().getTeacherTimeouts());
+  }
+
+  @Test
+  void aNodeGoingDownEndsTheWaitSoThatItsStopGetsThrough() {
+    TeacherWait wait = waitFor(FOREVER, () -> true, () -> { });
+    assertTimeoutPreemptively(GENEROUS, () -> wait.await(0));
+    assertFalse(exchange.complete(0));
+    assertEquals(0, figures().getTeacherTimeouts(), "going down is not a teacher's timeout");
+  }
+}
