@@ -50,18 +50,12 @@ final class DenseStep {
   private final FloatPointer parameterMemory;
   private final float[] parameters;
   private final float[] gradientCopy;
-  private final float[] firstMoment;
-  private final float[] secondMoment;
-  private final double learningRate;
-  private final double beta1;
-  private final double beta2;
-  private final double epsilon;
+  private final DenseAdam adam;
   /** Per batch size: the training step's buffers, and separate ones for inference, so that an
    *  inference pass between a step's forward and backward pass (e.g. inside its target fill)
    *  cannot overwrite what the backward pass needs. */
   private final Map<Integer, Buffers> training = new LinkedHashMap<>(4, 0.75f, true);
   private final Map<Integer, Buffers> inference = new LinkedHashMap<>(4, 0.75f, true);
-  private boolean momentsDirty;
 
   private DenseStep(MultiLayerNetwork network, Adam adam) {
     this.network = network;
@@ -88,15 +82,7 @@ final class DenseStep {
     this.parameters = new float[length];
     parameterMemory.get(parameters);
     this.gradientCopy = new float[length];
-    this.firstMoment = new float[length];
-    this.secondMoment = new float[length];
-    FloatPointer state = memory(network.getUpdater().getStateViewArray());
-    state.get(firstMoment);
-    state.position(state.position() + length).get(secondMoment);
-    this.learningRate = adam.getLearningRate();
-    this.beta1 = adam.getBeta1();
-    this.beta2 = adam.getBeta2();
-    this.epsilon = adam.getEpsilon();
+    this.adam = new DenseAdam(adam, memory(network.getUpdater().getStateViewArray()), length);
   }
 
   /**
@@ -239,36 +225,9 @@ final class DenseStep {
       System.arraycopy(batch.biasGradients[l], 0, gradientCopy, biasOffsets[l], widths[l + 1]);
     }
     batch.input = null;
-    adam(network.getIterationCount());
+    adam.update(parameters, gradientCopy, network.getIterationCount());
     parameterMemory.put(parameters);
     network.setIterationCount(network.getIterationCount() + 1);
-    momentsDirty = true;
-  }
-
-  /**
-   * Adam as DL4J's updater applies it (libnd4j's adam_updater): t = iteration + 1,
-   * α_t = lr·√(1 − β₂ᵗ)/(1 − β₁ᵗ), m ← β₁m + (1 − β₁)g, v ← β₂v + (1 − β₂)g², θ ← θ − α_t·m/(√v + ε).
-   */
-  private void adam(int iteration) {
-    int t = iteration + 1;
-    float alpha = (float) (learningRate * Math.sqrt(1 - Math.pow(beta2, t)) / (1 - Math.pow(beta1, t)));
-    float b1 = (float) beta1;
-    float b2 = (float) beta2;
-    float oneMinusB1 = (float) (1 - beta1);
-    float oneMinusB2 = (float) (1 - beta2);
-    float eps = (float) epsilon;
-    float[] g = gradientCopy;
-    float[] m = firstMoment;
-    float[] v = secondMoment;
-    float[] p = parameters;
-    for (int i = 0; i < p.length; i++) {
-      float gi = g[i];
-      float mi = b1 * m[i] + oneMinusB1 * gi;
-      float vi = b2 * v[i] + oneMinusB2 * gi * gi;
-      m[i] = mi;
-      v[i] = vi;
-      p[i] -= alpha * mi / ((float) Math.sqrt(vi) + eps);
-    }
   }
 
   /**
@@ -281,13 +240,7 @@ final class DenseStep {
 
   /** Writes the Adam moments back into the network's updater state (before it is saved). */
   void flush() {
-    if (!momentsDirty) {
-      return;
-    }
-    FloatPointer state = memory(network.getUpdater().getStateViewArray());
-    state.put(firstMoment);
-    state.position(state.position() + firstMoment.length).put(secondMoment);
-    momentsDirty = false;
+    adam.flush(memory(network.getUpdater().getStateViewArray()));
   }
 
   /**

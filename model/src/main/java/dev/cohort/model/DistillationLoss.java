@@ -83,13 +83,13 @@ public final class DistillationLoss implements ILossFunction {
 
   /** Mean CE and KD parts of the loss for {@code logits} against {@code labels} {@code [y | t]}. */
   public Parts parts(INDArray logits, INDArray labels) {
-    return parts(new Rows(labels, logits));
+    return parts(new DistillationRows(lambda, temperature, labels, logits));
   }
 
   /** The same from flat row-major arrays: logits rows × classes, labels rows × 2·classes. */
   public Parts parts(float[] logits, float[] labels, int rows, int classes) {
     checkShapes(logits, labels, rows, classes);
-    return parts(new Rows(doubles(labels), doubles(logits), rows, classes));
+    return parts(new DistillationRows(lambda, temperature, doubles(labels), doubles(logits), rows, classes));
   }
 
   private static void checkShapes(float[] logits, float[] labels, int rows, int classes) {
@@ -107,7 +107,7 @@ public final class DistillationLoss implements ILossFunction {
     return out;
   }
 
-  private Parts parts(Rows rows) {
+  private Parts parts(DistillationRows rows) {
     double ce = 0;
     double kd = 0;
     for (int r = 0; r < rows.n; r++) {
@@ -139,7 +139,7 @@ public final class DistillationLoss implements ILossFunction {
   @Override
   public Pair<Double, INDArray> computeGradientAndScore(
       INDArray labels, INDArray preOutput, IActivation activationFn, INDArray mask, boolean average) {
-    Rows rows = rows(labels, preOutput, activationFn);
+    DistillationRows rows = rows(labels, preOutput, activationFn);
     return Pair.of(score(rows, preOutput, mask, average), gradient(rows, preOutput, activationFn, mask));
   }
 
@@ -154,7 +154,7 @@ public final class DistillationLoss implements ILossFunction {
    */
   public float[] logitGradient(float[] logits, float[] labels, int rows, int classes, double scale) {
     checkShapes(logits, labels, rows, classes);
-    Rows math = new Rows(doubles(labels), doubles(logits), rows, classes);
+    DistillationRows math = new DistillationRows(lambda, temperature, doubles(labels), doubles(logits), rows, classes);
     double[] gradient = new double[rows * classes];
     for (int r = 0; r < rows; r++) {
       math.gradient(r, gradient);
@@ -175,13 +175,13 @@ public final class DistillationLoss implements ILossFunction {
     this.pendingFill = fill;
   }
 
-  private Rows rows(INDArray labels, INDArray preOutput, IActivation activationFn) {
+  private DistillationRows rows(INDArray labels, INDArray preOutput, IActivation activationFn) {
     TargetFill fill = pendingFill;
     if (fill != null) {
       pendingFill = null;
       writeTarget(labels, fill.target(Matrices.rowMajorFloats(preOutput), (int) preOutput.size(0), (int) preOutput.size(1)));
     }
-    return new Rows(labels, activationFn.getActivation(preOutput.dup(), true));
+    return new DistillationRows(lambda, temperature, labels, activationFn.getActivation(preOutput.dup(), true));
   }
 
   private static void writeTarget(INDArray labels, float[] target) {
@@ -200,12 +200,12 @@ public final class DistillationLoss implements ILossFunction {
     }
   }
 
-  private static double score(Rows rows, INDArray preOutput, INDArray mask, boolean average) {
+  private static double score(DistillationRows rows, INDArray preOutput, INDArray mask, boolean average) {
     double sum = scoreArray(rows, preOutput, mask).sumNumber().doubleValue();
     return average ? sum / preOutput.size(0) : sum;
   }
 
-  private static INDArray scoreArray(Rows rows, INDArray preOutput, INDArray mask) {
+  private static INDArray scoreArray(DistillationRows rows, INDArray preOutput, INDArray mask) {
     double[] scores = new double[rows.n];
     for (int r = 0; r < rows.n; r++) {
       scores[r] = rows.crossEntropy(r) + rows.distillation(r);
@@ -214,7 +214,7 @@ public final class DistillationLoss implements ILossFunction {
     return applyMask(array, mask);
   }
 
-  private static INDArray gradient(Rows rows, INDArray preOutput, IActivation activationFn, INDArray mask) {
+  private static INDArray gradient(DistillationRows rows, INDArray preOutput, IActivation activationFn, INDArray mask) {
     double[] gradient = new double[rows.n * rows.classes];
     for (int r = 0; r < rows.n; r++) {
       rows.gradient(r, gradient);
@@ -234,92 +234,6 @@ public final class DistillationLoss implements ILossFunction {
               + java.util.Arrays.toString(mask.shape()));
     }
     return perRow.muliColumnVector(mask.castTo(perRow.dataType()));
-  }
-
-  private static double[] rowMajorLabels(INDArray labelArray, INDArray output) {
-    long n = output.size(0);
-    long classes = output.size(1);
-    if (labelArray.size(0) != n || labelArray.size(1) != 2L * classes) {
-      throw new IllegalArgumentException(
-          "DistillationLoss expects labels [one-hot | target] of shape ["
-              + n
-              + ", "
-              + 2 * classes
-              + "] for "
-              + classes
-              + " classes, found "
-              + java.util.Arrays.toString(labelArray.shape()));
-    }
-    return Matrices.rowMajor(labelArray);
-  }
-
-  /** The row-wise math, in double precision, for one batch, on flat row-major arrays. */
-  private final class Rows {
-    final int n;
-    final int classes;
-    private final double[] labels;
-    private final double[] logP;
-    private final double[] logPT;
-
-    Rows(INDArray labelArray, INDArray output) {
-      this(rowMajorLabels(labelArray, output), Matrices.rowMajor(output), (int) output.size(0), (int) output.size(1));
-    }
-
-    /** {@code labels}: n × 2C, {@code z}: n × C, both row-major. */
-    Rows(double[] labels, double[] z, int n, int classes) {
-      this.n = n;
-      this.classes = classes;
-      this.labels = labels;
-      logP = new double[n * classes];
-      logPT = new double[n * classes];
-      for (int r = 0; r < n; r++) {
-        SoftTargets.logSoftmax(z, r * classes, classes, 1.0, logP);
-        SoftTargets.logSoftmax(z, r * classes, classes, temperature, logPT);
-      }
-    }
-
-    private double y(int r, int c) {
-      return labels[r * 2 * classes + c];
-    }
-
-    private double t(int r, int c) {
-      return labels[r * 2 * classes + classes + c];
-    }
-
-    double crossEntropy(int r) {
-      double ce = 0;
-      for (int c = 0; c < classes; c++) {
-        ce -= y(r, c) * logP[r * classes + c];
-      }
-      return ce;
-    }
-
-    /** λ·T²·KL(t ‖ p^T); 0·log 0 counts as 0, so a zero target row contributes nothing. */
-    double distillation(int r) {
-      double kl = 0;
-      for (int c = 0; c < classes; c++) {
-        double target = t(r, c);
-        if (target > 0) {
-          kl += target * (Math.log(target) - logPT[r * classes + c]);
-        }
-      }
-      return lambda * temperature * temperature * kl;
-    }
-
-    /** (p·Σy − y) + λ·T·(p^T·Σt − t): exact also for rows whose labels do not sum to one. */
-    void gradient(int r, double[] into) {
-      double ySum = 0;
-      double tSum = 0;
-      for (int c = 0; c < classes; c++) {
-        ySum += y(r, c);
-        tSum += t(r, c);
-      }
-      for (int c = 0; c < classes; c++) {
-        double p = Math.exp(logP[r * classes + c]);
-        double pT = Math.exp(logPT[r * classes + c]);
-        into[r * classes + c] = (p * ySum - y(r, c)) + lambda * temperature * (pT * tSum - t(r, c));
-      }
-    }
   }
 
   @Override

@@ -16,7 +16,6 @@ import org.nd4j.linalg.factory.Nd4j;
 public final class PeerNetwork {
 
   /** Rows per forward pass when evaluating a whole split. */
-  private static final int EVALUATION_CHUNK = 1000;
 
   private final MultiLayerNetwork network;
   private DistillationLoss loss;
@@ -236,55 +235,17 @@ public final class PeerNetwork {
 
   /** Accuracy, mean cross-entropy and the class probabilities on {@code data}. */
   public Evaluation evaluate(LabeledData data) {
-    int correct = 0;
-    double crossEntropy = 0;
-    float[] probabilities = new float[data.size() * data.classes()];
-    int[] all = data.allRows();
-    for (int from = 0; from < all.length; from += EVALUATION_CHUNK) {
-      int[] rows = java.util.Arrays.copyOfRange(all, from, Math.min(all.length, from + EVALUATION_CHUNK));
-      INDArray logits = logits(data.features(rows));
-      int classes = (int) logits.size(1);
-      double[] z = Matrices.rowMajor(logits);
-      double[] logP = new double[z.length];
-      int[] labels = data.labels(rows);
-      for (int r = 0; r < rows.length; r++) {
-        SoftTargets.logSoftmax(z, r * classes, classes, 1.0, logP);
-        crossEntropy -= logP[r * classes + labels[r]];
-        if (argMax(z, r * classes, classes) == labels[r]) {
-          correct++;
-        }
-        for (int c = 0; c < classes; c++) {
-          probabilities[(from + r) * classes + c] = (float) Math.exp(logP[r * classes + c]);
-        }
-      }
-    }
-    return new Evaluation((double) correct / data.size(), crossEntropy / data.size(), data.size(), probabilities);
+    return SplitEvaluation.of(this::logits, data);
   }
 
   /** Accuracy and loss of a model on a split, and its class probabilities (rows × classes, row-major). */
   public record Evaluation(double accuracy, double crossEntropy, int examples, float[] probabilities) {}
 
-  private static int argMax(double[] z, int offset, int classes) {
-    int best = 0;
-    for (int c = 1; c < classes; c++) {
-      if (z[offset + c] > z[offset + best]) {
-        best = c;
-      }
-    }
-    return best;
-  }
-
   /** Counts rows whose largest logit is the true class; {@code logits} row-major, rows × classes. */
   public static int correct(float[] logits, int[] labels, int classes) {
     int correct = 0;
     for (int r = 0; r < labels.length; r++) {
-      int best = 0;
-      for (int c = 1; c < classes; c++) {
-        if (logits[r * classes + c] > logits[r * classes + best]) {
-          best = c;
-        }
-      }
-      if (best == labels[r]) {
+      if (SoftTargets.argMax(logits, r * classes, classes) == labels[r]) {
         correct++;
       }
     }
@@ -293,15 +254,7 @@ public final class PeerNetwork {
 
   /** Counts rows whose largest logit is the true class. */
   public static int correct(INDArray logits, int[] labels) {
-    double[] z = Matrices.rowMajor(logits);
-    int classes = (int) logits.size(1);
-    int correct = 0;
-    for (int r = 0; r < labels.length; r++) {
-      if (argMax(z, r * classes, classes) == labels[r]) {
-        correct++;
-      }
-    }
-    return correct;
+    return correct(Matrices.rowMajorFloats(logits), labels, (int) logits.size(1));
   }
 
   /** Saves the model and its updater state atomically as a DL4J model zip. */

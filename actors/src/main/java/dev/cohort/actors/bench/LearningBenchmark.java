@@ -39,39 +39,6 @@ import picocli.CommandLine.Spec;
         + " noise P; written to docs/RESULTS.md.")
 public final class LearningBenchmark implements Callable<Integer> {
 
-  /**
-   * A topology, its peers, the mode with the same peers trained independently (or null), and
-   * settings of its own (HOCON under {@code cohort}, e.g. a teacher weighting).
-   */
-  private record Mode(String topology, String peers, String baseline, String config) {}
-
-  private static final Map<String, Mode> MODES = new LinkedHashMap<>();
-  private static final String NONE = weighting("none");
-
-  private static String weighting(String name) {
-    return "distillation.teacher-weighting = " + name;
-  }
-
-  static {
-    String three = "[{name = mlp-a, hidden = [256]}, {name = mlp-b, hidden = [256]}, {name = mlp-c, hidden = [128]}]";
-    String two = "[{name = mlp-a, hidden = [256]}, {name = mlp-b, hidden = [256]}]";
-    String chain = "[{name = large, hidden = [512, 256]}, {name = assistant, hidden = [128]}, {name = small, hidden = [32]}]";
-    MODES.put("independent", new Mode("independent", three, null, ""));
-    MODES.put("dml", new Mode("dml", three, "independent", NONE));
-    MODES.put("ensemble", new Mode("ensemble", three, "independent", NONE));
-    MODES.put("pair-independent", new Mode("independent", two, null, ""));
-    MODES.put("pair-dml", new Mode("dml", two, "pair-independent", NONE));
-    MODES.put("pair-dml-lambda2", new Mode("dml", two, "pair-independent", NONE + "\n  distillation.lambda = 2"));
-    MODES.put("pair-dml-validation", new Mode("dml", two, "pair-independent", weighting("validation")));
-    MODES.put("pair-dml-selective", new Mode("dml", two, "pair-independent", weighting("selective")));
-    MODES.put("ta-independent", new Mode("independent", chain, null, ""));
-    MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", NONE));
-    MODES.put("ta-chain-validation", new Mode("ta-chain", chain, "ta-independent", weighting("validation")));
-    MODES.put("ta-chain-correction", new Mode("ta-chain", chain, "ta-independent", weighting("correction")));
-    MODES.put("ta-chain-selective", new Mode("ta-chain", chain, "ta-independent", weighting("selective")));
-    MODES.put("ta-chain-t1", new Mode("ta-chain", chain, "ta-independent", NONE + "\n  distillation.temperature = 1"));
-  }
-
   /** One protocol: a training-set size, its epochs, settings for all its runs, and its modes. */
   private record Setting(String key, String name, int trainLimit, int epochs, String config, List<String> modes) {}
 
@@ -127,8 +94,8 @@ public final class LearningBenchmark implements Callable<Integer> {
     }
     if (modes != null) {
       for (String mode : modes) {
-        if (!MODES.containsKey(mode)) {
-          throw new UsageException("unknown mode '" + mode + "' (expected some of " + MODES.keySet() + ")");
+        if (!LearningModes.MODES.containsKey(mode)) {
+          throw new UsageException("unknown mode '" + mode + "' (expected some of " + LearningModes.MODES.keySet() + ")");
         }
       }
     }
@@ -189,7 +156,7 @@ public final class LearningBenchmark implements Callable<Integer> {
       Setting setting, String mode, int seed, Path runs, Config overrides, RunDataCache data,
       Map<Setting, CohortSettings> samples)
       throws IOException {
-    Mode m = MODES.get(mode);
+    LearningModes.Mode m = LearningModes.MODES.get(mode);
     String runId = mode + "-" + setting.key() + "-seed" + seed;
     Config cohort = overrides.withFallback(ConfigFactory.parseString(
         "cohort {\n"
@@ -278,7 +245,7 @@ public final class LearningBenchmark implements Callable<Integer> {
           peerCells.add(peer + " " + meanSd(runs.stream().map(r -> r.peerTest().get(peer)).toList()));
         }
         peerCells.add("mean " + meanSd(runs.stream().map(Result::peerMean).toList()));
-        String baselineMode = MODES.get(byMode.getKey()).baseline();
+        String baselineMode = LearningModes.MODES.get(byMode.getKey()).baseline();
         List<Result> baseline = baselineMode == null ? null : bySetting.getValue().get(baselineMode);
         md.append("| ").append(byMode.getKey()).append(" | ").append(String.join("; ", peerCells)).append(" | ")
             .append(meanSd(runs.stream().map(Result::bestTest).toList())).append(" | ")
@@ -304,26 +271,13 @@ public final class LearningBenchmark implements Callable<Integer> {
 
   /** The difference of the means in points, its standard error, and whether it exceeds twice that. */
   private static String difference(List<Double> values, List<Double> base) {
-    double delta = 100 * (mean(values) - mean(base));
-    double error = 100 * Math.sqrt(sd(values) * sd(values) / values.size() + sd(base) * sd(base) / base.size());
+    double delta = 100 * (Stats.mean(values) - Stats.mean(base));
+    double error = 100 * Math.sqrt(Stats.sd(values) * Stats.sd(values) / values.size() + Stats.sd(base) * Stats.sd(base) / base.size());
     String verdict = Math.abs(delta) <= 2 * error ? "no measurable difference" : delta > 0 ? "better" : "worse";
     return String.format(Locale.ROOT, "%+.2f (±%.2f, %s)", delta, error, verdict);
   }
 
   private static String meanSd(List<Double> values) {
-    return String.format(Locale.ROOT, "%.4f ± %.4f", mean(values), sd(values));
-  }
-
-  private static double mean(List<Double> values) {
-    return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
-  }
-
-  private static double sd(List<Double> values) {
-    if (values.size() < 2) {
-      return 0;
-    }
-    double mean = mean(values);
-    double squares = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
-    return Math.sqrt(squares / (values.size() - 1));
+    return String.format(Locale.ROOT, "%.4f ± %.4f", Stats.mean(values), Stats.sd(values));
   }
 }

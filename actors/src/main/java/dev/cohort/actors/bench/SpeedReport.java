@@ -1,14 +1,8 @@
 package dev.cohort.actors.bench;
 
-import dev.cohort.actors.bench.CnnStudy;
-import dev.cohort.actors.bench.CodecTimes;
-import dev.cohort.actors.bench.HotFrames;
-import dev.cohort.actors.bench.LayerTimes;
-import dev.cohort.actors.bench.Nd4jOps;
-import dev.cohort.actors.bench.Stats;
-import dev.cohort.actors.bench.StepProfile;
-import dev.cohort.actors.bench.StepTimes;
-import dev.cohort.actors.bench.TorchReference;
+import static dev.cohort.actors.bench.DetailSections.f;
+import static dev.cohort.actors.bench.DetailSections.timing;
+
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -18,7 +12,6 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.function.Predicate;
 
 /** The Markdown of {@code docs/PERFORMANCE.md}, from what {@link SpeedBenchmark} measured. */
 final class SpeedReport {
@@ -35,6 +28,7 @@ final class SpeedReport {
   private List<StepProfile.Result> profiles = List.of();
   private List<CodecTimes.Result> codecs = List.of();
   private Map<SpeedRun, List<SpeedRun.Measured>> runtime = Map.of();
+  private RuntimeRatios ratios = new RuntimeRatios(Map.of());
   private List<Double> coldStart = List.of();
   private List<EncodingAccuracy.Row> accuracy = List.of();
   private List<CnnStudy.Variant> cnn = List.of();
@@ -68,6 +62,7 @@ final class SpeedReport {
 
   void runtime(Map<SpeedRun, List<SpeedRun.Measured>> runtime) {
     this.runtime = runtime;
+    this.ratios = new RuntimeRatios(runtime);
   }
 
   void coldStart(List<Double> seconds) {
@@ -95,57 +90,14 @@ final class SpeedReport {
         .append(" noisy: compare ratios taken within one run, not absolute times across runs.\n\n");
     summary(md);
     stepAlone(md);
-    profileSection(md);
+    DetailSections.profiles(md, profiles);
     runtimeTable(md);
-    encodings(md);
-    cnnStudy(md);
+    DetailSections.encodings(md, codecs, accuracy);
+    DetailSections.cnnStudy(md, cnn);
     if (Files.isRegularFile(NOTES)) {
       md.append(Files.readString(NOTES));
     }
     return md.toString();
-  }
-
-  private Optional<SpeedRun> config(Predicate<SpeedRun> which) {
-    return runtime.keySet().stream().filter(which).findFirst();
-  }
-
-  private Optional<SpeedRun> config(String model, String topology, int peers, int nodes, int lookahead) {
-    return config(c -> c.model().equals(model) && c.topology().equals(topology) && c.peers() == peers
-        && c.nodes() == nodes && c.encoding().equals("float32") && c.lookahead() == lookahead);
-  }
-
-  /** Median over the rounds of (mutual step / independent step) within each round. */
-  private double ratio(String model, int peers, int nodes) {
-    return ratio(model, peers, nodes, 0);
-  }
-
-  private double ratio(String model, int peers, int nodes, int lookahead) {
-    return ratio(model, peers, nodes, lookahead, dev.cohort.actors.bench.RunFigures::meanStepMillis);
-  }
-
-  /** The same for the cohort's pace: its slowest peer's step time, mutual over independent. */
-  private double paceRatio(String model, int peers, int nodes) {
-    return ratio(model, peers, nodes, 0, dev.cohort.actors.bench.RunFigures::slowestStepMillis);
-  }
-
-  private double ratio(String model, int peers, int nodes, int lookahead,
-      java.util.function.ToDoubleFunction<dev.cohort.actors.bench.RunFigures> step) {
-    Optional<SpeedRun> mutual = config(model, "dml", peers, nodes, lookahead);
-    Optional<SpeedRun> alone = config(model, "independent", peers, nodes, 0);
-    if (mutual.isEmpty() || alone.isEmpty()) {
-      return Double.NaN;
-    }
-    List<SpeedRun.Measured> m = runtime.get(mutual.get());
-    List<SpeedRun.Measured> a = runtime.get(alone.get());
-    List<Double> ratios = new ArrayList<>();
-    for (int i = 0; i < Math.min(m.size(), a.size()); i++) {
-      ratios.add(step.applyAsDouble(m.get(i).figures()) / step.applyAsDouble(a.get(i).figures()));
-    }
-    return Stats.median(ratios);
-  }
-
-  private double wait(SpeedRun config) {
-    return Stats.median(runtime.get(config).stream().map(r -> r.figures().waitShare()).toList());
   }
 
   private static StepTimes.Result ours(StepRound round, String model) {
@@ -182,21 +134,21 @@ final class SpeedReport {
 
   private void summary(StringBuilder md) {
     md.append("## Summary\n\n| what | target | measured | met |\n| --- | --- | --- | --- |\n");
-    double mlpRatio = ratio("mlp", 2, 1);
+    double mlpRatio = ratios.ratio("mlp", 2, 1);
     md.append(row("per-peer step, mutual / independent, MLP, K = 2, one JVM", "≤ 1.05", f(mlpRatio, "%.3f"),
         met(mlpRatio <= 1.05)));
-    md.append(row("the same, two JVMs", "≤ 1.05", f(ratio("mlp", 2, 2), "%.3f"), met(ratio("mlp", 2, 2) <= 1.05)));
+    md.append(row("the same, two JVMs", "≤ 1.05", f(ratios.ratio("mlp", 2, 2), "%.3f"), met(ratios.ratio("mlp", 2, 2) <= 1.05)));
     md.append(row("the cohort's pace (its slowest peer's step), mutual / independent, MLP, K = 2, one JVM / two JVMs",
-        "—", f(paceRatio("mlp", 2, 1), "%.3f") + " / " + f(paceRatio("mlp", 2, 2), "%.3f"), ""));
-    md.append(row("per-peer step, mutual / independent, MLP, K = 3, one JVM", "—", f(ratio("mlp", 3, 1), "%.3f"), ""));
-    md.append(row("per-peer step, mutual / independent, CNN, K = 2, one JVM", "—", f(ratio("cnn", 2, 1), "%.3f"), ""));
+        "—", f(ratios.paceRatio("mlp", 2, 1), "%.3f") + " / " + f(ratios.paceRatio("mlp", 2, 2), "%.3f"), ""));
+    md.append(row("per-peer step, mutual / independent, MLP, K = 3, one JVM", "—", f(ratios.ratio("mlp", 3, 1), "%.3f"), ""));
+    md.append(row("per-peer step, mutual / independent, CNN, K = 2, one JVM", "—", f(ratios.ratio("cnn", 2, 1), "%.3f"), ""));
     md.append(row("per-peer step, mutual with lookahead 1 / independent, MLP, K = 2, one JVM / two JVMs", "—",
-        f(ratio("mlp", 2, 1, 1), "%.3f") + " / " + f(ratio("mlp", 2, 2, 1), "%.3f"), ""));
+        f(ratios.ratio("mlp", 2, 1, 1), "%.3f") + " / " + f(ratios.ratio("mlp", 2, 2, 1), "%.3f"), ""));
     for (int lookahead : new int[] {1, 0}) {
       for (int nodes : new int[] {1, 2}) {
-        Optional<SpeedRun> mutual = config("mlp", "dml", 2, nodes, lookahead);
+        Optional<SpeedRun> mutual = ratios.config("mlp", "dml", 2, nodes, lookahead);
         if (mutual.isPresent()) {
-          double share = wait(mutual.get());
+          double share = ratios.waitShare(mutual.get());
           md.append(row("time waiting for teachers, MLP mutual K = 2, lookahead " + lookahead + ", "
                   + (nodes == 1 ? "one JVM" : "two JVMs"),
               lookahead > 0 ? "≤ 3 %" : "—", f(100 * share, "%.2f %%"), lookahead > 0 ? met(share <= 0.03) : ""));
@@ -285,56 +237,6 @@ final class SpeedReport {
     md.append('\n');
   }
 
-  private void profileSection(StringBuilder md) {
-    if (profiles.isEmpty()) {
-      return;
-    }
-    md.append("## 2. Where one step's time goes\n\n")
-        .append("Each model under each engine, in this JVM, 1 thread. **JFR**: JDK Flight Recorder's execution and")
-        .append(" native-method samples of the training thread, every millisecond, each put on the deepest DL4J or Cohort")
-        .append(" frame of its stack (`Class.method:line`), then the ND4J method that frame called and `native` when the")
-        .append(" thread was inside a JNI call (an ND4J op); `ms / step` is the share times the median step of that")
-        .append(" recording. **ND4J ops**: ND4J's op profiler (profiling mode OPERATIONS, elapsed time checked) over")
-        .append(" separate steps: calls per step of every op, and the time of the calls over 0.1 ms, which is all it")
-        .append(" times by name (the profiler's own overhead slows these steps). **Layers**: each DL4J layer's forward and")
-        .append(" backward call timed in turn, as `fit` calls them, in one reused workspace (the split between layers;")
-        .append(" the step's total is the first line).\n\n");
-    md.append("The three most expensive items of DL4J's own `fit` (JFR):\n\n");
-    for (StepProfile.Result p : profiles) {
-      if (p.engine() == dev.cohort.model.StepEngine.DL4J) {
-        md.append("- ").append(p.model()).append(" (").append(f(p.step().median(), "%.2f")).append(" ms a step): ");
-        List<HotFrames.Spot> top = p.frames().spots().stream().limit(3).toList();
-        md.append(String.join("; ", top.stream().map(spot -> "`" + spot.where() + "` " + f(100 * spot.share(), "%.0f %%")
-            + " (" + f(spot.share() * p.step().median(), "%.2f") + " ms)").toList())).append('\n');
-      }
-    }
-    md.append('\n');
-    for (StepProfile.Result p : profiles) {
-      md.append("### ").append(p.model()).append(", ").append(p.path()).append("\n\nStep: ").append(timing(p.step()))
-          .append(" ms over ").append(p.frames().samples()).append(" samples.\n\n")
-          .append("| JFR: where | share | ms / step |\n| --- | ---: | ---: |\n");
-      for (HotFrames.Spot spot : p.frames().spots().stream().limit(10).toList()) {
-        md.append("| `").append(spot.where()).append("` | ").append(f(100 * spot.share(), "%.1f %%")).append(" | ")
-            .append(f(spot.share() * p.step().median(), "%.2f")).append(" |\n");
-      }
-      md.append("\n| ND4J op | calls / step | ms / step in calls over 0.1 ms |\n| --- | ---: | ---: |\n");
-      for (Nd4jOps.Op op : p.ops().ops().stream().limit(10).toList()) {
-        md.append("| ").append(op.name()).append(" | ").append(f(op.callsPerStep(), "%.1f")).append(" | ")
-            .append(f(op.longCallMillisPerStep(), "%.2f")).append(" |\n");
-      }
-      md.append("\nAll ops: ").append(f(p.ops().callsPerStep(), "%.1f")).append(" calls and ")
-          .append(f(p.ops().opMillisPerStep(), "%.2f")).append(" ms per step (every call timed).\n\n");
-      if (!p.layers().isEmpty()) {
-        md.append("| layer | forward ms | backward ms |\n| --- | ---: | ---: |\n");
-        for (LayerTimes.Layer layer : p.layers()) {
-          md.append("| ").append(layer.name()).append(" | ").append(f(layer.forwardMillis(), "%.2f")).append(" | ")
-              .append(f(layer.backwardMillis(), "%.2f")).append(" |\n");
-        }
-        md.append('\n');
-      }
-    }
-  }
-
   private void runtimeTable(StringBuilder md) {
     md.append("## 3. The runtime: per-peer step time\n\n")
         .append("Real cohorts (Pekko Cluster, Protobuf on the wire between JVMs), one epoch each, dashboard off, ")
@@ -349,76 +251,22 @@ final class SpeedReport {
     runtime.forEach((config, runs) -> md.append("| ").append(config.label()).append(" | ").append(runs.size()).append(" | ")
         .append(f(SpeedBenchmark.medianStep(runs), "%.2f")).append(" | ")
         .append(f(Stats.median(runs.stream().map(r -> r.figures().slowestStepMillis()).toList()), "%.2f")).append(" | ")
-        .append(f(100 * wait(config), "%.2f %%")).append(" | ")
+        .append(f(100 * ratios.waitShare(config), "%.2f %%")).append(" | ")
         .append(f(100 * Stats.median(runs.stream().map(r -> r.figures().codecShare()).toList()), "%.3f %%")).append(" | ")
         .append(f(Stats.median(runs.stream().map(r -> r.figures().bytesPerStepPerLink()).toList()), "%.0f")).append(" | ")
         .append(runs.stream().mapToLong(r -> r.figures().teacherTimeouts()).sum()).append(" | ")
         .append(f(Stats.median(runs.stream().filter(r -> r.toFirstStep() != null)
             .map(r -> r.toFirstStep().toMillis() / 1e3).toList()), "%.1f s")).append(" |\n"));
     md.append("\nMutual / independent, median over the rounds of the ratio within each round: MLP K = 2 one JVM ")
-        .append(f(ratio("mlp", 2, 1), "%.3f")).append(", two JVMs ").append(f(ratio("mlp", 2, 2), "%.3f"))
-        .append("; with lookahead 1: one JVM ").append(f(ratio("mlp", 2, 1, 1), "%.3f")).append(", two JVMs ")
-        .append(f(ratio("mlp", 2, 2, 1), "%.3f"))
-        .append("; MLP K = 3 one JVM ").append(f(ratio("mlp", 3, 1), "%.3f")).append("; CNN K = 2 one JVM ")
-        .append(f(ratio("cnn", 2, 1), "%.3f"))
+        .append(f(ratios.ratio("mlp", 2, 1), "%.3f")).append(", two JVMs ").append(f(ratios.ratio("mlp", 2, 2), "%.3f"))
+        .append("; with lookahead 1: one JVM ").append(f(ratios.ratio("mlp", 2, 1, 1), "%.3f")).append(", two JVMs ")
+        .append(f(ratios.ratio("mlp", 2, 2, 1), "%.3f"))
+        .append("; MLP K = 3 one JVM ").append(f(ratios.ratio("mlp", 3, 1), "%.3f")).append("; CNN K = 2 one JVM ")
+        .append(f(ratios.ratio("cnn", 2, 1), "%.3f"))
         .append(".\n\n`launch → first step` in this table is inside the benchmark's JVM (ND4J already loaded): the")
         .append(" cluster, the data, the networks. From a fresh JVM (`cohort run`, what a user waits): ")
         .append(coldStart.isEmpty() ? "not measured" : coldStart.stream().map(s -> f(s, "%.1f s")).toList().toString())
         .append(".\n\n");
-  }
-
-  private void encodings(StringBuilder md) {
-    md.append("## 4. Encodings on the wire\n\n")
-        .append("Encode + Protobuf serialize + parse + decode of one batch of 128 rows (softened predictions of a")
-        .append(" confident network), median of the second half of 2,000 repetitions, this JVM:\n\n")
-        .append("| classes | encoding | message bytes | vs float32 | µs per batch |\n| ---: | --- | ---: | ---: | ---: |\n");
-    for (CodecTimes.Result c : codecs) {
-      int dense = codecs.stream().filter(o -> o.classes() == c.classes() && o.encoding().equals("float32"))
-          .mapToInt(CodecTimes.Result::messageBytes).findFirst().orElse(c.messageBytes());
-      md.append("| ").append(c.classes()).append(" | ").append(c.encoding()).append(" | ").append(c.messageBytes())
-          .append(" | ").append(f(100.0 * c.messageBytes() / dense, "%.1f %%")).append(" | ")
-          .append(f(c.microsPerBatch(), "%.1f")).append(" |\n");
-    }
-    if (accuracy.isEmpty()) {
-      md.append("\nAccuracy effect: not measured in this run (`--no-accuracy`).\n\n");
-      return;
-    }
-    md.append("\nEffect on learning: deep mutual learning, K = 2 MLPs (784-256-10 / 64-256-1000), the same seeds for")
-        .append(" every encoding. `best test`: the best peer (chosen on validation) on the test split; `val`: mean")
-        .append(" final validation accuracy of the peers; Δ: against float32 with the same seed, in points.\n\n")
-        .append("| task | encoding | seeds | best test | val | Δ val vs float32 (per seed) | bytes / step / link | ms / step |\n")
-        .append("| --- | --- | ---: | ---: | ---: | --- | ---: | ---: |\n");
-    accuracy.stream().map(EncodingAccuracy.Row::task).distinct().forEach(task -> {
-      for (String encoding : List.of("float32", "float16", "top-k")) {
-        List<EncodingAccuracy.Row> rows = accuracy.stream().filter(r -> r.task().equals(task) && r.encoding().equals(encoding)).toList();
-        List<String> deltas = new ArrayList<>();
-        for (EncodingAccuracy.Row r : rows) {
-          accuracy.stream().filter(b -> b.task().equals(task) && b.encoding().equals("float32") && b.seed() == r.seed())
-              .findFirst().ifPresent(b -> deltas.add(f(100 * (r.meanVal() - b.meanVal()), "%+.2f")));
-        }
-        md.append("| ").append(task).append(" | ").append(encoding).append(" | ").append(rows.size()).append(" | ")
-            .append(f(Stats.mean(rows.stream().map(EncodingAccuracy.Row::bestTest).toList()), "%.4f")).append(" | ")
-            .append(f(Stats.mean(rows.stream().map(EncodingAccuracy.Row::meanVal).toList()), "%.4f")).append(" | ")
-            .append(String.join(", ", deltas)).append(" | ")
-            .append(f(Stats.mean(rows.stream().map(EncodingAccuracy.Row::bytesPerStep).toList()), "%.0f")).append(" | ")
-            .append(f(Stats.mean(rows.stream().map(EncodingAccuracy.Row::stepMillis).toList()), "%.2f")).append(" |\n");
-      }
-    });
-    md.append('\n');
-  }
-
-  private void cnnStudy(StringBuilder md) {
-    if (cnn.isEmpty()) {
-      return;
-    }
-    md.append("## 5. The LeNet step: what each change buys\n\n")
-        .append("DL4J's LeNet `fit`, its variants interleaved step by step in this JVM; ND4J never runs more threads")
-        .append(" than OMP_NUM_THREADS allows (the launcher sets 1 unless it is set).\n\n")
-        .append("| variant of DL4J's LeNet `fit` | ms per step | / as shipped |\n| --- | ---: | ---: |\n");
-    double shipped = cnn.get(0).step().median();
-    cnn.forEach(v -> md.append("| ").append(v.name()).append(" | ").append(timing(v.step())).append(" | ")
-        .append(f(v.step().median() / shipped, "%.2f")).append(" |\n"));
-    md.append('\n');
   }
 
   private static String row(String what, String target, String measured, String met) {
@@ -427,13 +275,5 @@ final class SpeedReport {
 
   private static String met(boolean yes) {
     return yes ? "yes" : "**no**";
-  }
-
-  private static String timing(StepTimes.Timing t) {
-    return f(t.median(), "%.2f") + " [" + f(t.q1(), "%.2f") + "–" + f(t.q3(), "%.2f") + "]";
-  }
-
-  private static String f(double value, String format) {
-    return Double.isNaN(value) ? "—" : String.format(Locale.ROOT, format, value);
   }
 }

@@ -4,7 +4,7 @@ import java.util.ArrayList;
 import java.util.Collections;
 import java.util.List;
 
-/** Medians, quartiles and means of measurements. */
+/** Medians, quartiles, means and standard deviations of measurements. */
 public final class Stats {
 
   private Stats() {}
@@ -28,5 +28,15 @@ public final class Stats {
 
   public static double mean(List<Double> values) {
     return values.stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+  }
+
+  /** The sample standard deviation (n − 1); 0 for fewer than two values. */
+  public static double sd(List<Double> values) {
+    if (values.size() < 2) {
+      return 0;
+    }
+    double mean = mean(values);
+    double squares = values.stream().mapToDouble(v -> (v - mean) * (v - mean)).sum();
+    return Math.sqrt(squares / (values.size() - 1));
   }
 }

@@ -1,18 +1,25 @@
 package dev.cohort.actors.config;
 
+import static dev.cohort.actors.config.ConfigValues.atLeast;
+import static dev.cohort.actors.config.ConfigValues.atLeastZero;
+import static dev.cohort.actors.config.ConfigValues.invalid;
+import static dev.cohort.actors.config.ConfigValues.labelNoise;
+import static dev.cohort.actors.config.ConfigValues.oneOf;
+import static dev.cohort.actors.config.ConfigValues.positive;
+import static dev.cohort.actors.config.ConfigValues.positiveDouble;
+import static dev.cohort.actors.config.ConfigValues.rejectUnknownKeys;
+import static dev.cohort.actors.config.ConfigValues.widths;
+
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
-import com.typesafe.config.ConfigValue;
 import dev.cohort.model.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Pattern;
@@ -63,18 +70,6 @@ public final class SettingsParser {
     }
   }
 
-  private static void rejectUnknownKeys(Config user, Config defaults) {
-    for (Map.Entry<String, ConfigValue> entry : user.entrySet()) {
-      String key = entry.getKey();
-      if (!defaults.hasPathOrNull(key)) {
-        String origin = entry.getValue().origin().description();
-        throw new CohortConfigException(
-            "unknown key cohort." + key + " (" + origin + "); the known keys are documented in"
-                + " cluster-config's reference.conf");
-      }
-    }
-  }
-
   private static CohortSettings.Data data(Config c) {
     CohortSettings.DataFormat format =
         oneOf(c, "data.format", CohortSettings.DataFormat.class);
@@ -115,14 +110,6 @@ public final class SettingsParser {
         synthetic,
         csv,
         labelNoise(c));
-  }
-
-  private static double labelNoise(Config c) {
-    double p = c.getDouble("data.label-noise");
-    if (!(p >= 0 && p < 1)) {
-      throw invalid("data.label-noise", p, "a rate in [0, 1): the share of training labels made wrong");
-    }
-    return p;
   }
 
   private static CohortSettings.Training training(Config c) {
@@ -287,25 +274,6 @@ public final class SettingsParser {
     return peers;
   }
 
-  private static List<Integer> widths(Config peer, String key, List<Integer> otherwise, String where, String name) {
-    List<Integer> widths = peer.hasPath(key) ? peer.getIntList(key) : otherwise;
-    for (int width : widths) {
-      if (width <= 0) {
-        throw new CohortConfigException(
-            where + "." + key + " " + widths + " of peer " + name + ": layer widths must be positive");
-      }
-    }
-    return widths;
-  }
-
-  private static int atLeastZero(Config c, String key) {
-    int value = c.getInt(key);
-    if (value < 0) {
-      throw invalid(key, value, "an integer >= 0");
-    }
-    return value;
-  }
-
   private static CohortSettings.Cluster cluster(Config c) {
     return new CohortSettings.Cluster(
         positive(c, "cluster.nodes", ""),
@@ -313,43 +281,5 @@ public final class SettingsParser {
         c.getDuration("cluster.export-timeout"),
         atLeastZero(c, "cluster.max-restarts"),
         c.getDuration("cluster.recovery-grace"));
-  }
-
-  private static <E extends Enum<E>> E oneOf(Config c, String key, Class<E> type) {
-    String value = c.getString(key);
-    try {
-      return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
-    } catch (IllegalArgumentException e) {
-      List<String> allowed = new ArrayList<>();
-      for (E constant : type.getEnumConstants()) {
-        allowed.add(constant.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-      }
-      throw invalid(key, "'" + value + "'", "one of " + allowed);
-    }
-  }
-
-  private static int positive(Config c, String key, String prefix) {
-    return atLeast(c, key, 1, prefix);
-  }
-
-  private static int atLeast(Config c, String key, int minimum, String prefix) {
-    int value = c.getInt(key);
-    if (value < minimum) {
-      throw invalid(prefix + key, value, "an integer >= " + minimum);
-    }
-    return value;
-  }
-
-  private static double positiveDouble(Config c, String key, String prefix) {
-    double value = c.getDouble(key);
-    if (!(value > 0) || Double.isInfinite(value)) {
-      throw invalid(prefix + key, value, "a finite number > 0");
-    }
-    return value;
-  }
-
-  private static CohortConfigException invalid(String key, Object found, String expected) {
-    return new CohortConfigException(
-        "cohort." + key + " = " + found + " is not valid: expected " + expected);
   }
 }

@@ -9,9 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.format.DateTimeParseException;
-import java.util.ArrayDeque;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +32,7 @@ public final class CohortView {
   private final Map<String, Series> series = new LinkedHashMap<>();
   private final Series ensemble = new Series();
   private final Map<Integer, Long> epochEndStep = new HashMap<>();
-  private final Deque<ObjectNode> events = new ArrayDeque<>();
+  private final EventLog events = new EventLog(EVENT_LOG);
   private ObjectNode matrix = JsonNodeFactory.instance.objectNode();
   private final ObjectNode run = JsonNodeFactory.instance.objectNode();
   private String best;
@@ -258,15 +256,7 @@ public final class CohortView {
   }
 
   private ObjectNode log(JsonNode line) {
-    ObjectNode entry = JsonNodeFactory.instance.objectNode();
-    entry.put("time", line.path("time").asText());
-    entry.put("event", line.path("event").asText());
-    entry.put("text", EventText.of(line));
-    events.addLast(entry);
-    while (events.size() > EVENT_LOG) {
-      events.removeFirst();
-    }
-    return entry;
+    return events.add(line);
   }
 
   private static ObjectNode update(String kind) {
@@ -289,24 +279,8 @@ public final class CohortView {
     series.forEach((name, s) -> curves.set(name, s.toJson()));
     snapshot.set("ensemble", ensemble.valAccuracy.toJson());
     snapshot.set("matrix", matrix.deepCopy());
-    ArrayNode log = snapshot.putArray("events");
-    events.forEach(log::add);
+    snapshot.set("events", events.toJson());
     snapshot.set("best", bestJson());
     return snapshot;
-  }
-
-  /** A peer's curves: training loss at every report, validation accuracy and loss at epoch ends. */
-  private static final class Series {
-    final Curve loss = new Curve();
-    final Curve valAccuracy = new Curve();
-    final Curve valLoss = new Curve();
-
-    ObjectNode toJson() {
-      ObjectNode node = JsonNodeFactory.instance.objectNode();
-      node.set("loss", loss.toJson());
-      node.set("val_accuracy", valAccuracy.toJson());
-      node.set("val_loss", valLoss.toJson());
-      return node;
-    }
   }
 }
