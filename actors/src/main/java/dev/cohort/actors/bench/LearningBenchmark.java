@@ -101,9 +101,9 @@ public final class LearningBenchmark implements Callable<Integer> {
     }
     List<String> clean = List.of("independent", "dml", "ensemble", "ta-independent", "ta-chain", "ta-chain-validation",
         "ta-chain-correction", "ta-chain-selective", "ta-chain-t1");
-    List<String> noisy = List.of("pair-independent", "pair-dml", "pair-dml-lambda2", "pair-dml-validation",
-        "pair-dml-selective", "ta-independent", "ta-chain", "ta-chain-validation", "ta-chain-correction",
-        "ta-chain-selective");
+    List<String> noisy = List.of("pair-independent", "pair-dml", "pair-dml-lambda2", "pair-dml-lambda3",
+        "pair-dml-lambda5", "pair-dml-validation", "pair-dml-selective", "ta-independent", "ta-chain",
+        "ta-chain-validation", "ta-chain-correction", "ta-chain-selective");
     Map<String, Setting> known = new LinkedHashMap<>();
     known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
         subsetEpochs, "", clean));
@@ -225,7 +225,7 @@ public final class LearningBenchmark implements Callable<Integer> {
                 + "cohort's average, `ta-chain` the online teacher-assistant chain large → assistant → small;\n"
                 + "`-validation` / `-correction` / `-selective`: with that `distillation.teacher-weighting`\n"
                 + "(reference.conf;"
-                + " otherwise none), `-t1`: at T = 1, `-lambda2`: at λ = 2; `pair-`: two 784-256-10 peers. Label\n"
+                + " otherwise none), `-t1`: at T = 1, `-lambda2`, `-lambda3`, `-lambda5`: at λ = 2, 3, 5; `pair-`: two 784-256-10 peers. Label\n"
                 + "noise, where a section has it, is on the training split only (`data.label-noise`); validation\n"
                 + "and test labels are clean.\n",
             sample.training().batchSize(), sample.training().learningRate(), sample.distillation().lambda(),

@@ -33,7 +33,10 @@ final class LearningModes {
     MODES.put("ensemble", new Mode("ensemble", three, "independent", NONE));
     MODES.put("pair-independent", new Mode("independent", two, null, ""));
     MODES.put("pair-dml", new Mode("dml", two, "pair-independent", NONE));
-    MODES.put("pair-dml-lambda2", new Mode("dml", two, "pair-independent", NONE + "\n  distillation.lambda = 2"));
+    for (int lambda : new int[] {2, 3, 5}) {
+      MODES.put("pair-dml-lambda" + lambda,
+          new Mode("dml", two, "pair-independent", NONE + "\n  distillation.lambda = " + lambda));
+    }
     MODES.put("pair-dml-validation", new Mode("dml", two, "pair-independent", weighting("validation")));
     MODES.put("pair-dml-selective", new Mode("dml", two, "pair-independent", weighting("selective")));
     MODES.put("ta-independent", new Mode("independent", chain, null, ""));

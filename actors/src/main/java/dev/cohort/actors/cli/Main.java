@@ -59,7 +59,8 @@ public final class Main {
                               [--settings subset,full,noise] [--modes MODE,...] [--out FILE] [--set key=value]...
             test accuracy of each topology over N seeds, on a subset, the full set and the subset
             with label noise P; MODES: independent, dml, ensemble, pair-independent, pair-dml,
-            pair-dml-lambda2, pair-dml-validation, pair-dml-selective, ta-independent, ta-chain,
+            pair-dml-lambda2, pair-dml-lambda3, pair-dml-lambda5, pair-dml-validation,
+            pair-dml-selective, ta-independent, ta-chain,
             ta-chain-validation, ta-chain-correction, ta-chain-selective, ta-chain-t1; written to
             docs/RESULTS.md
         cohort bench dashboard [--peers N] [--rate R] [--clients C] [--seconds S] [--out FILE]
