@@ -2,6 +2,7 @@ package dev.cohort.actors.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import dev.cohort.model.TeacherWeighting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -91,5 +92,27 @@ final class ConfigValues {
       throw invalid("data.label-noise", p, "a rate in [0, 1): the share of training labels made wrong");
     }
     return p;
+  }
+
+  /**
+   * {@code distillation.teacher-weighting}; {@code auto} (the default) is {@code selective} for the
+   * TA chain, whose small student plain distillation makes worse on clean labels (docs/RESULTS.md),
+   * and {@code none} for every other topology.
+   */
+  static TeacherWeighting teacherWeighting(Config c, CohortSettings.TopologyPreset preset) {
+    String key = "distillation.teacher-weighting";
+    String value = c.getString(key);
+    if (value.equals("auto")) {
+      return preset == CohortSettings.TopologyPreset.TA_CHAIN ? TeacherWeighting.SELECTIVE : TeacherWeighting.NONE;
+    }
+    try {
+      return oneOf(c, key, TeacherWeighting.class);
+    } catch (CohortConfigException e) {
+      List<String> allowed = new ArrayList<>(List.of("auto"));
+      for (TeacherWeighting w : TeacherWeighting.values()) {
+        allowed.add(w.name().toLowerCase(Locale.ROOT));
+      }
+      throw invalid(key, "'" + value + "'", "one of " + allowed);
+    }
   }
 }

@@ -8,6 +8,7 @@ import static dev.cohort.actors.config.ConfigValues.oneOf;
 import static dev.cohort.actors.config.ConfigValues.positive;
 import static dev.cohort.actors.config.ConfigValues.positiveDouble;
 import static dev.cohort.actors.config.ConfigValues.rejectUnknownKeys;
+import static dev.cohort.actors.config.ConfigValues.teacherWeighting;
 import static dev.cohort.actors.config.ConfigValues.widths;
 
 import com.typesafe.config.Config;
@@ -156,7 +157,7 @@ public final class SettingsParser {
             atLeast(c, "distillation.codistill.burn-in-steps", 0, ""),
             positive(c, "distillation.codistill.lookahead", "")),
         positive(c, "distillation.kd.teacher-epochs", ""),
-        oneOf(c, "distillation.teacher-weighting", dev.cohort.model.TeacherWeighting.class));
+        teacherWeighting(c, preset));
   }
 
   private static Topology topology(Config c, CohortSettings.TopologyPreset preset, List<PeerSpec> peers) {

@@ -80,10 +80,14 @@ class SettingsParserTest {
     assertEquals(0.4, set.data().labelNoise());
     assertTrue(set.data().standardizes());
     assertEquals(dev.cohort.model.TeacherWeighting.VALIDATION, set.distillation().teacherWeighting());
+    assertEquals(dev.cohort.model.TeacherWeighting.SELECTIVE, SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.distillation.topology = ta-chain")).distillation().teacherWeighting(), "auto, for the TA chain");
+    assertEquals(dev.cohort.model.TeacherWeighting.NONE, SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.distillation { topology = ta-chain, teacher-weighting = none }")).distillation().teacherWeighting());
     assertEquals("cohort.data.label-noise = 1.0 is not valid: expected a rate in [0, 1): the share of training"
         + " labels made wrong", failure("cohort.data.label-noise = 1"));
-    assertEquals("cohort.distillation.teacher-weighting = 'best' is not valid: expected one of [none, validation,"
-        + " correction, selective]", failure("cohort.distillation.teacher-weighting = best"));
+    assertEquals("cohort.distillation.teacher-weighting = 'best' is not valid: expected one of [auto, none,"
+        + " validation, correction, selective]", failure("cohort.distillation.teacher-weighting = best"));
     assertTrue(failure("cohort.data.csv.standardize = maybe").contains("standardize"));
   }
 
