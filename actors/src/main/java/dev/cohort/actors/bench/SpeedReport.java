@@ -1,7 +1,6 @@
 package dev.cohort.actors.bench;
 
 import static dev.cohort.actors.bench.DetailSections.f;
-import static dev.cohort.actors.bench.DetailSections.timing;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -9,7 +8,6 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 

@@ -41,13 +41,19 @@ final class ConfigValues {
     try {
       return Enum.valueOf(type, value.toUpperCase(Locale.ROOT).replace('-', '_'));
     } catch (IllegalArgumentException e) {
-      List<String> allowed = new ArrayList<>();
-      for (E constant : type.getEnumConstants()) {
-        allowed.add(constant.name().toLowerCase(Locale.ROOT).replace('_', '-'));
-      }
-      throw invalid(key, "'" + value + "'", "one of " + allowed);
+      throw invalid(key, "'" + value + "'", "one of " + names(type));
     }
   }
+
+  /** The values of {@code type} as a cohort file spells them. */
+  private static <E extends Enum<E>> List<String> names(Class<E> type) {
+    List<String> names = new ArrayList<>();
+    for (E constant : type.getEnumConstants()) {
+      names.add(constant.name().toLowerCase(Locale.ROOT).replace('_', '-'));
+    }
+    return names;
+  }
+
 
   static int positive(Config c, String key, String prefix) {
     return atLeast(c, key, 1, prefix);
@@ -109,9 +115,7 @@ final class ConfigValues {
       return oneOf(c, key, TeacherWeighting.class);
     } catch (CohortConfigException e) {
       List<String> allowed = new ArrayList<>(List.of("auto"));
-      for (TeacherWeighting w : TeacherWeighting.values()) {
-        allowed.add(w.name().toLowerCase(Locale.ROOT));
-      }
+      allowed.addAll(names(TeacherWeighting.class));
       throw invalid(key, "'" + value + "'", "one of " + allowed);
     }
   }

@@ -81,6 +81,7 @@ class RunLifecycleTest {
   private final List<String> console = new ArrayList<>();
   private final RecordingRuntime failoverRuntime = new RecordingRuntime();
   private CohortSettings settings;
+  private final List<RunRecords> opened = new ArrayList<>();
   private Failover failover;
   private Roster roster;
   private RunLifecycle lifecycle;
@@ -94,6 +95,7 @@ class RunLifecycleTest {
 
   @AfterEach
   void stop() {
+    opened.forEach(records -> records.close(org.slf4j.LoggerFactory.getLogger(RunLifecycleTest.class)));
     testKit.shutdownTestKit();
   }
 
@@ -102,6 +104,7 @@ class RunLifecycleTest {
     PeerResults results = new PeerResults(List.of(peers));
     RunRecords records = new RunRecords(settings, new RunDirectory(settings.runPath(), RunFeed.NONE), console::add,
         results);
+    opened.add(records);
     failover = new Failover(failoverRuntime, console::add, 1);
     roster = new Roster(settings, failover, ActorRefResolver.get(testKit.system())::toSerializationFormat);
     lifecycle = new RunLifecycle(settings, records, results, roster, failover,
