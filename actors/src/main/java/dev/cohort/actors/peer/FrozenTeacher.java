@@ -17,22 +17,20 @@ final class FrozenTeacher {
   private final Exchange exchange;
   private final Outbox outbox;
   private final StepFigures figures;
-  private final int classes;
-  private final double temperature;
+  private final Softening softening;
 
-  FrozenTeacher(PeerNetwork network, Exchange exchange, Outbox outbox, StepFigures figures, int classes,
-      double temperature) {
+  FrozenTeacher(PeerNetwork network, Exchange exchange, Outbox outbox, StepFigures figures, Softening softening) {
     this.network = network;
     this.exchange = exchange;
     this.outbox = outbox;
     this.figures = figures;
-    this.classes = classes;
-    this.temperature = temperature;
+    this.softening = softening;
   }
 
   Served serve(long id, INDArray features, int[] labels) {
     float[] logits = network.logitValues(features);
-    float[] softened = SoftTargets.soften(logits, classes, temperature);
+    float[] softened = softening.soften(logits);
+    int classes = softening.classes();
     outbox.toStudents(id, id, labels.length, softened);
     Exchange.Target target = exchange.takeTarget(id, softened, labels.length * classes, labels);
     figures.addStaleness(target);

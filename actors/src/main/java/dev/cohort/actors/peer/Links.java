@@ -6,12 +6,14 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BiConsumer;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 
 /**
  * The current address of every peer this one is linked with, and what goes out to them: each
- * encoding of a batch's predictions is computed once, however many students ask for it. A peer
+ * encoding of a batch's predictions ({@link Softening}) is computed once, however many students
+ * ask for it. A peer
  * learns the addresses from the coordinator's start and from a peer's return; a departed peer
  * ({@link PeerWatch}) is unlinked from the {@link Exchange} for good.
  */
@@ -19,16 +21,19 @@ final class Links implements Outbox {
 
   private final String self;
   private final Exchange exchange;
+  private final Softening softening;
   private final PeerMessages messages;
   private final StepFigures figures;
-  private final ActorRef<PeerWatch.Command> watch;
+  private final BiConsumer<String, ActorRef<PeerInbox>> watch;
   private final Logger log;
   private final Map<String, ActorRef<PeerInbox>> peers = new HashMap<>();
 
-  Links(String self, Exchange exchange, PeerMessages messages, StepFigures figures, ActorRef<PeerWatch.Command> watch,
-      Logger log) {
+  /** @param watch watches a peer's incarnation, so that its departure ends waits for it ({@link PeerWatch}) */
+  Links(String self, Exchange exchange, Softening softening, PeerMessages messages, StepFigures figures,
+      BiConsumer<String, ActorRef<PeerInbox>> watch, Logger log) {
     this.self = self;
     this.exchange = exchange;
+    this.softening = softening;
     this.messages = messages;
     this.figures = figures;
     this.watch = watch;
@@ -38,7 +43,7 @@ final class Links implements Outbox {
   /** {@code ref} is {@code peer}'s current incarnation: sent to and watched from now on. */
   void link(String peer, ActorRef<PeerInbox> ref) {
     peers.put(peer, ref);
-    watch.tell(new PeerWatch.Watch(peer, ref));
+    watch.accept(peer, ref);
   }
 
   /** The linked peers' addresses, for a look at which of their nodes are unreachable. */
@@ -63,14 +68,14 @@ final class Links implements Outbox {
   public void toStudents(long batchId, long modelStep, int rows, float[] softened) {
     Map<ProbabilityCodec.Format, List<PeerInbox>> encoded = new HashMap<>();
     for (String student : exchange.students()) {
-      encoded.computeIfAbsent(messages.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format))
+      encoded.computeIfAbsent(softening.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format))
           .forEach(peers.get(student)::tell);
     }
   }
 
   @Override
   public void toStudent(String student, long batchId, long modelStep, int rows, float[] softened) {
-    encode(batchId, modelStep, rows, softened, messages.formatFor(student)).forEach(peers.get(student)::tell);
+    encode(batchId, modelStep, rows, softened, softening.formatFor(student)).forEach(peers.get(student)::tell);
   }
 
   @Override
@@ -85,7 +90,7 @@ final class Links implements Outbox {
   private List<PeerInbox> encode(long batchId, long modelStep, int rows, float[] softened,
       ProbabilityCodec.Format format) {
     long started = System.nanoTime();
-    List<PeerInbox> batch = messages.predictions(batchId, modelStep, rows, softened, format, exchange.ownAccuracy());
+    List<PeerInbox> batch = softening.encode(batchId, modelStep, rows, softened, format, exchange.ownAccuracy());
     figures.addCodec(System.nanoTime() - started,
         batch.stream().mapToInt(m -> m.getPredictions().getSerializedSize()).sum());
     return batch;

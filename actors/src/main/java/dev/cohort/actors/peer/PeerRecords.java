@@ -31,16 +31,16 @@ final class PeerRecords {
   private final StepFigures figures;
   private final int batchesPerEpoch;
 
-  PeerRecords(PeerSetup setup, PeerNetwork network, RunData data, PeerMessages messages, CoordinatorLink coordinator,
-      Checkpoints checkpoints, CheckpointFence fence, StepFigures figures, int batchesPerEpoch) {
+  PeerRecords(PeerSetup setup, PeerTrainer.Loaded loaded, PeerMessages messages, CoordinatorLink coordinator,
+      StepFigures figures, int batchesPerEpoch) {
     this.name = setup.spec().name();
     this.setup = setup;
-    this.network = network;
-    this.data = data;
+    this.network = loaded.network();
+    this.data = loaded.data();
     this.messages = messages;
     this.coordinator = coordinator;
-    this.checkpoints = checkpoints;
-    this.fence = fence;
+    this.checkpoints = PeerTrainer.checkpoints(setup);
+    this.fence = loaded.fence();
     this.figures = figures;
     this.batchesPerEpoch = batchesPerEpoch;
   }

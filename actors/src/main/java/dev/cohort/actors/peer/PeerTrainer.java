@@ -40,7 +40,7 @@ import org.apache.pekko.actor.typed.receptionist.Receptionist;
  * {@code window} batches ahead of a student waits for it, at most max-wait, so a slow peer never
  * stops another; a peer whose node is unreachable is not waited for while it is, and a peer that is
  * gone is dropped for good. Predictions and departures ({@link PeerWatch}) reach the trainer
- * through {@link InboundPredictions}, not its mailbox, so it can take them while it waits; other
+ * through its {@link PredictionIntake}, not its mailbox, so it can take them while it waits; other
  * messages (a stop) are handled after the step, at most max-wait later.
  *
  * <p>Every epoch it evaluates on the validation split, checkpoints atomically and reports. When
@@ -54,7 +54,7 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   private record FromWire(PeerInbox message) implements Command {}
 
-  /** A wire message for the trainer's mailbox (predictions take {@link InboundPredictions}). */
+  /** A wire message for the trainer's mailbox (predictions take the {@link PredictionIntake}). */
   static Command fromWire(PeerInbox message) {
     return new FromWire(message);
   }
@@ -83,62 +83,70 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private final PeerRecords records;
   private final StepLoop loop;
   private final boolean resumed;
+  private final CoordinatedShutdown shutdown;
+  /** Spawned after the loop, whose intake it feeds; the loop asks for a watch only once training starts. */
+  private ActorRef<PeerWatch.Command> watch;
   private boolean training;
 
   public static Behavior<Command> create(PeerSetup setup) {
     return create(setup, null);
   }
 
+  /**
+   * What a peer loads before its actor runs: the run's data, its network (from its latest good
+   * checkpoint when it resumes), that checkpoint, and its claim on its checkpoint folder.
+   */
+  record Loaded(RunData data, PeerNetwork network, Optional<Checkpoints.Restored> restored, CheckpointFence fence) {}
+
   /** @param reachability which nodes are unreachable; null: the cluster's failure detector */
   static Behavior<Command> create(PeerSetup setup, Reachability reachability) {
     return Behaviors.setup(
         context -> {
-          RunData data;
-          PeerNetwork network;
-          Optional<Checkpoints.Restored> restored = Optional.empty();
-          CheckpointFence fence = new CheckpointFence(PeerAssembly.checkpoints(setup).folder());
+          Loaded loaded;
           try {
-            PeerDevices.apply(setup.start());
-            data = setup.data().get(setup.settings().data());
-            network = PeerModels.network(setup.spec(), data, setup.settings());
-            if (setup.start().resume()) {
-              restored = PeerAssembly.checkpoints(setup).latest(network.architecture(), setup.settings().training().engine());
-            }
-            fence.claim(); // from now on an earlier copy of this peer, if one still runs, saves nothing
+            loaded = load(setup);
           } catch (RuntimeException | IOException e) {
             reportFailure(context, setup.coordinator(), setup, "cannot start: " + e.getMessage(), e);
             return Behaviors.stopped();
           }
-          Optional<Checkpoints.Restored> from = restored;
           Reachability nodes = reachability != null ? reachability : Reachability.of(context.getSystem());
-          return Behaviors.withTimers(timers -> new PeerTrainer(
-              context, timers, setup, data, from.map(Checkpoints.Restored::network).orElse(network), from, nodes,
-              fence));
+          return Behaviors.withTimers(timers -> new PeerTrainer(context, timers, setup, loaded, nodes));
         });
   }
 
-  private PeerTrainer(ActorContext<Command> context, TimerScheduler<Command> timers, PeerSetup setup, RunData data,
-      PeerNetwork network, Optional<Checkpoints.Restored> restored, Reachability reachability, CheckpointFence fence) {
+  private static Loaded load(PeerSetup setup) throws IOException {
+    CheckpointFence fence = new CheckpointFence(checkpoints(setup).folder());
+    PeerDevices.apply(setup.start());
+    RunData data = setup.data().get(setup.settings().data());
+    PeerNetwork network = PeerModels.network(setup.spec(), data, setup.settings());
+    Optional<Checkpoints.Restored> restored = setup.start().resume()
+        ? checkpoints(setup).latest(network.architecture(), setup.settings().training().engine())
+        : Optional.empty();
+    fence.claim(); // from now on an earlier copy of this peer, if one still runs, saves nothing
+    return new Loaded(data, restored.map(Checkpoints.Restored::network).orElse(network), restored, fence);
+  }
+
+  static Checkpoints checkpoints(PeerSetup setup) {
+    return new Checkpoints(setup.settings().runPath().resolve("checkpoints").resolve(setup.spec().name()));
+  }
+
+  private PeerTrainer(ActorContext<Command> context, TimerScheduler<Command> timers, PeerSetup setup, Loaded loaded,
+      Reachability reachability) {
     super(context);
     this.setup = setup;
     this.settings = setup.settings();
     this.name = setup.spec().name();
     this.coordinator = new CoordinatorLink(setup.coordinator());
-    InboundPredictions inbound = new InboundPredictions();
-    ActorRef<PeerInbox> inbox =
-        context.spawn(PeerWire.create(context.getSelf(), inbound, PredictionsArrived.INSTANCE), WireInbox.NAME);
-    var watch = context.spawn(PeerWatch.create(inbound, context.getSelf(), PredictionsArrived.INSTANCE), "watch");
-    CoordinatedShutdown shutdown = CoordinatedShutdown.get(context.getSystem());
-    StepLoop.Parts parts = PeerAssembly.assemble(setup, data, network, restored, fence,
-        new PeerAssembly.Wiring(inbound, watch, reachability, () -> shutdown.getShutdownReason().isPresent(),
-            coordinator, new PeerMessages(setup, data.train().classes()), context.getLog()));
-    this.loop = new StepLoop(parts, new TimerHost(timers, settings.distillation().maxWait()),
+    this.shutdown = CoordinatedShutdown.get(context.getSystem());
+    this.loop = new StepLoop(setup, loaded, coordinator, reachability, new TimerHost(timers, settings.distillation().maxWait()),
         context.getLog());
-    this.records = parts.records();
+    this.records = loop.records();
     this.resumed = setup.start().resume();
-    if (resumed) {
-      records.resumed(restored, parts.position(), context.getLog());
-    }
+    // Predictions and departures reach the loop's intake past this mailbox: the trainer may be
+    // blocked inside a step, waiting for them.
+    ActorRef<PeerInbox> inbox =
+        context.spawn(PeerWire.create(context.getSelf(), loop.intake(), PredictionsArrived.INSTANCE), WireInbox.NAME);
+    this.watch = context.spawn(PeerWatch.create(loop.intake(), context.getSelf(), PredictionsArrived.INSTANCE), "watch");
     var receptionist = context.getSystem().receptionist();
     receptionist.tell(Receptionist.register(ServiceKeys.peers(settings.runId()), inbox));
     receptionist.tell(Receptionist.subscribe(ServiceKeys.coordinator(settings.runId()),
@@ -179,6 +187,16 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     @Override
     public void cancelReachabilityCheck() {
       timers.cancel(ReachabilityCheck.class);
+    }
+
+    @Override
+    public void watch(String peer, ActorRef<PeerInbox> ref) {
+      watch.tell(new PeerWatch.Watch(peer, ref));
+    }
+
+    @Override
+    public boolean shuttingDown() {
+      return shutdown.getShutdownReason().isPresent();
     }
   }
 
@@ -221,7 +239,6 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private Behavior<Command> onWire(FromWire wire) throws IOException {
     PeerInbox message = wire.message();
     switch (message.getMessageCase()) {
-      case PREDICTIONS -> loop.accept(message.getPredictions());
       case PROGRESS -> loop.progress(message.getProgress());
       case START -> onStart(message.getStart());
       case EXPORT -> records.export(Path.of(message.getExport().getDirectory()), getContext().getLog());

@@ -14,7 +14,7 @@ import org.apache.pekko.actor.typed.javadsl.Receive;
 /**
  * Watches a trainer's linked peers for it. The trainer cannot see a Terminated in its mailbox while
  * it blocks inside a step waiting for predictions, so this child, on the default dispatcher, puts
- * each departure into the trainer's {@link InboundPredictions} (where that wait sees it) and nudges
+ * each departure into the trainer's {@link PredictionIntake} (where that wait sees it) and nudges
  * the trainer (which, between steps, takes it from there).
  */
 final class PeerWatch extends AbstractBehavior<PeerWatch.Command> {
@@ -27,20 +27,20 @@ final class PeerWatch extends AbstractBehavior<PeerWatch.Command> {
 
   private record Gone(String peer, ActorRef<PeerInbox> ref) implements Command {}
 
-  private final InboundPredictions inbound;
+  private final PredictionIntake intake;
   private final ActorRef<PeerTrainer.Command> trainer;
   private final PeerTrainer.Command nudge;
   private final Map<String, ActorRef<PeerInbox>> watched = new HashMap<>();
 
   static Behavior<Command> create(
-      InboundPredictions inbound, ActorRef<PeerTrainer.Command> trainer, PeerTrainer.Command nudge) {
-    return Behaviors.setup(context -> new PeerWatch(context, inbound, trainer, nudge));
+      PredictionIntake intake, ActorRef<PeerTrainer.Command> trainer, PeerTrainer.Command nudge) {
+    return Behaviors.setup(context -> new PeerWatch(context, intake, trainer, nudge));
   }
 
-  private PeerWatch(ActorContext<Command> context, InboundPredictions inbound, ActorRef<PeerTrainer.Command> trainer,
+  private PeerWatch(ActorContext<Command> context, PredictionIntake intake, ActorRef<PeerTrainer.Command> trainer,
       PeerTrainer.Command nudge) {
     super(context);
-    this.inbound = inbound;
+    this.intake = intake;
     this.trainer = trainer;
     this.nudge = nudge;
   }
@@ -67,7 +67,7 @@ final class PeerWatch extends AbstractBehavior<PeerWatch.Command> {
 
   private Behavior<Command> onGone(Gone gone) {
     watched.remove(gone.peer(), gone.ref());
-    inbound.departed(gone.peer(), gone.ref());
+    intake.departed(gone.peer(), gone.ref());
     trainer.tell(nudge);
     return this;
   }

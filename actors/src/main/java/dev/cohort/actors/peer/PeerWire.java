@@ -7,7 +7,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 
 /**
  * A peer's remote-facing inbox (what the Receptionist registers). Predictions go straight to the
- * trainer's {@link InboundPredictions}, followed by a nudge, so that a trainer blocked inside a
+ * trainer's {@link PredictionIntake}, followed by a nudge, so that a trainer blocked inside a
  * training step waiting for them gets them; every other message goes to the trainer's mailbox.
  * It runs on the default dispatcher, never on the trainer's thread.
  */
@@ -16,11 +16,11 @@ final class PeerWire {
   private PeerWire() {}
 
   static Behavior<PeerInbox> create(
-      ActorRef<PeerTrainer.Command> trainer, InboundPredictions inbound, PeerTrainer.Command nudge) {
+      ActorRef<PeerTrainer.Command> trainer, PredictionIntake intake, PeerTrainer.Command nudge) {
     return Behaviors.receive(
         (context, message) -> {
           if (message.getMessageCase() == PeerInbox.MessageCase.PREDICTIONS) {
-            inbound.add(message.getPredictions());
+            intake.arrived(message.getPredictions());
             trainer.tell(nudge);
           } else {
             trainer.tell(PeerTrainer.fromWire(message));

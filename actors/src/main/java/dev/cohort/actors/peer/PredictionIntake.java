@@ -1,64 +1,95 @@
 package dev.cohort.actors.peer;
 
 import dev.cohort.protocol.PeerInbox;
-import dev.cohort.protocol.ProbabilityCodec;
 import dev.cohort.protocol.SoftPredictions;
-import java.util.function.BiConsumer;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 
 /**
- * Takes what arrives for a peer past its mailbox ({@link InboundPredictions}): a teacher's
- * predictions are checked (run, sender, batch, classes, temperature, staleness, finite values),
- * put together when they came in parts, and kept in the {@link Exchange} for the step that uses
- * them; a departure goes to {@code departed}. Whatever fails a check is logged and never reaches a
- * target.
+ * Everything that reaches a peer past its mailbox, in one place: its teachers' predictions (put
+ * here by the peer's wire inbox, {@link PeerWire}) and word that a linked peer is gone (put here by
+ * {@link PeerWatch}). Those two put on their own threads; the trainer takes on its thread, between
+ * steps and also inside a step, between the forward and the backward pass, while it waits for the
+ * predictions it needs ({@link TeacherWait}): a teacher that died meanwhile ends that wait at once
+ * instead of after max-wait.
+ *
+ * <p>What it takes is checked (run, sender, batch, classes and temperature against the peer's
+ * {@link Softening}, staleness, probabilities), put together when it came in parts, and kept in
+ * the {@link Exchange} for the step that uses it; a departure unlinks the peer ({@link Links}).
+ * Whatever fails a check is logged and never reaches a target.
  */
 final class PredictionIntake {
 
-  /** What predictions must match to be used. */
-  record Expected(String runId, int classes, double temperature, long maxStaleness) {}
+  /** One thing that arrived. */
+  private sealed interface Arrival {}
 
+  private record Predictions(SoftPredictions message) implements Arrival {}
+
+  /** A linked peer ({@code ref}, its incarnation) stopped, or its node left the cluster. */
+  private record Departure(String peer, ActorRef<PeerInbox> ref) implements Arrival {}
+
+  private final LinkedBlockingQueue<Arrival> queue = new LinkedBlockingQueue<>();
   private final String self;
-  private final Expected expected;
-  private final InboundPredictions inbound;
+  private final String runId;
+  private final Softening softening;
+  private final long maxStaleness;
   private final Exchange exchange;
+  private final Links links;
   private final StepFigures figures;
   private final BooleanSupplier finished;
-  private final BiConsumer<String, ActorRef<PeerInbox>> departed;
   private final Logger log;
   private final ChunkAssembly chunks = new ChunkAssembly();
 
   /**
+   * @param maxStaleness how many steps before its batch a prediction may have been computed
+   *     (codistillation's lookahead d; unbounded in lock-step)
    * @param finished whether this peer has finished: it then uses nothing, and a departure changes
    *     nothing
    */
-  PredictionIntake(String self, Expected expected, InboundPredictions inbound, Exchange exchange, StepFigures figures,
-      BooleanSupplier finished, BiConsumer<String, ActorRef<PeerInbox>> departed, Logger log) {
+  PredictionIntake(String self, String runId, Softening softening, long maxStaleness, Exchange exchange, Links links,
+      StepFigures figures, BooleanSupplier finished, Logger log) {
     this.self = self;
-    this.expected = expected;
-    this.inbound = inbound;
+    this.runId = runId;
+    this.softening = softening;
+    this.maxStaleness = maxStaleness;
     this.exchange = exchange;
+    this.links = links;
     this.figures = figures;
     this.finished = finished;
-    this.departed = departed;
     this.log = log;
   }
 
-  /** Takes everything that has arrived, without waiting. */
+  /** A teacher's predictions arrived (any thread). */
+  void arrived(SoftPredictions predictions) {
+    queue.add(new Predictions(predictions));
+  }
+
+  /** A linked peer is gone (any thread). */
+  void departed(String peer, ActorRef<PeerInbox> ref) {
+    queue.add(new Departure(peer, ref));
+  }
+
+  /** Takes everything that has arrived, without waiting (the trainer's thread). */
   void drain() {
-    for (InboundPredictions.Arrival next = inbound.poll(); next != null; next = inbound.poll()) {
+    for (Arrival next = queue.poll(); next != null; next = queue.poll()) {
       take(next);
     }
   }
 
-  void take(InboundPredictions.Arrival arrival) {
-    if (arrival instanceof InboundPredictions.Predictions predictions) {
-      accept(predictions.message());
-    } else if (arrival instanceof InboundPredictions.Departure departure && !finished.getAsBoolean()) {
-      departed.accept(departure.peer(), departure.ref());
+  /**
+   * Waits at most {@code nanos} for the next arrival and takes it (the trainer's thread); false
+   * when nothing came in time.
+   */
+  boolean takeNext(long nanos) throws InterruptedException {
+    Arrival next = queue.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
+    if (next == null) {
+      return false;
     }
+    take(next);
+    return true;
   }
 
   /** The parts of batches up to {@code batchId} that never came whole are of no use any more. */
@@ -66,11 +97,19 @@ final class PredictionIntake {
     chunks.forgetThrough(batchId);
   }
 
+  private void take(Arrival arrival) {
+    if (arrival instanceof Predictions predictions) {
+      keep(predictions.message());
+    } else if (arrival instanceof Departure departure && !finished.getAsBoolean()) {
+      links.departed(departure.peer(), departure.ref());
+    }
+  }
+
   /** Keeps a teacher's predictions for the step that will use them, after checking what they are. */
-  void accept(SoftPredictions predictions) {
+  private void keep(SoftPredictions predictions) {
     String from = predictions.getFromPeer();
     long batchId = predictions.getBatchId();
-    boolean ourRun = predictions.getRunId().equals(expected.runId());
+    boolean ourRun = predictions.getRunId().equals(runId);
     if (!ourRun || !exchange.teachers().contains(from)) {
       if (ourRun && exchange.isLinkedTeacher(from)) {
         return; // a returning teacher, before this peer has heard that it is back
@@ -83,43 +122,42 @@ final class PredictionIntake {
     // Late or not, it was computed at the sender's model step: the sender, as a student of this
     // peer, has trained through the batch before (a peer back from a partition catches up this way).
     exchange.progressOf(from, predictions.getModelStep() - 1);
-    if (finished.getAsBoolean() || !exchange.isCurrentOrAhead(batchId) || !matches(predictions)) {
+    if (finished.getAsBoolean() || !exchange.isCurrentOrAhead(batchId) || !usable(predictions)) {
       return; // late (that step is taken), implausibly far ahead, or not what this peer can use
     }
     long started = System.nanoTime();
     float[] rows;
     try {
-      rows = ProbabilityCodec.decode(predictions);
+      rows = softening.decode(predictions);
+      if (predictions.getBatchRows() > 0) {
+        rows = chunks.add(predictions, rows);
+      }
     } catch (IllegalArgumentException e) {
       // Never into a target: one NaN there would make this peer's weights NaN too.
       log.warn("peer {} rejects the predictions of {} for batch {}: {}", self, from, batchId, e.getMessage());
       exchange.rejected(from, batchId);
       return;
+    } finally {
+      figures.addCodec(System.nanoTime() - started, 0);
     }
-    figures.addCodec(System.nanoTime() - started, 0);
-    if (predictions.getBatchRows() > 0) {
-      rows = chunks.add(predictions, rows);
-      if (rows == null) {
-        return; // more of this batch to come
-      }
+    if (rows == null) {
+      return; // more of this batch to come
     }
     // Kept even before this peer's own start arrives: a teacher may have started first.
     exchange.predictionsFrom(from, batchId, predictions.getModelStep(), rows,
         predictions.hasValidationAccuracy() ? predictions.getValidationAccuracy() : Double.NaN);
   }
 
-  private boolean matches(SoftPredictions predictions) {
-    if (predictions.getClasses() != expected.classes()
-        || Math.abs(predictions.getTemperature() - expected.temperature()) > 1e-6) {
-      log.warn("peer {} ignores predictions of {}: {} classes at T={}, expected {} at T={}", self,
-          predictions.getFromPeer(), predictions.getClasses(), predictions.getTemperature(), expected.classes(),
-          expected.temperature());
+  private boolean usable(SoftPredictions predictions) {
+    String mismatch = softening.mismatch(predictions);
+    if (mismatch != null) {
+      log.warn("peer {} ignores predictions of {}: {}", self, predictions.getFromPeer(), mismatch);
       return false;
     }
     long staleness = predictions.getBatchId() - predictions.getModelStep();
-    if (staleness > expected.maxStaleness()) {
+    if (staleness > maxStaleness) {
       log.warn("peer {} ignores predictions of {} for batch {}: {} steps stale, more than d = {}", self,
-          predictions.getFromPeer(), predictions.getBatchId(), staleness, expected.maxStaleness());
+          predictions.getFromPeer(), predictions.getBatchId(), staleness, maxStaleness);
       return false;
     }
     return true;

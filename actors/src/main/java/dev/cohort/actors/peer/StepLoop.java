@@ -3,16 +3,17 @@ package dev.cohort.actors.peer;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.data.RunData;
 import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.Checkpoints;
 import dev.cohort.model.DistillationLoss;
 import dev.cohort.model.FeatureBuffers;
 import dev.cohort.model.PeerNetwork;
-import dev.cohort.model.SoftTargets;
+import dev.cohort.model.Shards;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.PeerJoined;
 import dev.cohort.protocol.PeerProgress;
 import dev.cohort.protocol.PeerReport;
-import dev.cohort.protocol.SoftPredictions;
 import java.io.IOException;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -23,8 +24,12 @@ import org.slf4j.Logger;
  * A peer's course from step to step: whether the next step may start ({@link StepGate}), the step
  * itself in its mode ({@link StepMode}, or {@link FrozenTeacher}), the bookkeeping after it, and
  * each epoch's end (evaluation, checkpoint, report; a KD teacher's freezing; the finish, after which
- * it holds nobody back). Plain Java on the peer's thread; the trainer actor owns the timers and the
- * next-step messages, which it arms and sends as {@link Host} asks.
+ * it holds nobody back). It owns what a step works with, made once from the peer's setup: its
+ * batch schedule (the whole training split in lock-step, its own shard in codistillation), where it
+ * starts (a checkpoint's position, or the batch a failover rejoins at), the peer's
+ * {@link Softening}, the exchange along its links and the mode of its steps. Plain Java on the
+ * peer's thread; the trainer actor owns the timers and the next-step messages, which it arms and
+ * sends as {@link Host} asks.
  */
 final class StepLoop {
 
@@ -42,13 +47,13 @@ final class StepLoop {
     void checkReachability();
 
     void cancelReachabilityCheck();
-  }
 
-  /** The pieces the loop drives, made by {@link PeerAssembly}. */
-  record Parts(String name, CohortSettings settings, RunData data, PeerNetwork network, BatchSchedule schedule,
-      Position position, Exchange exchange, StepGate gate, StepMode mode, FrozenTeacher frozenTeacher,
-      EpochEnds epochEnds, Links links, LinkReachability reachable, PredictionIntake intake, PeerRecords records,
-      StepFigures figures) {}
+    /** Watch {@code ref}, the current incarnation of a linked peer: its departure reaches the {@link #intake()}. */
+    void watch(String peer, ActorRef<PeerInbox> ref);
+
+    /** Whether this node is going down: a wait for teachers ends, to let the stop through. */
+    boolean shuttingDown();
+  }
 
   private final String name;
   private final CohortSettings settings;
@@ -56,13 +61,17 @@ final class StepLoop {
   private final PeerNetwork network;
   private final BatchSchedule schedule;
   private final Position position;
+  private final Softening softening;
   private final Exchange exchange;
-  private final StepGate gate;
+  private final StepFigures figures;
   private final Links links;
   private final PredictionIntake intake;
+  private final LinkReachability reachable;
+  private final StepGate gate;
+  private final StepMode mode;
+  private final FrozenTeacher frozenTeacher;
   private final PeerRecords records;
-  private final StepFigures figures;
-  private final Parts parts;
+  private final EpochEnds epochEnds;
   private final Host host;
   private final Logger log;
   private final FeatureBuffers stepInput = new FeatureBuffers();
@@ -70,22 +79,79 @@ final class StepLoop {
   private long currentId;
   private int[] currentLabels;
 
-  StepLoop(Parts parts, Host host, Logger log) {
-    this.parts = parts;
-    this.name = parts.name();
-    this.settings = parts.settings();
-    this.data = parts.data();
-    this.network = parts.network();
-    this.schedule = parts.schedule();
-    this.position = parts.position();
-    this.exchange = parts.exchange();
-    this.gate = parts.gate();
-    this.links = parts.links();
-    this.intake = parts.intake();
-    this.records = parts.records();
-    this.figures = parts.figures();
+  StepLoop(PeerSetup setup, PeerTrainer.Loaded loaded, CoordinatorLink coordinator, Reachability reachability,
+      Host host, Logger log) {
+    this.name = setup.spec().name();
+    this.settings = setup.settings();
+    this.data = loaded.data();
+    this.network = loaded.network();
     this.host = host;
     this.log = log;
+    var distillation = settings.distillation();
+    boolean codistillation = distillation.isCodistillation();
+    int classes = data.train().classes();
+    this.schedule = codistillation ? shardSchedule(name)
+        : new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
+    this.position = new Position(setup.start().resume()
+        ? Resumption.resume(loaded.restored().map(Checkpoints.Restored::state), setup.start().rejoinAtBatch(),
+            schedule.batchesPerEpoch())
+        : Resumption.START, settings.training().epochs(), distillation.teacherEpochs());
+    this.softening = new Softening(settings, name, classes);
+    this.exchange = new Exchange(name, distillation.topology(), distillation.teacherWeighting());
+    this.figures = new StepFigures();
+    PeerMessages messages = new PeerMessages(setup, classes);
+    this.links = new Links(name, exchange, softening, messages, figures, host::watch, log);
+    this.intake = new PredictionIntake(name, settings.runId(), softening,
+        codistillation ? distillation.codistill().lookahead() : Long.MAX_VALUE, exchange, links, figures,
+        position::finished, log);
+    this.reachable = new LinkReachability(name, reachability, log);
+    this.gate = new StepGate(codistillation, distillation.codistill().burnInSteps(),
+        codistillation ? distillation.codistill().lookahead() : distillation.window());
+    this.mode = codistillation ? codistillation() : lockStep();
+    this.frozenTeacher = new FrozenTeacher(network, exchange, links, figures, softening);
+    this.records = new PeerRecords(setup, loaded, messages, coordinator, figures, schedule.batchesPerEpoch());
+    this.epochEnds = new EpochEnds(name, network, data, exchange, position, records, links, log);
+    if (setup.start().resume()) {
+      exchange.startAt(schedule.batchId(position.epoch(), position.batchIndex()));
+      records.resumed(loaded.restored(), position, log);
+    }
+  }
+
+  private StepMode lockStep() {
+    TeacherWait wait = new TeacherWait(name, exchange, intake, settings.distillation().maxWait(), host::shuttingDown,
+        () -> reachable.refresh(links.addresses(), exchange), figures, log);
+    return new LockStep(exchange, links, intake, wait, figures, settings.distillation().lookahead(), schedule,
+        (long) settings.training().epochs() * schedule.batchesPerEpoch(), predictor(), position);
+  }
+
+  private StepMode codistillation() {
+    Map<String, BatchSchedule> studentSchedules = new HashMap<>();
+    exchange.students().forEach(student -> studentSchedules.put(student, shardSchedule(student)));
+    var codistill = settings.distillation().codistill();
+    return new Codistillation(exchange, links, intake, figures, studentSchedules, codistill.burnInSteps(),
+        codistill.lookahead(), settings.training().epochs(), predictor(), position);
+  }
+
+  /** softmax(z / T) of the model as it is now on some training rows: what is sent ahead of a step. */
+  private StepMode.Predictor predictor() {
+    FeatureBuffers aheadInput = new FeatureBuffers();
+    return rows -> softening.soften(network.logitValues(aheadInput.of(data.train(), rows)));
+  }
+
+  private BatchSchedule shardSchedule(String peer) {
+    List<String> names = settings.distillation().topology().peers();
+    int[] shard = Shards.of(data.train().size(), names.size(), names.indexOf(peer), settings.data().seed());
+    return new BatchSchedule(shard, settings.training().batchSize(), settings.training().seed());
+  }
+
+  /** Where the peer's wire inbox and its watch put what arrives past the mailbox. */
+  PredictionIntake intake() {
+    return intake;
+  }
+
+  /** The peer's records: its reports, checkpoints and export. */
+  PeerRecords records() {
+    return records;
   }
 
   /**
@@ -116,11 +182,11 @@ final class StepLoop {
       return;
     }
     if (position.pastLastEpoch()) {
-      parts.epochEnds().finishResumed();
+      epochEnds.finishResumed();
       return;
     }
     if (position.batchIndex() == schedule.batchesPerEpoch()) {
-      parts.epochEnds().end();
+      epochEnds.end();
       if (position.finished()) {
         return;
       }
@@ -132,8 +198,8 @@ final class StepLoop {
   }
 
   private boolean gatePasses(long id) {
-    parts.reachable().refresh(links.addresses(), exchange);
-    StepGate.Verdict verdict = gate.check(id, position.pretraining(), parts.reachable().inMinority(),
+    reachable.refresh(links.addresses(), exchange);
+    StepGate.Verdict verdict = gate.check(id, position.pretraining(), reachable.inMinority(),
         () -> !exchange.studentsBehind(id, gate.window()).isEmpty(), System.nanoTime());
     if (verdict.cancelReachabilityCheck()) {
       host.cancelReachabilityCheck();
@@ -164,11 +230,11 @@ final class StepLoop {
     currentId = id;
     currentLabels = labels;
     if (position.frozen()) {
-      FrozenTeacher.Served served = parts.frozenTeacher().serve(id, stepInput.of(data.train(), rows), labels);
+      FrozenTeacher.Served served = frozenTeacher.serve(id, stepInput.of(data.train(), rows), labels);
       finishStep(served.logits(), served.labelMatrix(), labels);
       return;
     }
-    parts.mode().beforeStep(id);
+    mode.beforeStep(id);
     network.distillationWeight(settings.distillation().lambdaAt(position.step()));
     PeerNetwork.Step trained = network.train(stepInput.of(data.train(), rows), labels, this::fillTarget);
     position.stepTaken();
@@ -184,16 +250,16 @@ final class StepLoop {
     Divergence.checkLogits(z, position.step(), records.learningRate());
     boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions()
         || exchange.weighsPerExample();
-    float[] softened = needsSoftened ? SoftTargets.soften(z, classes, settings.distillation().temperature()) : null;
-    return parts.mode().target(currentId, currentLabels, classes, softened);
+    float[] softened = needsSoftened ? softening.soften(z) : null;
+    return mode.target(currentId, currentLabels, classes, softened);
   }
 
   /** The bookkeeping after a step: figures, checkpoint, progress to one-way teachers, report. */
   private void finishStep(float[] logits, float[] labelMatrix, int[] labels) throws IOException {
     int rows = labels.length;
     int classes = data.train().classes();
-    DistillationLoss.Parts parts = network.loss().parts(logits, labelMatrix, rows, classes);
-    Divergence.check(parts, position.step(), records.learningRate());
+    DistillationLoss.Parts loss = network.loss().parts(logits, labelMatrix, rows, classes);
+    Divergence.check(loss, position.step(), records.learningRate());
     position.trainedThrough(currentId);
     intake.forgetThrough(currentId);
     int checkpointEvery = settings.training().checkpointEvery();
@@ -201,18 +267,12 @@ final class StepLoop {
         && position.batchIndex() < schedule.batchesPerEpoch()) {
       records.checkpoint(position.state()); // the epoch's last step checkpoints at the epoch's end, after evaluating
     }
-    figures.addStep(parts, PeerNetwork.correct(logits, labels, classes), rows);
+    figures.addStep(loss, PeerNetwork.correct(logits, labels, classes), rows);
     links.progress(currentId, exchange.oneWayTeachers());
     if ((currentId + 1) % settings.training().reportEvery() == 0) {
       records.report(PeerReport.newBuilder(), position);
     }
     host.nextStep();
-  }
-
-  /** A teacher's predictions that came through the mailbox. */
-  void accept(SoftPredictions predictions) throws IOException {
-    intake.accept(predictions);
-    resumeIfUnthrottled();
   }
 
   /** Predictions arrived while this peer was between steps (or before it started). */
@@ -272,10 +332,10 @@ final class StepLoop {
    */
   void reachabilityCheck() throws IOException {
     if (gate.paused()) {
-      if (!parts.reachable().inMinority()) {
+      if (!reachable.inMinority()) {
         begin();
       }
-    } else if (parts.reachable().refresh(links.addresses(), exchange)) {
+    } else if (reachable.refresh(links.addresses(), exchange)) {
       resumeIfUnthrottled();
     }
   }

@@ -19,7 +19,6 @@ final class TeacherWait {
 
   private final String self;
   private final Exchange exchange;
-  private final InboundPredictions inbound;
   private final PredictionIntake intake;
   private final Duration maxWait;
   private final BooleanSupplier shuttingDown;
@@ -31,11 +30,10 @@ final class TeacherWait {
    * @param shuttingDown whether this node is going down: the wait ends, to let the stop through
    * @param lookAtReachability tells the exchange which linked peers' nodes are unreachable now
    */
-  TeacherWait(String self, Exchange exchange, InboundPredictions inbound, PredictionIntake intake, Duration maxWait,
-      BooleanSupplier shuttingDown, Runnable lookAtReachability, StepFigures figures, Logger log) {
+  TeacherWait(String self, Exchange exchange, PredictionIntake intake, Duration maxWait, BooleanSupplier shuttingDown,
+      Runnable lookAtReachability, StepFigures figures, Logger log) {
     this.self = self;
     this.exchange = exchange;
-    this.inbound = inbound;
     this.intake = intake;
     this.maxWait = maxWait;
     this.shuttingDown = shuttingDown;
@@ -53,17 +51,17 @@ final class TeacherWait {
     long deadline = started + maxWait.toNanos();
     try {
       while (!exchange.complete(batchId)) {
-        InboundPredictions.Arrival next = inbound.poll(Math.min(deadline - System.nanoTime(), SLICE_NANOS));
-        if (next != null) {
-          intake.take(next);
-        } else if (shuttingDown.getAsBoolean()) {
+        if (intake.takeNext(Math.min(deadline - System.nanoTime(), SLICE_NANOS))) {
+          continue;
+        }
+        if (shuttingDown.getAsBoolean()) {
           return;
-        } else if (System.nanoTime() - deadline < 0) {
-          lookAtReachability.run();
-        } else {
+        }
+        if (System.nanoTime() - deadline >= 0) {
           timedOut(batchId);
           return;
         }
+        lookAtReachability.run();
       }
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();

@@ -23,16 +23,16 @@ import org.junit.jupiter.api.Test;
  */
 class ChunkAssemblyTest {
 
-  private static PeerMessages messages(String encoding) {
+  private static Softening softening(String encoding) {
     CohortSettings settings = SettingsParser.parse(ConfigFactory.parseString(
         "cohort { run.id = chunks, distillation { encoding = \"" + encoding + "\", top-k = 10 },"
             + " peers = [{name = a}, {name = b}] }"));
-    return new PeerMessages(new PeerSetup(settings, settings.peers().get(0), null, null, "node-1"), 1000);
+    return new Softening(settings, "a", 1000);
   }
 
   /** A batch of 128 rows for batch id {@code batchId}, on the link to peer b. */
-  private static List<PeerInbox> predictions(PeerMessages messages, long batchId, long modelStep, float[] rows) {
-    return messages.predictions(batchId, modelStep, 128, rows, messages.formatFor("b"), Double.NaN);
+  private static List<PeerInbox> predictions(Softening softening, long batchId, long modelStep, float[] rows) {
+    return softening.encode(batchId, modelStep, 128, rows, softening.formatFor("b"), Double.NaN);
   }
 
   private static float[] rows(int rows, int classes) {
@@ -47,10 +47,10 @@ class ChunkAssemblyTest {
   @Test
   void aBatchAboveTheFrameLimitTravelsInSeveralMessagesAndComesBackWhole() {
     float[] batch = rows(128, 1000);
-    List<PeerInbox> parts = predictions(messages("float32"), 7, 6, batch);
-    assertEquals(3, parts.size(), "512,000 payload bytes in messages of at most " + PeerMessages.MAX_PAYLOAD_BYTES);
+    List<PeerInbox> parts = predictions(softening("float32"), 7, 6, batch);
+    assertEquals(3, parts.size(), "512,000 payload bytes in messages of at most " + Softening.MAX_PAYLOAD_BYTES);
     for (PeerInbox part : parts) {
-      assertTrue(part.getPredictions().getPayload().size() <= PeerMessages.MAX_PAYLOAD_BYTES);
+      assertTrue(part.getPredictions().getPayload().size() <= Softening.MAX_PAYLOAD_BYTES);
       assertEquals(128, part.getPredictions().getBatchRows());
     }
     ChunkAssembly assembly = new ChunkAssembly();
@@ -62,9 +62,8 @@ class ChunkAssemblyTest {
 
   @Test
   void aBatchThatFitsIsOneMessageAndTopKShrinksTheWideOnes() {
-    PeerMessages float16 = messages("float16");
-    assertEquals(2, predictions(float16, 1, 1, rows(128, 1000)).size());
-    List<PeerInbox> topK = predictions(messages("top-k"), 1, 1, rows(128, 1000));
+    assertEquals(2, predictions(softening("float16"), 1, 1, rows(128, 1000)).size());
+    List<PeerInbox> topK = predictions(softening("top-k"), 1, 1, rows(128, 1000));
     assertEquals(1, topK.size());
     SoftPredictions only = topK.get(0).getPredictions();
     assertEquals(Encoding.TOP_K, only.getEncoding());
@@ -75,7 +74,7 @@ class ChunkAssemblyTest {
 
   @Test
   void incompleteBatchesAreForgottenOnceTakenAndBadPartsAreRefused() {
-    List<PeerInbox> parts = predictions(messages("float32"), 5, 5, rows(128, 1000));
+    List<PeerInbox> parts = predictions(softening("float32"), 5, 5, rows(128, 1000));
     ChunkAssembly assembly = new ChunkAssembly();
     assertNull(assembly.add(parts.get(0).getPredictions(), ProbabilityCodec.decode(parts.get(0).getPredictions())));
     assembly.forgetThrough(5);
@@ -94,7 +93,7 @@ class ChunkAssemblyTest {
         "cohort { run.id = k, distillation { encoding = \"top-k\", top-k = 10 }, peers = [{name = a}, {name = b}] }")
         );
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> new PeerMessages(new PeerSetup(settings, settings.peers().get(0), null, null, "node-1"), 10));
+        () -> new Softening(settings, "a", 10));
     assertTrue(e.getMessage().contains("distillation.top-k = 10") && e.getMessage().contains("10 classes"), e.getMessage());
   }
 }

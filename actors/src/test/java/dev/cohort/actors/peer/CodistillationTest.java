@@ -12,7 +12,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** The codistillation exchange of one step, without an actor: what it predicts for whom, and its target. */
 class CodistillationTest {
@@ -29,14 +28,12 @@ class CodistillationTest {
 
   private final Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "b", "s")), TeacherWeighting.NONE);
   private final RecordingOutbox outbox = new RecordingOutbox();
-  private final StepFigures figures = new StepFigures();
+  private final PeerSide side = new PeerSide(exchange, 1.0, CLASSES);
+  private final StepFigures figures = side.figures;
   private final Position position = new Position(Resumption.START, 1, 0);
   private final List<int[]> predictedRows = new ArrayList<>();
   private final Codistillation codistillation = new Codistillation(exchange, outbox,
-      new PredictionIntake("s", new PredictionIntake.Expected("run", CLASSES, 1.0, LOOKAHEAD),
-          new InboundPredictions(), exchange, figures, position::finished, (peer, ref) -> { },
-          LoggerFactory.getLogger(CodistillationTest.class)),
-      figures, SCHEDULES, BURN_IN, LOOKAHEAD, 1, rows -> {
+      side.intake(LOOKAHEAD, position::finished), figures, SCHEDULES, BURN_IN, LOOKAHEAD, 1, rows -> {
         predictedRows.add(rows);
         return new float[rows.length * CLASSES];
       }, position);

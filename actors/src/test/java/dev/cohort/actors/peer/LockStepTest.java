@@ -28,13 +28,11 @@ class LockStepTest {
   private final Position position = new Position(Resumption.START, EPOCHS, 1);
 
   private LockStep lockStep(Exchange exchange, int lookahead) {
-    StepFigures figures = new StepFigures();
-    InboundPredictions inbound = new InboundPredictions();
-    var log = LoggerFactory.getLogger(LockStepTest.class);
-    PredictionIntake intake = new PredictionIntake("s", new PredictionIntake.Expected("run", CLASSES, 1.0,
-        Long.MAX_VALUE), inbound, exchange, figures, position::finished, (peer, ref) -> { }, log);
-    TeacherWait wait = new TeacherWait("s", exchange, inbound, intake, Duration.ofMinutes(10), () -> false, () -> { },
-        figures, log);
+    PeerSide side = new PeerSide(exchange, 1.0, CLASSES);
+    StepFigures figures = side.figures;
+    PredictionIntake intake = side.intake(Long.MAX_VALUE, position::finished);
+    TeacherWait wait = new TeacherWait("s", exchange, intake, Duration.ofMinutes(10), () -> false, () -> { },
+        figures, LoggerFactory.getLogger(LockStepTest.class));
     return new LockStep(exchange, outbox, intake, wait, figures, lookahead, SCHEDULE,
         (long) EPOCHS * SCHEDULE.batchesPerEpoch(), rows -> new float[rows.length * CLASSES], position);
   }

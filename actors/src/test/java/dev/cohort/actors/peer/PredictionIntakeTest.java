@@ -8,11 +8,15 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cohort.model.TeacherWeighting;
 import dev.cohort.model.Topology;
 import dev.cohort.protocol.SoftPredictions;
-import java.util.ArrayList;
+import dev.cohort.protocol.PeerInbox;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.slf4j.LoggerFactory;
 
 /** What a peer keeps of what arrives for it, without an actor. */
 class PredictionIntakeTest {
@@ -22,16 +26,27 @@ class PredictionIntakeTest {
   private static final int[] CLASS_0_AND_1 = {0, 1};
   private static final float[] TWO_ROWS = {0.2f, 0.8f, 0.6f, 0.4f};
 
-  private final Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "s")), TeacherWeighting.NONE);
-  private final InboundPredictions inbound = new InboundPredictions();
-  private final AtomicBoolean finished = new AtomicBoolean();
-  private final List<String> departed = new ArrayList<>();
-  private final PredictionIntake intake = intake(Long.MAX_VALUE);
+  private static ActorTestKit testKit;
 
-  private PredictionIntake intake(long maxStaleness) {
-    return new PredictionIntake("s", new PredictionIntake.Expected("run", CLASSES, T, maxStaleness), inbound,
-        exchange, new StepFigures(), finished::get, (peer, ref) -> departed.add(peer),
-        LoggerFactory.getLogger(PredictionIntakeTest.class));
+  private final Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "s")), TeacherWeighting.NONE);
+  private final PeerSide side = new PeerSide(exchange, T, CLASSES);
+  private final AtomicBoolean finished = new AtomicBoolean();
+  private final PredictionIntake intake = side.intake(Long.MAX_VALUE, finished::get);
+
+  @BeforeAll
+  static void start() {
+    testKit = ActorTestKit.create();
+  }
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+  }
+
+  /** What a teacher sent, as the wire inbox hands it over, taken by the trainer. */
+  private static void arrive(PredictionIntake intake, SoftPredictions predictions) {
+    intake.arrived(predictions);
+    intake.drain();
   }
 
   private static SoftPredictions fromA(long batchId, long modelStep) {
@@ -40,43 +55,42 @@ class PredictionIntakeTest {
 
   @Test
   void aTeachersPredictionsAreKeptForTheirBatch() {
-    inbound.add(fromA(0, 0));
-    intake.drain();
+    arrive(intake, fromA(0, 0));
     assertTrue(exchange.complete(0));
     assertArrayEquals(TWO_ROWS, exchange.takeTarget(0, null, TWO_ROWS.length, CLASS_0_AND_1).values(), 1e-6f);
   }
 
   @Test
   void predictionsOfAnotherRunAnotherPeerOtherClassesOrAnotherTemperatureAreNeverKept() {
-    intake.accept(RecordingOutbox.predictions("other-run", "a", 0, 0, CLASSES, T, TWO_ROWS));
-    intake.accept(RecordingOutbox.predictions("run", "stranger", 0, 0, CLASSES, T, TWO_ROWS));
-    intake.accept(RecordingOutbox.predictions("run", "a", 0, 0, 4, T, TWO_ROWS));
-    intake.accept(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, 1.0, TWO_ROWS));
+    arrive(intake, RecordingOutbox.predictions("other-run", "a", 0, 0, CLASSES, T, TWO_ROWS));
+    arrive(intake, RecordingOutbox.predictions("run", "stranger", 0, 0, CLASSES, T, TWO_ROWS));
+    arrive(intake, RecordingOutbox.predictions("run", "a", 0, 0, 4, T, TWO_ROWS));
+    arrive(intake, RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, 1.0, TWO_ROWS));
     assertFalse(exchange.complete(0));
   }
 
   @Test
   void predictionsStalerThanTheBoundAreRefused() {
-    PredictionIntake codistilling = intake(1);
-    codistilling.accept(fromA(5, 3));
+    PredictionIntake codistilling = side.intake(1, finished::get);
+    arrive(codistilling, fromA(5, 3));
     assertFalse(exchange.complete(5), "computed 2 steps before the batch, bound 1");
-    codistilling.accept(fromA(5, 4));
+    arrive(codistilling, fromA(5, 4));
     assertTrue(exchange.complete(5));
   }
 
   @Test
   void nonFiniteValuesAreRefusedAndTheirTeacherIsNotWaitedForThatBatch() {
-    intake.accept(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {Float.NaN, 1, 0.5f, 0.5f}));
+    arrive(intake, RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {Float.NaN, 1, 0.5f, 0.5f}));
     assertTrue(exchange.complete(0), "refused, not awaited");
     assertArrayEquals(new float[4], exchange.takeTarget(0, null, 4, CLASS_0_AND_1).values(), "and not used");
   }
 
   @Test
   void aBatchThatCameInPartsIsKeptOnlyWhenWhole() {
-    intake.accept(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {0.6f, 0.4f}).toBuilder()
+    arrive(intake, RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {0.6f, 0.4f}).toBuilder()
         .setFirstRow(1).setBatchRows(2).build());
     assertFalse(exchange.complete(0), "row 0 is still to come");
-    intake.accept(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {0.2f, 0.8f}).toBuilder()
+    arrive(intake, RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {0.2f, 0.8f}).toBuilder()
         .setFirstRow(0).setBatchRows(2).build());
     assertTrue(exchange.complete(0));
     assertArrayEquals(TWO_ROWS, exchange.takeTarget(0, null, 4, CLASS_0_AND_1).values(), 1e-6f);
@@ -84,15 +98,38 @@ class PredictionIntakeTest {
 
   @Test
   void aFinishedPeerKeepsNothingAndNoDepartureChangesItsLinks() {
+    ActorRef<PeerInbox> a = testKit.<PeerInbox>createTestProbe().ref();
+    side.link("a", a);
     finished.set(true);
-    intake.accept(fromA(0, 0));
-    inbound.departed("a", null);
+    arrive(intake, fromA(0, 0));
+    intake.departed("a", a);
     intake.drain();
     assertFalse(exchange.complete(0));
-    assertEquals(List.of(), departed);
+    assertEquals(Set.of("a"), exchange.teachers());
     finished.set(false);
-    inbound.departed("a", null);
+    intake.departed("a", a);
     intake.drain();
-    assertEquals(List.of("a"), departed);
+    assertEquals(Set.of(), exchange.teachers(), "gone, so never waited for again");
+    assertTrue(exchange.complete(0));
+  }
+
+  @Test
+  void theDepartureOfAnEarlierIncarnationOfAPeerThatIsBackChangesNothing() {
+    ActorRef<PeerInbox> before = testKit.<PeerInbox>createTestProbe().ref();
+    ActorRef<PeerInbox> now = testKit.<PeerInbox>createTestProbe().ref();
+    side.link("a", before);
+    side.link("a", now);
+    intake.departed("a", before);
+    intake.drain();
+    assertEquals(Set.of("a"), exchange.teachers());
+    assertEquals(List.of("a", "a"), side.watched, "each incarnation is watched");
+  }
+
+  @Test
+  void aBatchWhosePartsDoNotFitItsRowsIsRejectedNotAFailureOfThePeer() {
+    arrive(intake, RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {0.6f, 0.4f}).toBuilder()
+        .setFirstRow(3).setBatchRows(2).build());
+    assertTrue(exchange.complete(0), "refused, not awaited");
+    assertArrayEquals(new float[4], exchange.takeTarget(0, null, 4, CLASS_0_AND_1).values(), "and not used");
   }
 }

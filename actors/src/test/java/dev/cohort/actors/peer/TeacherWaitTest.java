@@ -26,14 +26,13 @@ class TeacherWaitTest {
   private static final Duration GENEROUS = Duration.ofSeconds(60);
 
   private final Exchange exchange = new Exchange("s", Topology.mutual(List.of("a", "s")), TeacherWeighting.NONE);
-  private final InboundPredictions inbound = new InboundPredictions();
-  private final StepFigures figures = new StepFigures();
+  private final PeerSide side = new PeerSide(exchange, 1.0, CLASSES);
+  private final StepFigures figures = side.figures;
+  private final PredictionIntake intake = side.intake(Long.MAX_VALUE, () -> false);
 
   private TeacherWait waitFor(Duration maxWait, BooleanSupplier shuttingDown, Runnable lookAtReachability) {
-    var log = LoggerFactory.getLogger(TeacherWaitTest.class);
-    PredictionIntake intake = new PredictionIntake("s", new PredictionIntake.Expected("run", CLASSES, 1.0,
-        Long.MAX_VALUE), inbound, exchange, figures, () -> false, (peer, ref) -> { }, log);
-    return new TeacherWait("s", exchange, inbound, intake, maxWait, shuttingDown, lookAtReachability, figures, log);
+    return new TeacherWait("s", exchange, intake, maxWait, shuttingDown, lookAtReachability, figures,
+        LoggerFactory.getLogger(TeacherWaitTest.class));
   }
 
   private PeerReport figures() {
@@ -44,7 +43,7 @@ class TeacherWaitTest {
   void theWaitEndsWhenTheTeachersPredictionsArrive() {
     TeacherWait wait = waitFor(FOREVER, () -> false, () -> { });
     CompletableFuture.runAsync(
-        () -> inbound.add(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, 1.0, new float[] {0.5f, 0.5f})),
+        () -> intake.arrived(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, 1.0, new float[] {0.5f, 0.5f})),
         CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
 
     assertTimeoutPreemptively(GENEROUS, () -> wait.await(0));
