@@ -6,6 +6,7 @@ import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.model.DatasetException;
 import java.io.PrintWriter;
 import java.util.List;
+import java.util.ServiceLoader;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.OptionSpec;
@@ -55,6 +56,7 @@ public final class Main {
         cohort fuse RUN_DIR --into PRESET [--epochs N] [--out FILE]
             distils the run's peers (their averaged softened predictions) into one fresh student,
             PRESET mlp:256 | mlp:500,300 | cnn | cnn:20,50:500, and compares it with every peer
+        cohort bench ...   (the benchmarks: with the bench module on the class path, as ./cohort runs)
         cohort bench learning [--seeds N] [--subset N] [--subset-epochs E] [--full-epochs E] [--noise P]
                               [--settings subset,full,noise] [--modes MODE,...] [--out FILE] [--set key=value]...
             test accuracy of each topology over N seeds, on a subset, the full set and the subset
@@ -80,13 +82,20 @@ public final class Main {
 
   /** The commands, for picocli; {@link #USAGE} is the overview that {@code cohort --help} prints. */
   @Command(name = "cohort", subcommands = {DemoCommand.class, RunCommand.class, NodeCommand.class, ExtractCommand.class,
-      ReportCommand.class, EvaluateCommand.class, PredictCommand.class, FuseCommand.class, BenchCommand.class})
+      ReportCommand.class, EvaluateCommand.class, PredictCommand.class, FuseCommand.class})
   static final class Cohort implements Callable<Integer> {
     @Override
     public Integer call() {
       throw new UsageException("a command is needed: " + String.join(", ", COMMANDS));
     }
   }
+
+  /**
+   * A command another module adds to this command line, found on the class path through {@link
+   * ServiceLoader} (META-INF/services): the benchmarks' {@code cohort bench}, which uses the
+   * runtime but which the runtime must not know. A picocli {@code @Command} class.
+   */
+  public interface AddedCommand {}
 
   private static final List<String> COMMANDS =
       List.of("demo", "run", "node", "extract", "report", "evaluate", "predict", "fuse", "bench");
@@ -102,6 +111,7 @@ public final class Main {
       return args.length == 0 ? 2 : 0;
     }
     CommandLine cli = new CommandLine(new Cohort());
+    ServiceLoader.load(AddedCommand.class).forEach(cli::addSubcommand);
     cli.setOut(new PrintWriter(System.out, true));
     cli.setErr(new PrintWriter(System.err, true));
     cli.setExpandAtFiles(false); // a path may start with @

@@ -58,7 +58,7 @@ class MainTest {
   @Test
   void everyCommandHasItsOwnHelp() {
     for (String[] command : new String[][] {{"run"}, {"demo"}, {"node"}, {"extract"}, {"report"}, {"evaluate"},
-        {"predict"}, {"fuse"}, {"bench"}, {"bench", "learning"}, {"bench", "dashboard"}, {"bench", "speed"}}) {
+        {"predict"}, {"fuse"}}) {
       String[] words = java.util.Arrays.copyOf(command, command.length + 1);
       words[command.length] = "--help";
       Result help = run(words);
@@ -168,7 +168,6 @@ class MainTest {
         "'cohort run --help' lists its options");
     assertOneCleanError(run("train"), "unknown command 'train'", "'cohort --help' lists the commands");
     assertOneCleanError(run("run", cohortFile("").toString(), "--node", "3"), "unknown option '--node'", "did you mean --nodes?");
-    assertOneCleanError(run("bench", "sped"), "unknown command 'sped'", "did you mean speed?");
     assertOneCleanError(run("run", cohortFile("").toString(), "--spawn", "two"), "'--spawn'", "'two' is not an int");
     assertOneCleanError(run("evaluate", "model.zip"), "Missing required option: '--data=PATH'");
     assertOneCleanError(run("run", cohortFile("").toString(), "--set", "epochs"), "--set expects key=value");

@@ -1,6 +1,0 @@
-package dev.cohort.actors.bench;
-
-import dev.cohort.actors.bench.StepTimes;
-
-/** One round of the step benchmark: each model's steps in this JVM, PyTorch's interleaved with them. */
-record StepRound(StepTimes.Result mlp, StepTimes.Result cnn) {}

@@ -1,0 +1,283 @@
+package dev.cohort.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.args.UsageException;
+import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.data.RunData;
+import dev.cohort.actors.data.RunDataCache;
+import dev.cohort.actors.launch.Launch;
+import dev.cohort.model.AtomicFiles;
+import dev.cohort.model.Checkpoints;
+import dev.cohort.model.PeerNetwork;
+import dev.cohort.protocol.RunFinished;
+import java.io.IOException;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.LocalDateTime;
+import java.time.format.DateTimeFormatter;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
+
+/**
+ * {@code cohort bench learning}: does distillation help here? Runs each topology over several
+ * seeds on a training subset and on the full training set, one JVM per process run (accuracy
+ * does not depend on how the nodes are laid out), and writes a Markdown table of test accuracy:
+ * every peer's (its final checkpoint, evaluated on the test split for this table only) and the
+ * best peer's (chosen on the validation split, as every run does), as mean ± sd over the seeds.
+ */
+@Command(name = "learning", mixinStandardHelpOptions = true,
+    description = "Test accuracy of each topology over N seeds, on a subset, the full set and the subset with label"
+        + " noise P; written to docs/RESULTS.md.")
+public final class LearningBenchmark implements Callable<Integer> {
+
+  /** One protocol: a training-set size, its epochs, settings for all its runs, and its modes. */
+  private record Setting(String key, String name, int trainLimit, int epochs, String config, List<String> modes) {}
+
+  /** The outcome of one run. */
+  private record Result(Map<String, Double> peerTest, String best, double bestTest) {
+    double peerMean() {
+      return peerTest.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
+    }
+  }
+
+  @Option(names = "--seeds", paramLabel = "N", defaultValue = "3", description = "seeds per mode (default: ${DEFAULT-VALUE})")
+  private int seeds;
+
+  @Option(names = "--subset", paramLabel = "N", defaultValue = "5000", description = "training examples of the subset settings (default: ${DEFAULT-VALUE})")
+  private int subset;
+
+  @Option(names = "--subset-epochs", paramLabel = "E", defaultValue = "30", description = "epochs on the subset (default: ${DEFAULT-VALUE})")
+  private int subsetEpochs;
+
+  @Option(names = "--full-epochs", paramLabel = "E", defaultValue = "5", description = "epochs on the full set (default: ${DEFAULT-VALUE})")
+  private int fullEpochs;
+
+  @Option(names = "--noise", paramLabel = "P", defaultValue = "0.4", description = "label noise of the noise setting, in [0, 1) (default: ${DEFAULT-VALUE})")
+  private String noiseRate;
+
+  @Option(names = "--settings", split = ",", paramLabel = "SETTING", description = "some of subset, full, noise (default: all)")
+  private List<String> settingKeys;
+
+  @Option(names = "--modes", split = ",", paramLabel = "MODE", description = "the modes to run (default: each setting's)")
+  private List<String> modes;
+
+  @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/RESULTS.md", description = "(default: ${DEFAULT-VALUE})")
+  private Path out;
+
+  @Option(names = "--runs", paramLabel = "DIR", description = "where the runs go (default: runs/bench-<time>)")
+  private Path runs;
+
+  @Option(names = "--set", paramLabel = "key=value", description = "a setting of every run's cohort file (repeatable)")
+  private List<String> assignments = new ArrayList<>();
+
+  @Spec
+  private CommandSpec spec;
+
+  @Override
+  public Integer call() throws IOException {
+    double noise = rate(noiseRate);
+    List<String> settingKeys = this.settingKeys == null ? List.of("subset", "full", "noise") : this.settingKeys;
+    Path runs = this.runs != null ? this.runs
+        : Path.of("runs", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Config overrides = ConfigFactory.empty();
+    for (String assignment : assignments) {
+      overrides = Launch.setting(overrides, assignment);
+    }
+    if (modes != null) {
+      for (String mode : modes) {
+        if (!LearningModes.MODES.containsKey(mode)) {
+          throw new UsageException("unknown mode '" + mode + "' (expected some of " + LearningModes.MODES.keySet() + ")");
+        }
+      }
+    }
+    List<String> clean = List.of("independent", "dml", "ensemble", "ta-independent", "ta-chain", "ta-chain-validation",
+        "ta-chain-correction", "ta-chain-selective", "ta-chain-t1");
+    List<String> noisy = List.of("pair-independent", "pair-dml", "pair-dml-lambda2", "pair-dml-lambda3",
+        "pair-dml-lambda5", "pair-dml-validation", "pair-dml-selective", "ta-independent", "ta-chain",
+        "ta-chain-validation", "ta-chain-correction", "ta-chain-selective");
+    Map<String, Setting> known = new LinkedHashMap<>();
+    known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
+        subsetEpochs, "", clean));
+    known.put("full", new Setting("full", "full training set, " + fullEpochs + " epochs", 0, fullEpochs, "", clean));
+    known.put("noise", new Setting("noise", String.format(Locale.ROOT,
+        "%d-image subset with %.0f %% symmetric label noise, %d epochs, T = 1", subset, 100 * noise, subsetEpochs),
+        subset, subsetEpochs, "data.label-noise = " + noise + "\n  distillation.temperature = 1", noisy));
+    List<Setting> settings = new ArrayList<>();
+    for (String key : settingKeys) {
+      Setting setting = known.get(key);
+      if (setting == null) {
+        throw new UsageException("unknown setting '" + key + "' (expected some of " + known.keySet() + ")");
+      }
+      List<String> chosen = modes == null ? setting.modes()
+          : setting.modes().stream().filter(modes::contains).toList();
+      settings.add(new Setting(setting.key(), setting.name(), setting.trainLimit(), setting.epochs(), setting.config(),
+          chosen));
+    }
+    RunDataCache data = new RunDataCache();
+    Map<Setting, Map<String, List<Result>>> results = new LinkedHashMap<>();
+    Map<Setting, CohortSettings> samples = new LinkedHashMap<>();
+    for (Setting setting : settings) {
+      for (String mode : setting.modes()) {
+        for (int seed = 1; seed <= seeds; seed++) {
+          Result result = runOnce(setting, mode, seed, runs, overrides, data, samples);
+          results.computeIfAbsent(setting, s -> new LinkedHashMap<>())
+              .computeIfAbsent(mode, m -> new ArrayList<>())
+              .add(result);
+        }
+      }
+    }
+    AtomicFiles.writeString(out, markdown(results, "./cohort " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), seeds, samples));
+    System.out.println("wrote " + out);
+    return 0;
+  }
+
+  private static double rate(String value) {
+    try {
+      double p = Double.parseDouble(value);
+      if (p >= 0 && p < 1) {
+        return p;
+      }
+    } catch (NumberFormatException e) {
+      // reported below
+    }
+    throw new UsageException("--noise takes a rate in [0, 1), found '" + value + "'");
+  }
+
+  private static Result runOnce(
+      Setting setting, String mode, int seed, Path runs, Config overrides, RunDataCache data,
+      Map<Setting, CohortSettings> samples)
+      throws IOException {
+    LearningModes.Mode m = LearningModes.MODES.get(mode);
+    String runId = mode + "-" + setting.key() + "-seed" + seed;
+    Config cohort = overrides.withFallback(ConfigFactory.parseString(
+        "cohort {\n"
+            + "  run { id = \"" + runId + "\", directory = \"" + runs.toAbsolutePath() + "\" }\n"
+            + "  data.train-limit = " + setting.trainLimit() + "\n"
+            + "  training { epochs = " + setting.epochs() + ", seed = " + seed + " }\n"
+            + "  distillation.topology = \"" + m.topology() + "\"\n"
+            + "  peers = " + withSeeds(m.peers(), seed) + "\n"
+            + "  cluster.nodes = 1\n"
+            + "  " + setting.config() + "\n"
+            + "  " + m.config() + "\n"
+            + "}\n"));
+    long started = System.nanoTime();
+    Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench learning", data);
+    Launch.Outcome outcome = Launch.execute(prepared, 0, 0, line -> {});
+    RunFinished finished = outcome.finished();
+    if (outcome.interrupted() || !finished.getSuccess()) {
+      throw new IllegalStateException("benchmark run " + runId + " failed: " + finished.getMessage());
+    }
+    CohortSettings settings = prepared.settings();
+    samples.putIfAbsent(setting, settings); // the section's first mode: its settings without a mode's own
+    RunData splits = data.get(settings.data());
+    Map<String, Double> peerTest = new LinkedHashMap<>();
+    for (var peer : settings.peers()) {
+      Path folder = settings.runPath().resolve("checkpoints").resolve(peer.name());
+      PeerNetwork last = new Checkpoints(folder).latest(peer.name())
+          .orElseThrow(() -> new IllegalStateException("benchmark run " + runId + ": no checkpoint in " + folder))
+          .network();
+      peerTest.put(peer.name(), last.evaluate(splits.test()).accuracy());
+    }
+    System.out.printf(Locale.ROOT, "%-34s %-11s seed %d: best %s %.4f, peers %s (%.0f s)%n",
+        setting.name(), mode, seed, finished.getBestPeer(), finished.getTestAccuracy(), peerTest,
+        (System.nanoTime() - started) / 1e9);
+    return new Result(peerTest, finished.getBestPeer(), finished.getTestAccuracy());
+  }
+
+  /** Each peer's initialisation seed depends on the run's seed, so seeds differ in more than batch order. */
+  private static String withSeeds(String peers, int seed) {
+    StringBuilder out = new StringBuilder();
+    int index = 0;
+    for (String part : peers.split("}")) {
+      if (part.contains("name")) {
+        out.append(part).append(", seed = ").append(seed * 100 + ++index).append("}");
+      } else {
+        out.append(part);
+      }
+    }
+    return out.toString();
+  }
+
+  private static String markdown(
+      Map<Setting, Map<String, List<Result>>> results, String command, int seeds, Map<Setting, CohortSettings> samples) {
+    CohortSettings sample = samples.values().iterator().next();
+    StringBuilder md = new StringBuilder();
+    md.append("# Does distillation help? Test accuracy by topology\n\n")
+        .append("Generated on ").append(LocalDate.now()).append(" by\n\n```sh\n").append(command).append("\n```\n\n")
+        .append(String.format(Locale.ROOT,
+            "Every run trains its peers from scratch (batch %d, Adam %s, λ = %s; T per section), picks the best\n"
+                + "peer on the validation split (%,d examples carved from the training set) and exports it; the\n"
+                + "*best peer* column is that peer's test accuracy (chosen on validation). The *peers* column is\n"
+                + "every peer's final checkpoint (the last epoch) on the test split, for this table only. Values\n"
+                + "are mean ± sd over %d seeds (batch order and initialisation). The last column compares with\n"
+                + "the same peers trained independently: the best peers' means, and each peer's, in points, with\n"
+                + "the standard error of the difference; a difference within twice that error is reported as\n"
+                + "no measurable difference. Modes: `dml` deep mutual learning, `ensemble` every peer from the\n"
+                + "cohort's average, `ta-chain` the online teacher-assistant chain large → assistant → small;\n"
+                + "`-validation` / `-correction` / `-selective`: with that `distillation.teacher-weighting`\n"
+                + "(reference.conf;"
+                + " otherwise none), `-t1`: at T = 1, `-lambda2`, `-lambda3`, `-lambda5`: at λ = 2, 3, 5; `pair-`: two 784-256-10 peers. Label\n"
+                + "noise, where a section has it, is on the training split only (`data.label-noise`); validation\n"
+                + "and test labels are clean.\n",
+            sample.training().batchSize(), sample.training().learningRate(), sample.distillation().lambda(),
+            sample.data().validationSize(), seeds));
+    for (var bySetting : results.entrySet()) {
+      CohortSettings used = samples.get(bySetting.getKey());
+      md.append("\n## ").append(bySetting.getKey().name()).append("\n\n")
+          .append(String.format(Locale.ROOT, "T = %s, label noise %s.%n%n", used.distillation().temperature(),
+              used.data().labelNoise() > 0 ? String.format(Locale.ROOT, "%.0f %%", 100 * used.data().labelNoise())
+                  : "none"))
+          .append("| topology | peers: test accuracy, last epoch (mean ± sd) | best peer (chosen on validation) | vs the same peers trained independently |\n")
+          .append("| --- | --- | --- | --- |\n");
+      for (var byMode : bySetting.getValue().entrySet()) {
+        List<Result> runs = byMode.getValue();
+        List<String> peerCells = new ArrayList<>();
+        for (String peer : runs.get(0).peerTest().keySet()) {
+          peerCells.add(peer + " " + meanSd(runs.stream().map(r -> r.peerTest().get(peer)).toList()));
+        }
+        peerCells.add("mean " + meanSd(runs.stream().map(Result::peerMean).toList()));
+        String baselineMode = LearningModes.MODES.get(byMode.getKey()).baseline();
+        List<Result> baseline = baselineMode == null ? null : bySetting.getValue().get(baselineMode);
+        md.append("| ").append(byMode.getKey()).append(" | ").append(String.join("; ", peerCells)).append(" | ")
+            .append(meanSd(runs.stream().map(Result::bestTest).toList())).append(" | ")
+            .append(baseline == null ? "—" : comparison(runs, baseline))
+            .append(" |\n");
+      }
+    }
+    return md.toString();
+  }
+
+  private static String comparison(List<Result> runs, List<Result> baseline) {
+    List<String> parts = new ArrayList<>();
+    parts.add("best " + difference(runs.stream().map(Result::bestTest).toList(),
+        baseline.stream().map(Result::bestTest).toList()));
+    parts.add("peer mean " + difference(runs.stream().map(Result::peerMean).toList(),
+        baseline.stream().map(Result::peerMean).toList()));
+    for (String peer : runs.get(0).peerTest().keySet()) {
+      parts.add(peer + " " + difference(runs.stream().map(r -> r.peerTest().get(peer)).toList(),
+          baseline.stream().map(r -> r.peerTest().get(peer)).toList()));
+    }
+    return String.join("; ", parts);
+  }
+
+  /** The difference of the means in points, its standard error, and whether it exceeds twice that. */
+  private static String difference(List<Double> values, List<Double> base) {
+    double delta = 100 * (Stats.mean(values) - Stats.mean(base));
+    double error = 100 * Math.sqrt(Stats.sd(values) * Stats.sd(values) / values.size() + Stats.sd(base) * Stats.sd(base) / base.size());
+    String verdict = Math.abs(delta) <= 2 * error ? "no measurable difference" : delta > 0 ? "better" : "worse";
+    return String.format(Locale.ROOT, "%+.2f (±%.2f, %s)", delta, error, verdict);
+  }
+
+  private static String meanSd(List<Double> values) {
+    return String.format(Locale.ROOT, "%.4f ± %.4f", Stats.mean(values), Stats.sd(values));
+  }
+}
