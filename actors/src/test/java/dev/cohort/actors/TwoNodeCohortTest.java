@@ -12,7 +12,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.node.NodeGuardian;
-import dev.cohort.model.Checkpoints;
+import dev.cohort.model.nn.Checkpoints;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;

@@ -1,7 +1,7 @@
 package dev.cohort.bench;
 
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.cli.Main;
+import dev.cohort.actors.launch.UsageException;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
 

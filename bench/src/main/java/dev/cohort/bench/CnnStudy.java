@@ -1,10 +1,10 @@
 package dev.cohort.bench;
 
-import dev.cohort.model.CnnPreset;
-import dev.cohort.model.DistillationLoss;
-import dev.cohort.model.LabeledData;
-import dev.cohort.model.OneDnnHelpers;
-import dev.cohort.model.SoftTargets;
+import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.distill.DistillationLoss;
+import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.nn.CnnPreset;
+import dev.cohort.model.nn.OneDnnHelpers;
 import java.util.ArrayList;
 import java.util.List;
 import org.deeplearning4j.nn.conf.CacheMode;

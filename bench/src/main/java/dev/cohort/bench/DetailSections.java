@@ -28,7 +28,7 @@ final class DetailSections {
         .append(" the step's total is the first line).\n\n");
     md.append("The three most expensive items of DL4J's own `fit` (JFR):\n\n");
     for (StepProfile.Result p : profiles) {
-      if (p.engine() == dev.cohort.model.StepEngine.DL4J) {
+      if (p.engine() == dev.cohort.model.nn.StepEngine.DL4J) {
         md.append("- ").append(p.model()).append(" (").append(f(p.step().median(), "%.2f")).append(" ms a step): ");
         List<HotFrames.Spot> top = p.frames().spots().stream().limit(3).toList();
         md.append(String.join("; ", top.stream().map(spot -> "`" + spot.where() + "` " + f(100 * spot.share(), "%.0f %%")

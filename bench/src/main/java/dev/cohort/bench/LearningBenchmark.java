@@ -2,14 +2,14 @@ package dev.cohort.bench;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.data.RunDataCache;
 import dev.cohort.actors.launch.Launch;
-import dev.cohort.model.AtomicFiles;
-import dev.cohort.model.Checkpoints;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.actors.launch.UsageException;
+import dev.cohort.model.io.AtomicFiles;
+import dev.cohort.model.nn.Checkpoints;
+import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
 import java.nio.file.Path;

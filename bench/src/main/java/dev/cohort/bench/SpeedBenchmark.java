@@ -1,12 +1,12 @@
 package dev.cohort.bench;
 
-import dev.cohort.actors.args.UsageException;
-import dev.cohort.model.AtomicFiles;
-import dev.cohort.model.CnnPreset;
-import dev.cohort.model.IdxDataset;
-import dev.cohort.model.LabeledData;
-import dev.cohort.model.MlpPreset;
-import dev.cohort.model.StepEngine;
+import dev.cohort.actors.launch.UsageException;
+import dev.cohort.model.data.IdxDataset;
+import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.io.AtomicFiles;
+import dev.cohort.model.nn.CnnPreset;
+import dev.cohort.model.nn.MlpPreset;
+import dev.cohort.model.nn.StepEngine;
 import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.ProbabilityCodec;
 import java.nio.file.Path;

@@ -1,11 +1,11 @@
 package dev.cohort.bench;
 
-import dev.cohort.model.DistillationLoss;
-import dev.cohort.model.LabeledData;
-import dev.cohort.model.NetworkPreset;
-import dev.cohort.model.PeerNetwork;
-import dev.cohort.model.SoftTargets;
-import dev.cohort.model.StepEngine;
+import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.distill.DistillationLoss;
+import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.nn.NetworkPreset;
+import dev.cohort.model.nn.PeerNetwork;
+import dev.cohort.model.nn.StepEngine;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;

@@ -3,9 +3,9 @@ package dev.cohort.bench;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cohort.model.DistillationLoss;
-import dev.cohort.model.MlpPreset;
-import dev.cohort.model.SoftTargets;
+import dev.cohort.model.distill.DistillationLoss;
+import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.nn.MlpPreset;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;

@@ -9,12 +9,12 @@ import org.nd4j.linalg.factory.Nd4j;
  * builds one view per row through JNI, which costs milliseconds per training step; one bulk copy
  * costs microseconds.
  */
-final class Matrices {
+public final class Matrices {
 
   private Matrices() {}
 
   /** The values of a 2-D array, row-major, as doubles (a copy). */
-  static double[] rowMajor(INDArray matrix) {
+  public static double[] rowMajor(INDArray matrix) {
     if (matrix.rank() != 2) {
       throw new IllegalArgumentException("expected a matrix, found shape " + java.util.Arrays.toString(matrix.shape()));
     }
@@ -22,7 +22,7 @@ final class Matrices {
   }
 
   /** The values of a 2-D array, row-major, as floats (a copy). */
-  static float[] rowMajorFloats(INDArray matrix) {
+  public static float[] rowMajorFloats(INDArray matrix) {
     if (matrix.rank() != 2) {
       throw new IllegalArgumentException("expected a matrix, found shape " + java.util.Arrays.toString(matrix.shape()));
     }
@@ -30,7 +30,7 @@ final class Matrices {
   }
 
   /** A rows × columns matrix of {@code dataType} holding {@code values} row-major. */
-  static INDArray matrix(double[] values, int rows, int columns, DataType dataType) {
+  public static INDArray matrix(double[] values, int rows, int columns, DataType dataType) {
     return Nd4j.create(values, new long[] {rows, columns}, DataType.DOUBLE).castTo(dataType);
   }
 }

@@ -1,12 +1,12 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.model.ClassificationReport;
-import dev.cohort.model.ConfusionMatrixImage;
-import dev.cohort.model.CsvReader;
-import dev.cohort.model.DatasetException;
-import dev.cohort.model.IdxDataset;
-import dev.cohort.model.LabeledData;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.data.CsvReader;
+import dev.cohort.model.data.DatasetException;
+import dev.cohort.model.data.IdxDataset;
+import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.eval.ClassificationReport;
+import dev.cohort.model.eval.ConfusionMatrixImage;
+import dev.cohort.model.nn.PeerNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

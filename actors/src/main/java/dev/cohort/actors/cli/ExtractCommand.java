@@ -1,9 +1,9 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.extract.Extraction;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.extract.Selection;
+import dev.cohort.actors.launch.UsageException;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.Locale;

@@ -2,10 +2,10 @@ package dev.cohort.actors.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.launch.Launch;
 import dev.cohort.actors.launch.LaunchOptions;
 import dev.cohort.actors.launch.NodeConfig;
+import dev.cohort.actors.launch.UsageException;
 import java.util.ArrayList;
 import java.util.List;
 import picocli.CommandLine.Option;

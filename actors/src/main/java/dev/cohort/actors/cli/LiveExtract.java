@@ -2,8 +2,8 @@ package dev.cohort.actors.cli;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.dashboard.ControlToken;
+import dev.cohort.actors.launch.UsageException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;

@@ -1,9 +1,9 @@
 package dev.cohort.actors.cli;
 
 import com.typesafe.config.ConfigException;
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.config.CohortConfigException;
-import dev.cohort.model.DatasetException;
+import dev.cohort.actors.launch.UsageException;
+import dev.cohort.model.data.DatasetException;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.ServiceLoader;

@@ -1,9 +1,9 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.model.DatasetException;
-import dev.cohort.model.LabeledData;
-import dev.cohort.model.ModelCard;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.data.DatasetException;
+import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.eval.ModelCard;
+import dev.cohort.model.nn.PeerNetwork;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
@@ -41,8 +41,8 @@ record ModelFile(Path path, PeerNetwork network, Optional<ModelCard> card) {
    * The z-scores the model's card says its inputs went through in training, checked against the
    * model's input size; empty when the card has none (or there is no card).
    */
-  Optional<dev.cohort.model.Standardization> standardization() {
-    Optional<dev.cohort.model.Standardization> z = card.map(ModelCard::inputStandardization)
+  Optional<dev.cohort.model.data.Standardization> standardization() {
+    Optional<dev.cohort.model.data.Standardization> z = card.map(ModelCard::inputStandardization)
         .map(s -> {
           try {
             return s.standardization();

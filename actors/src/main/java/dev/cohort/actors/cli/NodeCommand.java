@@ -2,10 +2,10 @@ package dev.cohort.actors.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.launch.LaunchOptions;
 import dev.cohort.actors.launch.NodeConfig;
 import dev.cohort.actors.launch.NodeStartup;
+import dev.cohort.actors.launch.UsageException;
 import dev.cohort.actors.logging.RunLog;
 import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.protocol.RunFinished;

@@ -1,7 +1,7 @@
 package dev.cohort.actors.cli;
 
-import dev.cohort.actors.args.UsageException;
 import dev.cohort.actors.launch.Launch;
+import dev.cohort.actors.launch.UsageException;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;

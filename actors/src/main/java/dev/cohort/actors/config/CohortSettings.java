@@ -3,7 +3,7 @@ package dev.cohort.actors.config;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigRenderOptions;
-import dev.cohort.model.Topology;
+import dev.cohort.model.distill.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -75,7 +75,7 @@ public record CohortSettings(
    */
   public record Training(
       int epochs, int batchSize, double learningRate, long seed, int reportEvery, int checkpointEvery,
-      dev.cohort.model.StepEngine engine) {}
+      dev.cohort.model.nn.StepEngine engine) {}
 
   /**
    * @param topology the links the preset (or {@code links}) expands to
@@ -101,7 +101,7 @@ public record CohortSettings(
       int topK,
       Codistill codistill,
       int teacherEpochs,
-      dev.cohort.model.TeacherWeighting teacherWeighting) {
+      dev.cohort.model.distill.TeacherWeighting teacherWeighting) {
 
     /** The preset as the config names it: {@code dml}, {@code ta-chain}, ... */
     public String topologyName() {

@@ -2,7 +2,7 @@ package dev.cohort.actors.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
-import dev.cohort.model.TeacherWeighting;
+import dev.cohort.model.distill.TeacherWeighting;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;

@@ -15,7 +15,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
-import dev.cohort.model.Topology;
+import dev.cohort.model.distill.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -121,7 +121,7 @@ public final class SettingsParser {
         c.getLong("training.seed"),
         positive(c, "training.report-every", ""),
         atLeastZero(c, "training.checkpoint-every"),
-        oneOf(c, "training.engine", dev.cohort.model.StepEngine.class));
+        oneOf(c, "training.engine", dev.cohort.model.nn.StepEngine.class));
   }
 
   private static CohortSettings.Distillation distillation(Config c, List<PeerSpec> peers) {

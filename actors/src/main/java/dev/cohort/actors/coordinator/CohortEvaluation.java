@@ -1,6 +1,6 @@
 package dev.cohort.actors.coordinator;
 
-import dev.cohort.model.CohortMetrics;
+import dev.cohort.model.eval.CohortMetrics;
 import dev.cohort.protocol.ProbabilityCodec;
 import dev.cohort.protocol.ValidationPredictions;
 import java.util.HashMap;

@@ -1,6 +1,6 @@
 package dev.cohort.actors.coordinator;
 
-import dev.cohort.actors.peer.Reachability;
+import dev.cohort.actors.Reachability;
 import dev.cohort.protocol.HostInbox;
 import dev.cohort.protocol.PlacePeer;
 import java.util.ArrayList;

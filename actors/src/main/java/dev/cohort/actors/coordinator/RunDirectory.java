@@ -2,7 +2,7 @@ package dev.cohort.actors.coordinator;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cohort.actors.dashboard.RunFeed;
-import dev.cohort.model.CohortMetrics;
+import dev.cohort.model.eval.CohortMetrics;
 import dev.cohort.protocol.PeerReport;
 import java.io.BufferedWriter;
 import java.io.Closeable;

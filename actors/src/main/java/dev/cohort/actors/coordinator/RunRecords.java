@@ -2,7 +2,7 @@ package dev.cohort.actors.coordinator;
 
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
-import dev.cohort.model.CohortMetrics;
+import dev.cohort.model.eval.CohortMetrics;
 import dev.cohort.protocol.Checkpointed;
 import dev.cohort.protocol.PeerReport;
 import dev.cohort.protocol.ValidationPredictions;

@@ -1,6 +1,6 @@
 package dev.cohort.actors.dashboard;
 
-import dev.cohort.model.AtomicFiles;
+import dev.cohort.model.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.FileSystems;

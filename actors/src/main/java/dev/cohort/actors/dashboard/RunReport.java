@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
-import dev.cohort.model.AtomicFiles;
+import dev.cohort.model.io.AtomicFiles;
 import java.awt.Color;
 import java.io.IOException;
 import java.io.InputStream;

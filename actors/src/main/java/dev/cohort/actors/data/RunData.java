@@ -1,14 +1,14 @@
 package dev.cohort.actors.data;
 
 import dev.cohort.actors.config.CohortSettings;
-import dev.cohort.model.CsvReader;
-import dev.cohort.model.DatasetException;
-import dev.cohort.model.IdxDataset;
-import dev.cohort.model.LabelNoise;
-import dev.cohort.model.LabeledData;
-import dev.cohort.model.Standardization;
-import dev.cohort.model.SyntheticData;
-import dev.cohort.model.ValidationSplit;
+import dev.cohort.model.data.CsvReader;
+import dev.cohort.model.data.DatasetException;
+import dev.cohort.model.data.IdxDataset;
+import dev.cohort.model.data.LabelNoise;
+import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.data.Standardization;
+import dev.cohort.model.data.SyntheticData;
+import dev.cohort.model.data.ValidationSplit;
 import java.util.Arrays;
 import java.util.Optional;
 

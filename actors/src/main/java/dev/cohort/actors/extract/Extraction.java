@@ -2,8 +2,8 @@ package dev.cohort.actors.extract;
 
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.data.RunData;
-import dev.cohort.model.ModelCard;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.eval.ModelCard;
+import dev.cohort.model.nn.PeerNetwork;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

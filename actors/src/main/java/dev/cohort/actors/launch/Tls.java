@@ -2,7 +2,6 @@ package dev.cohort.actors.launch;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
-import dev.cohort.actors.args.UsageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashMap;

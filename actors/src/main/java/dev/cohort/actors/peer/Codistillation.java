@@ -1,6 +1,6 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.data.BatchSchedule;
 import java.util.List;
 import java.util.Map;
 

@@ -1,6 +1,6 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.DistillationLoss;
+import dev.cohort.model.distill.DistillationLoss;
 
 /**
  * A peer whose training has diverged (non-finite logits, loss or weights, e.g. from a learning rate

@@ -1,7 +1,7 @@
 package dev.cohort.actors.peer;
 
 import dev.cohort.actors.data.RunData;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.protocol.PeerReport;
 import java.io.IOException;
 import java.util.Set;

@@ -1,8 +1,8 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.SoftTargets;
-import dev.cohort.model.TeacherWeighting;
-import dev.cohort.model.Topology;
+import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.distill.TeacherWeighting;
+import dev.cohort.model.distill.Topology;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;

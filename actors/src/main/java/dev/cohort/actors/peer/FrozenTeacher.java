@@ -1,7 +1,7 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.PeerNetwork;
-import dev.cohort.model.SoftTargets;
+import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.nn.PeerNetwork;
 import org.nd4j.linalg.api.ndarray.INDArray;
 
 /**

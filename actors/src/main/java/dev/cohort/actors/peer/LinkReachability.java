@@ -1,5 +1,6 @@
 package dev.cohort.actors.peer;
 
+import dev.cohort.actors.Reachability;
 import dev.cohort.protocol.PeerInbox;
 import java.util.Map;
 import java.util.Set;

@@ -1,6 +1,6 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.BatchSchedule;
+import dev.cohort.model.data.BatchSchedule;
 
 /**
  * The lock-step exchange: every peer trains on the same batch at the same step. With lookahead 0

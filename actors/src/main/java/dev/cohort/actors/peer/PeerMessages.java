@@ -1,8 +1,8 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.Checkpoints;
-import dev.cohort.model.LabeledData;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.nn.Checkpoints;
+import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.protocol.Checkpointed;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.Encoding;

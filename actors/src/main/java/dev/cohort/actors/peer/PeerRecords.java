@@ -1,8 +1,8 @@
 package dev.cohort.actors.peer;
 
 import dev.cohort.actors.data.RunData;
-import dev.cohort.model.Checkpoints;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.nn.Checkpoints;
+import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.PeerReport;
 import java.io.IOException;

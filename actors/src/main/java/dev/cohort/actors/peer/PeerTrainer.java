@@ -1,11 +1,13 @@
 package dev.cohort.actors.peer;
 
+import dev.cohort.actors.Reachability;
 import dev.cohort.actors.ServiceKeys;
 import dev.cohort.actors.WireInbox;
 import dev.cohort.actors.config.CohortSettings;
+import dev.cohort.actors.data.PeerModels;
 import dev.cohort.actors.data.RunData;
-import dev.cohort.model.Checkpoints;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.nn.Checkpoints;
+import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.PeerFailed;
 import dev.cohort.protocol.PeerInbox;

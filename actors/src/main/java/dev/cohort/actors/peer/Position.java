@@ -1,6 +1,6 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.Checkpoints;
+import dev.cohort.model.nn.Checkpoints;
 
 /**
  * Where a peer stands in its training: epochs done, the batch within the epoch in progress, the

@@ -1,6 +1,6 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.Checkpoints;
+import dev.cohort.model.nn.Checkpoints;
 import java.util.Optional;
 
 /**

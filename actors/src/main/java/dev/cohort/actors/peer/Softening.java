@@ -2,7 +2,7 @@ package dev.cohort.actors.peer;
 
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
-import dev.cohort.model.SoftTargets;
+import dev.cohort.model.distill.SoftTargets;
 import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.ProbabilityCodec;

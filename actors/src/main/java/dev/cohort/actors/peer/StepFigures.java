@@ -1,6 +1,6 @@
 package dev.cohort.actors.peer;
 
-import dev.cohort.model.DistillationLoss;
+import dev.cohort.model.distill.DistillationLoss;
 import dev.cohort.protocol.PeerReport;
 
 /**

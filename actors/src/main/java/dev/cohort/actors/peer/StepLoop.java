@@ -1,13 +1,14 @@
 package dev.cohort.actors.peer;
 
+import dev.cohort.actors.Reachability;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.data.RunData;
-import dev.cohort.model.BatchSchedule;
-import dev.cohort.model.Checkpoints;
-import dev.cohort.model.DistillationLoss;
-import dev.cohort.model.FeatureBuffers;
-import dev.cohort.model.PeerNetwork;
-import dev.cohort.model.Shards;
+import dev.cohort.model.data.BatchSchedule;
+import dev.cohort.model.data.FeatureBuffers;
+import dev.cohort.model.data.Shards;
+import dev.cohort.model.distill.DistillationLoss;
+import dev.cohort.model.nn.Checkpoints;
+import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.PeerJoined;
 import dev.cohort.protocol.PeerProgress;

@@ -9,7 +9,7 @@ import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.extract.Selection;
-import dev.cohort.model.PeerNetwork;
+import dev.cohort.model.nn.PeerNetwork;
 import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -283,7 +283,7 @@ class ExtractionCommandsTest {
    * {@code split} as CSV, every feature written as {@code shift + scale · x} (1 and 0: as it is),
    * label last, with a header line when {@code header}.
    */
-  private static Path csv(Path file, dev.cohort.model.LabeledData split, boolean header, float scale, float shift)
+  private static Path csv(Path file, dev.cohort.model.data.LabeledData split, boolean header, float scale, float shift)
       throws IOException {
     StringBuilder csv = new StringBuilder();
     if (header) {

@@ -6,10 +6,10 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.TestCohorts;
-import dev.cohort.model.Topology;
+import dev.cohort.model.distill.Topology;
 import java.nio.file.Path;
-import java.util.List;
 import java.time.Duration;
+import java.util.List;
 import org.junit.jupiter.api.Test;
 
 class SettingsParserTest {
@@ -61,8 +61,8 @@ class SettingsParserTest {
 
   @Test
   void theStepEngineIsCohortsUnlessDl4jIsAskedFor() {
-    assertEquals(dev.cohort.model.StepEngine.COHORT, SettingsParser.parse(ConfigFactory.empty()).training().engine());
-    assertEquals(dev.cohort.model.StepEngine.DL4J,
+    assertEquals(dev.cohort.model.nn.StepEngine.COHORT, SettingsParser.parse(ConfigFactory.empty()).training().engine());
+    assertEquals(dev.cohort.model.nn.StepEngine.DL4J,
         SettingsParser.parse(ConfigFactory.parseString("cohort.training.engine = dl4j")).training().engine());
     assertEquals("cohort.training.engine = 'fast' is not valid: expected one of [cohort, dl4j]",
         failure("cohort.training.engine = fast"));
@@ -73,16 +73,16 @@ class SettingsParserTest {
     CohortSettings defaults = SettingsParser.parse(ConfigFactory.empty());
     assertEquals(0.0, defaults.data().labelNoise());
     assertEquals(false, defaults.data().csv().standardize());
-    assertEquals(dev.cohort.model.TeacherWeighting.NONE, defaults.distillation().teacherWeighting());
+    assertEquals(dev.cohort.model.distill.TeacherWeighting.NONE, defaults.distillation().teacherWeighting());
     CohortSettings set = SettingsParser.parse(ConfigFactory.parseString(
         "cohort { data { label-noise = 0.4, format = csv, csv { train = a.csv, test = b.csv, standardize = true } }\n"
             + " distillation.teacher-weighting = validation }"));
     assertEquals(0.4, set.data().labelNoise());
     assertTrue(set.data().standardizes());
-    assertEquals(dev.cohort.model.TeacherWeighting.VALIDATION, set.distillation().teacherWeighting());
-    assertEquals(dev.cohort.model.TeacherWeighting.SELECTIVE, SettingsParser.parse(ConfigFactory.parseString(
+    assertEquals(dev.cohort.model.distill.TeacherWeighting.VALIDATION, set.distillation().teacherWeighting());
+    assertEquals(dev.cohort.model.distill.TeacherWeighting.SELECTIVE, SettingsParser.parse(ConfigFactory.parseString(
         "cohort.distillation.topology = ta-chain")).distillation().teacherWeighting(), "auto, for the TA chain");
-    assertEquals(dev.cohort.model.TeacherWeighting.NONE, SettingsParser.parse(ConfigFactory.parseString(
+    assertEquals(dev.cohort.model.distill.TeacherWeighting.NONE, SettingsParser.parse(ConfigFactory.parseString(
         "cohort.distillation { topology = ta-chain, teacher-weighting = none }")).distillation().teacherWeighting());
     assertEquals("cohort.data.label-noise = 1.0 is not valid: expected a rate in [0, 1): the share of training"
         + " labels made wrong", failure("cohort.data.label-noise = 1"));

@@ -7,7 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.config.SettingsParser;
-import dev.cohort.model.LabeledData;
+import dev.cohort.model.data.LabeledData;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;

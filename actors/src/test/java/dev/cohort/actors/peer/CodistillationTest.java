@@ -3,9 +3,9 @@ package dev.cohort.actors.peer;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.cohort.model.BatchSchedule;
-import dev.cohort.model.TeacherWeighting;
-import dev.cohort.model.Topology;
+import dev.cohort.model.data.BatchSchedule;
+import dev.cohort.model.distill.TeacherWeighting;
+import dev.cohort.model.distill.Topology;
 import dev.cohort.protocol.PeerReport;
 import java.util.ArrayList;
 import java.util.List;

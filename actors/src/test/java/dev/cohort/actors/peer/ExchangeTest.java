@@ -5,8 +5,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cohort.model.TeacherWeighting;
-import dev.cohort.model.Topology;
+import dev.cohort.model.distill.TeacherWeighting;
+import dev.cohort.model.distill.Topology;
 import java.util.List;
 import java.util.Set;
 import org.junit.jupiter.api.Test;

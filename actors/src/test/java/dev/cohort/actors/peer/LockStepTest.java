@@ -5,9 +5,9 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cohort.model.BatchSchedule;
-import dev.cohort.model.TeacherWeighting;
-import dev.cohort.model.Topology;
+import dev.cohort.model.data.BatchSchedule;
+import dev.cohort.model.distill.TeacherWeighting;
+import dev.cohort.model.distill.Topology;
 import java.time.Duration;
 import java.util.List;
 import org.junit.jupiter.api.Test;

@@ -4,7 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cohort.model.Checkpoints;
+import dev.cohort.model.nn.Checkpoints;
 import org.junit.jupiter.api.Test;
 
 /** Where a peer stands through its epochs and phases. */

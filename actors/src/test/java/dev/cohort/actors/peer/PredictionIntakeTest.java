@@ -5,10 +5,10 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cohort.model.TeacherWeighting;
-import dev.cohort.model.Topology;
-import dev.cohort.protocol.SoftPredictions;
+import dev.cohort.model.distill.TeacherWeighting;
+import dev.cohort.model.distill.Topology;
 import dev.cohort.protocol.PeerInbox;
+import dev.cohort.protocol.SoftPredictions;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;

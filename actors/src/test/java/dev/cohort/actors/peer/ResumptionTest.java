@@ -2,7 +2,7 @@ package dev.cohort.actors.peer;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import dev.cohort.model.Checkpoints;
+import dev.cohort.model.nn.Checkpoints;
 import java.util.Optional;
 import org.junit.jupiter.api.Test;
 
