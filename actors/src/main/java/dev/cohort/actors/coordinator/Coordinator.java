@@ -7,6 +7,7 @@ import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.actors.dashboard.RunControl;
 import dev.cohort.protocol.CoordinatorInbox;
 import dev.cohort.protocol.RunFinished;
+import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import org.apache.pekko.actor.Address;
@@ -72,6 +73,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final Address selfAddress;
   private final RunRecords records;
   private final Failover failover;
+  private final Roster roster;
   private final PeerPlacement placement;
   private final RunLifecycle lifecycle;
   private final NodeChanges nodeChanges;
@@ -133,16 +135,14 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         DashboardLink.start(context, settings, console,
             context.messageAdapter(RunControl.class, Coordinator::fromDashboard))), console, results);
     RunTimers runTimers = new Timers();
-    FailoverActions actions = new FailoverActions(records, nodes, results, runTimers);
-    this.failover = new Failover(actions, console, settings.cluster().maxRestarts());
+    this.failover = new Failover(nodes, results, runTimers, records::event, console, settings.cluster().maxRestarts());
     ActorRefResolver resolver = ActorRefResolver.get(context.getSystem());
-    Roster roster = new Roster(settings, failover, resolver::toSerializationFormat);
+    this.roster = new Roster(settings, failover, resolver::toSerializationFormat);
     ActorRef<CoordinatorInbox> inbox =
         context.spawn(WireInbox.<CoordinatorInbox, Command>create(context.getSelf(), FromWire::new), WireInbox.NAME);
     this.lifecycle = new RunLifecycle(settings, records, results, roster, failover, nodes, runTimers, onFinished);
     this.placement = new PeerPlacement(settings, nodes, failover, records, lifecycle,
         resolver.toSerializationFormat(inbox), resuming);
-    actions.bind(failover, placement, roster, lifecycle);
     this.nodeChanges = new NodeChanges(records, nodes, failover, roster, results, lifecycle);
     this.registrations = new Registrations(roster, lifecycle, failover, records, nodes, runTimers);
     this.takeOver = new TakeOver(settings, records, results, failover, roster, lifecycle, runTimers);
@@ -172,11 +172,11 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         .onMessage(FromWire.class, this::onWire)
         .onMessageEquals(Timeout.STARTUP, () -> then(lifecycle::startupTimedOut))
         .onMessageEquals(Timeout.EXPORT, () -> then(lifecycle::exportTimedOut))
-        .onMessageEquals(Timeout.RECOVERED, () -> then(takeOver::graceOver))
+        .onMessageEquals(Timeout.RECOVERED, () -> then(() -> carryOut(takeOver.graceOver())))
         .onMessage(MembershipChanged.class, this::onMembershipChanged)
-        .onMessage(RestartTimeout.class, timeout -> then(() -> failover.restartTimedOut(timeout.peer(),
+        .onMessage(RestartTimeout.class, timeout -> then(() -> carryOut(failover.restartTimedOut(timeout.peer(),
             timeout.restart(), "restart " + timeout.restart() + " did not register within "
-                + settings.cluster().startupTimeout())))
+                + settings.cluster().startupTimeout()))))
         .onMessage(StopRequested.class, stop -> then(() -> lifecycle.stopRequested(stop.by())))
         .onMessage(RecordEvent.class, e -> then(() -> records.event(e.name(), e.fields())))
         .onSignal(PostStop.class, signal -> closeRun())
@@ -202,18 +202,18 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
 
   private Behavior<Command> onListingChanged(ListingChanged changed) {
     if (changed.listing().isForKey(ServiceKeys.HOSTS)) {
-      placement.hostsListed(changed.listing().getServiceInstances(ServiceKeys.HOSTS));
+      carryOut(placement.hostsListed(changed.listing().getServiceInstances(ServiceKeys.HOSTS)));
     } else {
       // Every registered peer, on unreachable nodes too; reachability is followed from the
       // membership events instead, which the Receptionist's listing of reachable peers would race.
-      registrations.listed(changed.listing().getAllServiceInstances(ServiceKeys.peers(settings.runId())));
+      carryOut(registrations.listed(changed.listing().getAllServiceInstances(ServiceKeys.peers(settings.runId()))));
     }
     return this;
   }
 
   private Behavior<Command> onMembershipChanged(MembershipChanged changed) {
-    MembershipEvents.of(changed.event()).ifPresent(nodeChanges::changed);
-    placement.membershipChanged(changed.event() instanceof ClusterEvent.MemberUp);
+    MembershipEvents.of(changed.event()).ifPresent(change -> carryOut(nodeChanges.changed(change)));
+    carryOut(placement.membershipChanged(changed.event() instanceof ClusterEvent.MemberUp));
     return lifecycle.done() ? Behaviors.stopped() : this;
   }
 
@@ -222,12 +222,34 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     switch (message.getMessageCase()) {
       case REPORT -> lifecycle.report(message.getReport());
       case EXPORTED -> lifecycle.exported(message.getExported());
-      case FAILED -> lifecycle.failed(message.getFailed());
+      case FAILED -> carryOut(lifecycle.failed(message.getFailed()));
       case VALIDATION -> records.validation(message.getValidation(), lifecycle.livePeers());
       case CHECKPOINTED -> records.checkpointed(message.getCheckpointed());
       default -> getContext().getLog().warn("coordinator ignores an empty message");
     }
     return lifecycle.done() ? Behaviors.stopped() : this;
+  }
+
+  /**
+   * What the failover decided: a lost peer's export is dropped, a restarted peer is placed again
+   * (or waits for a node), and a peer given up no longer holds back the epochs, cohort metrics and
+   * export that waited for it.
+   */
+  private void carryOut(List<Failover.Decision> decisions) {
+    for (Failover.Decision decision : decisions) {
+      if (decision instanceof Failover.Lost lost) {
+        lifecycle.lost(lost.peer());
+      } else if (decision instanceof Failover.Restart restart) {
+        if (placement.place(restart.peer(), true, restart.rejoinAt())) {
+          failover.placed(restart.peer());
+        } else {
+          failover.noNodeFor(restart.peer());
+        }
+      } else if (decision instanceof Failover.GiveUp) {
+        records.withoutGivenUp(roster.live());
+        lifecycle.maybeExport();
+      }
+    }
   }
 
   /** The timers the plain classes arm, as messages to this actor. */

@@ -1,35 +1,27 @@
 package dev.cohort.actors.coordinator;
 
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.function.BiConsumer;
 import java.util.function.Consumer;
 
 /**
  * The coordinator's decisions about lost peers: a peer whose node cannot be reached waits until
  * the node is downed (two copies of a peer must never train), a peer lost with its node is
  * restarted from its checkpoint until its restarts are used up, a peer that failed by itself is
- * given up. Plain Java: what it decides reaches the run through {@link Runtime}, so each decision
- * can be tested without an actor.
+ * given up. Plain Java: it records its events and arms the restart timers itself, and returns
+ * what the run must do ({@link Decision}) for the {@link Coordinator} to carry out, so each
+ * decision can be tested without an actor.
  */
 final class Failover {
 
-  /** What the coordinator does for the decisions taken here. */
-  interface Runtime {
-    /** Places a restarted peer from its checkpoint, at {@code rejoinAt}; false when no node can take it now. */
-    boolean place(String peer, long rejoinAt);
-
-    /** A restarted peer must register by a deadline: {@link #restartTimedOut} if it does not. */
-    void startRestartTimer(String peer, int restart);
-
-    void cancelRestartTimer(String peer);
-
-    /** Where a restarted peer rejoins: the live peers' position, -1 for a peer that had finished. */
-    long rejoinBatch(String peer);
-
+  /** What the failover asks of the cluster about a peer's node. */
+  interface Nodes {
     /** Whether this coordinator's own side is about to be downed: the majority's coordinator restarts the peers then. */
     boolean selfInMinority();
 
@@ -37,18 +29,28 @@ final class Failover {
     boolean unreachableNotDown(String peer);
 
     /** The address of the node the peer was last placed on. */
-    String nodeOf(String peer);
-
-    /** The peer is lost (any export it was doing too): recorded before it is restarted or given up. */
-    void lost(String peer, String reason);
-
-    /** The run goes on without the peer. */
-    void givenUp(String peer);
-
-    void event(String name, Map<String, Object> fields);
+    String nodeOfPeer(String peer);
   }
 
-  private final Runtime runtime;
+  /** What the run must do about a peer, in the order decided. */
+  sealed interface Decision {}
+
+  /** The peer is lost (any export it was doing too); recorded before it is restarted or given up. */
+  record Lost(String peer) implements Decision {}
+
+  /**
+   * Place the peer again from its latest checkpoint, at batch {@code rejoinAt} (-1: a peer that
+   * had finished); tell {@link #placed} or {@link #noNodeFor} how it went.
+   */
+  record Restart(String peer, long rejoinAt) implements Decision {}
+
+  /** The run goes on without the peer. */
+  record GiveUp(String peer) implements Decision {}
+
+  private final Nodes nodes;
+  private final PeerResults results;
+  private final RunTimers timers;
+  private final BiConsumer<String, Map<String, Object>> events;
   private final Consumer<String> console;
   private final int maxRestarts;
   private final Set<String> dead = new TreeSet<>();
@@ -60,8 +62,16 @@ final class Failover {
   private final Set<String> unplaced = new TreeSet<>();
   private final Map<String, Integer> restarts = new HashMap<>();
 
-  Failover(Runtime runtime, Consumer<String> console, int maxRestarts) {
-    this.runtime = runtime;
+  /**
+   * @param events records an event of the run (events.jsonl)
+   * @param console the run's progress lines
+   */
+  Failover(Nodes nodes, PeerResults results, RunTimers timers, BiConsumer<String, Map<String, Object>> events,
+      Consumer<String> console, int maxRestarts) {
+    this.nodes = nodes;
+    this.results = results;
+    this.timers = timers;
+    this.events = events;
     this.console = console;
     this.maxRestarts = maxRestarts;
   }
@@ -103,40 +113,39 @@ final class Failover {
    * elsewhere, unless it may still be training where it was; a peer that failed by itself is given
    * up: it would fail again.
    */
-  void lost(String peer, String reason, boolean restartable) {
+  List<Decision> lost(String peer, String reason, boolean restartable) {
     if (isHandled(peer)) {
-      return;
+      return List.of();
     }
-    runtime.lost(peer, reason);
-    if (restartable && (runtime.selfInMinority() || runtime.unreachableNotDown(peer))) {
+    List<Decision> decisions = new ArrayList<>(List.of(lostNow(peer, reason)));
+    if (restartable && (nodes.selfInMinority() || nodes.unreachableNotDown(peer))) {
       awaitingDown.put(peer, reason);
-      runtime.event("peer-awaiting-down", Map.of("peer", peer, "node", runtime.nodeOf(peer)));
-      return;
+      events.accept("peer-awaiting-down", Map.of("peer", peer, "node", nodes.nodeOfPeer(peer)));
+      return decisions;
     }
-    if (!restartable || !restart(peer, reason)) {
-      giveUp(peer, reason);
-    }
+    decisions.add(restartable ? restartOrGiveUp(peer, reason) : giveUp(peer, reason));
+    return decisions;
   }
 
   /** A peer reported its own failure; a restart of it under way is over. */
-  void failed(String peer, String reason) {
+  List<Decision> failed(String peer, String reason) {
     restarting.remove(peer);
     unplaced.remove(peer);
-    lost(peer, reason, false);
+    return lost(peer, reason, false);
   }
 
   /** The peer's node cannot be reached (the peer itself registered and not given up): it awaits the node's downing. */
   void unreachable(String peer, String address) {
     if (!isHandled(peer)) {
       awaitingDown.put(peer, "its node " + address + " became unreachable and was downed");
-      runtime.event("peer-awaiting-down", Map.of("peer", peer, "node", address));
+      events.accept("peer-awaiting-down", Map.of("peer", peer, "node", address));
     }
   }
 
   /** The peer's node is reachable again before it was downed: the peer trains on where it is. */
   void reachableAgain(String peer) {
     if (awaitingDown.remove(peer) != null) {
-      runtime.event("peer-reachable-again", Map.of("peer", peer));
+      events.accept("peer-reachable-again", Map.of("peer", peer));
     }
   }
 
@@ -144,89 +153,108 @@ final class Failover {
    * The node of these peers is downed or gone: those that awaited it are lost and restarted (by
    * the majority's coordinator, when this one's side is about to be downed itself).
    */
-  void nodeGone(List<String> hosted) {
-    if (runtime.selfInMinority()) {
-      return;
+  List<Decision> nodeGone(List<String> hosted) {
+    if (nodes.selfInMinority()) {
+      return List.of();
     }
+    List<Decision> decisions = new ArrayList<>();
     for (String peer : hosted) {
       String reason = awaitingDown.remove(peer);
       if (reason != null) {
-        runtime.lost(peer, reason);
-        if (!restart(peer, reason)) {
-          giveUp(peer, reason);
-        }
+        decisions.add(lostNow(peer, reason));
+        decisions.add(restartOrGiveUp(peer, reason));
       }
     }
+    return decisions;
   }
 
   /** A restarted peer registered: where it rejoins, or null when it was not being restarted. */
   Long registered(String peer) {
     Long rejoinAt = restarting.remove(peer);
     if (rejoinAt != null) {
-      runtime.cancelRestartTimer(peer);
+      timers.cancelRestart(peer);
       dead.remove(peer);
     }
     return rejoinAt;
   }
 
   /** A restarted peer did not register in time (its new node died too?): tried again or given up. */
-  void restartTimedOut(String peer, int restart, String reason) {
+  List<Decision> restartTimedOut(String peer, int restart, String reason) {
     if (!restarting.containsKey(peer) || restarts(peer) != restart) {
-      return; // registered meanwhile, or an earlier restart's deadline
+      return List.of(); // registered meanwhile, or an earlier restart's deadline
     }
     restarting.remove(peer);
     unplaced.remove(peer);
-    if (!restart(peer, reason)) {
-      giveUp(peer, reason);
-    }
+    return List.of(restartOrGiveUp(peer, reason));
   }
 
   /** A peer that did not register with a coordinator that took over: restarted, or given up. */
-  void missingAfterTakeOver(String peer) {
-    if (!restart(peer, "not registered with the coordinator that took over")) {
-      dead.add(peer);
+  List<Decision> missingAfterTakeOver(String peer) {
+    Restart restart = restart(peer, "not registered with the coordinator that took over");
+    if (restart == null) {
+      dead.add(peer); // nothing waited for it: the run goes on as it was
+      return List.of();
+    }
+    return List.of(restart);
+  }
+
+  /** The restarted peers that no node could take before, to be placed now (a node joined). */
+  List<Decision> placeUnplaced() {
+    return unplaced.stream().<Decision>map(peer -> new Restart(peer, restarting.getOrDefault(peer, -1L))).toList();
+  }
+
+  /** A restarted peer was placed on a node. */
+  void placed(String peer) {
+    unplaced.remove(peer);
+  }
+
+  /** No node could take a restarted peer: it is placed as soon as one can ({@link #placeUnplaced}). */
+  void noNodeFor(String peer) {
+    if (restarting.containsKey(peer) && unplaced.add(peer)) {
+      events.accept("peer-waiting-for-node", Map.of("peer", peer));
+      console.accept("  no node can take " + peer + " now; it is placed when one joins");
     }
   }
 
-  /** Places the restarted peers that no node could take before (a node joined). */
-  void placeUnplaced() {
-    for (String peer : List.copyOf(unplaced)) {
-      if (runtime.place(peer, restarting.getOrDefault(peer, -1L))) {
-        unplaced.remove(peer);
-      }
-    }
+  /** Records the loss of a peer (its node, its reason), for the run to drop what it did. */
+  private Decision lostNow(String peer, String reason) {
+    events.accept("peer-lost", Map.of("peer", peer, "reason", reason, "node", nodes.nodeOfPeer(peer)));
+    return new Lost(peer);
+  }
+
+  /** A lost peer restarted, or given up once its restarts are used up. */
+  private Decision restartOrGiveUp(String peer, String reason) {
+    Restart restart = restart(peer, reason);
+    return restart != null ? restart : giveUp(peer, reason);
   }
 
   /**
    * Restarts a lost peer from its latest checkpoint on a node that is up, at the batch the live
-   * peers have reached, unless it has used up its restarts; false when it was given up.
+   * peers have reached; null when it has used up its restarts.
    */
-  private boolean restart(String peer, String reason) {
+  private Restart restart(String peer, String reason) {
     int count = restarts(peer);
     if (count >= maxRestarts) {
-      runtime.event("peer-given-up", Map.of("peer", peer, "restarts", count, "reason", reason));
+      events.accept("peer-given-up", Map.of("peer", peer, "restarts", count, "reason", reason));
       console.accept("peer " + peer + " lost: " + reason + "; not restarted (" + count + " restart(s) used of "
           + maxRestarts + ")");
-      return false;
+      return null;
     }
     restarts.put(peer, count + 1);
-    runtime.startRestartTimer(peer, count + 1);
-    long rejoinAt = runtime.rejoinBatch(peer);
+    timers.startRestart(peer, count + 1);
+    long rejoinAt = results.isFinished(peer) ? -1
+        : results.position(p -> !p.equals(peer) && !isDead(p) && !isRestarting(p));
     restarting.put(peer, rejoinAt);
-    runtime.event("peer-restarting", Map.of("peer", peer, "reason", reason, "restart", count + 1, "rejoin_at_batch", rejoinAt));
+    events.accept("peer-restarting", Map.of("peer", peer, "reason", reason, "restart", count + 1,
+        "rejoin_at_batch", rejoinAt));
     console.accept("peer " + peer + " lost: " + reason + "; restarting it from its latest checkpoint (restart "
         + (count + 1) + " of at most " + maxRestarts + ")");
-    if (!runtime.place(peer, rejoinAt)) {
-      unplaced.add(peer);
-      runtime.event("peer-waiting-for-node", Map.of("peer", peer));
-      console.accept("  no node can take " + peer + " now; it is placed when one joins");
-    }
-    return true;
+    return new Restart(peer, rejoinAt);
   }
 
-  private void giveUp(String peer, String reason) {
+  private Decision giveUp(String peer, String reason) {
     dead.add(peer);
     console.accept("peer " + peer + " lost: " + reason);
-    runtime.givenUp(peer);
+    return new GiveUp(peer);
   }
 }

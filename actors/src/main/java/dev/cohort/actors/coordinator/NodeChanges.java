@@ -30,8 +30,12 @@ final class NodeChanges {
     this.lifecycle = lifecycle;
   }
 
-  /** Records the change, prints it (for a node with peers) and acts on it. */
-  void changed(MembershipEvents.Change change) {
+  /**
+   * Records the change, prints it (for a node with peers) and acts on it.
+   *
+   * @return what the failover decided about the node's peers, for the coordinator to carry out
+   */
+  List<Failover.Decision> changed(MembershipEvents.Change change) {
     String address = change.member().address().toString();
     records.event(change.name(), Map.of("node", address, "roles", new TreeSet<>(change.member().getRoles())));
     if (!lifecycle.done()) {
@@ -45,9 +49,7 @@ final class NodeChanges {
       case "member-reachable" -> reachable(address);
       default -> { }
     }
-    if (change.gone()) {
-      failover.nodeGone(hostedOn(address));
-    }
+    return change.gone() ? failover.nodeGone(hostedOn(address)) : List.of();
   }
 
   private void unreachable(String address) {

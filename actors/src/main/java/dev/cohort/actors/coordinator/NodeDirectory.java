@@ -22,7 +22,7 @@ import org.apache.pekko.cluster.typed.Cluster;
  * matched with the cluster members that are joined and reachable (whose roles advertise their
  * slots and GPUs), and where each peer was placed. Plain Java; the coordinator owns one.
  */
-final class NodeDirectory {
+final class NodeDirectory implements Failover.Nodes {
 
   private final Cluster cluster;
   private final Address self;
@@ -92,7 +92,8 @@ final class NodeDirectory {
   }
 
   /** The node a peer was last placed on, or "" if none. */
-  String nodeOfPeer(String peer) {
+  @Override
+  public String nodeOfPeer(String peer) {
     return nodeOfPeer.getOrDefault(peer, "");
   }
 
@@ -102,12 +103,14 @@ final class NodeDirectory {
   }
 
   /** Whether this node is on the side of a partition that keep-majority downs. */
-  boolean selfInMinority() {
+  @Override
+  public boolean selfInMinority() {
     return Reachability.inMinority(cluster);
   }
 
   /** Whether the peer's node is a member that cannot be reached now but has not been downed. */
-  boolean unreachableNotDown(String peer) {
+  @Override
+  public boolean unreachableNotDown(String peer) {
     String node = nodeOfPeer(peer);
     for (Member member : cluster.state().getUnreachable()) {
       if (member.address().toString().equals(node)) {

@@ -44,24 +44,35 @@ final class PeerPlacement {
     this.resume = resume;
   }
 
-  /** The nodes that offer to host peers, as the Receptionist lists them now. */
-  void hostsListed(Set<ActorRef<HostInbox>> listed) {
+  /**
+   * The nodes that offer to host peers, as the Receptionist lists them now.
+   *
+   * @return the restarts that waited for a node, for the coordinator to carry out
+   */
+  List<Failover.Decision> hostsListed(Set<ActorRef<HostInbox>> listed) {
     List<ActorRef<HostInbox>> added = nodes.listed(listed);
     if (lifecycle.phase() == RunLifecycle.Phase.WAITING_FOR_NODES) {
       placeWhenNodesAreUp();
     } else if (!lifecycle.done()) {
       adopt(added);
-      failover.placeUnplaced();
+      return failover.placeUnplaced();
     }
+    return List.of();
   }
 
-  /** A membership change: a member up may be a node the first placement waits for, or one that can take a restart. */
-  void membershipChanged(boolean memberUp) {
+  /**
+   * A membership change: a member up may be a node the first placement waits for, or one that can
+   * take a restart.
+   *
+   * @return the restarts that waited for a node, for the coordinator to carry out
+   */
+  List<Failover.Decision> membershipChanged(boolean memberUp) {
     if (lifecycle.phase() == RunLifecycle.Phase.WAITING_FOR_NODES) {
       placeWhenNodesAreUp();
     } else if (memberUp) {
-      failover.placeUnplaced();
+      return failover.placeUnplaced();
     }
+    return List.of();
   }
 
   /** The first placement (or a resumed run's): every peer not given up, once the expected nodes are up. */

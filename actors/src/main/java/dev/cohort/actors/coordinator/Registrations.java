@@ -2,7 +2,9 @@ package dev.cohort.actors.coordinator;
 
 import dev.cohort.actors.ServiceKeys;
 import dev.cohort.protocol.PeerInbox;
+import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import org.apache.pekko.actor.typed.ActorRef;
@@ -33,7 +35,8 @@ final class Registrations {
     this.timers = timers;
   }
 
-  void listed(Set<ActorRef<PeerInbox>> instances) {
+  /** @return what the failover decided about peers that left the listing, for the coordinator to carry out */
+  List<Failover.Decision> listed(Set<ActorRef<PeerInbox>> instances) {
     Map<String, ActorRef<PeerInbox>> listed = new HashMap<>();
     for (ActorRef<PeerInbox> ref : instances) {
       String name = ServiceKeys.peerName(ref.path().parent().name());
@@ -41,6 +44,7 @@ final class Registrations {
         listed.put(name, ref);
       }
     }
+    List<Failover.Decision> decisions = new ArrayList<>();
     if (lifecycle.phase() == RunLifecycle.Phase.WAITING_FOR_PEERS) {
       listed.forEach(roster::register);
       if (roster.allRegistered()) {
@@ -54,10 +58,11 @@ final class Registrations {
       });
       for (String name : roster.names()) {
         if (!listed.containsKey(name) && roster.has(name) && !failover.isHandled(name) && !timers.recovering()) {
-          failover.lost(name, "it stopped or its node left the cluster", true);
+          decisions.addAll(failover.lost(name, "it stopped or its node left the cluster", true));
         }
       }
     }
+    return decisions;
   }
 
   /** A peer registered during the run: one that was restarted, or one found again after a takeover. */

@@ -124,15 +124,17 @@ final class RunLifecycle {
    * A peer failed by itself (an error, not its node): during training it is given up, not
    * restarted (it would fail again); before, the run cannot start as configured and ends.
    */
-  void failed(PeerFailed failed) {
+  List<Failover.Decision> failed(PeerFailed failed) {
     if (!failed.getRunId().equals(settings.runId())) {
-      return;
+      return List.of();
     }
     if (running()) {
-      failover.failed(failed.getPeer(), failed.getReason());
-    } else if (phase != Phase.DONE) {
+      return failover.failed(failed.getPeer(), failed.getReason());
+    }
+    if (phase != Phase.DONE) {
       finish(false, failed.getReason());
     }
+    return List.of();
   }
 
   private void teacherEpoch(PeerReport report) {

@@ -2,6 +2,8 @@ package dev.cohort.actors.coordinator;
 
 import dev.cohort.actors.config.CohortSettings;
 import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -63,10 +65,15 @@ final class TakeOver {
     return true;
   }
 
-  /** After the grace period: peers that did not register are restarted; the run goes on. */
-  void graceOver() {
+  /**
+   * After the grace period: peers that did not register are restarted; the run goes on.
+   *
+   * @return the restarts decided, for the coordinator to carry out
+   */
+  List<Failover.Decision> graceOver() {
+    List<Failover.Decision> decisions = new ArrayList<>();
     if (lifecycle.phase() != RunLifecycle.Phase.TRAINING) {
-      return;
+      return decisions;
     }
     for (String name : roster.names()) {
       if (failover.isDead(name)) {
@@ -79,9 +86,10 @@ final class TakeOver {
         // Whoever had dropped it (its restart was under way when the old coordinator was lost) takes it back.
         roster.announce(name, 0);
       } else {
-        failover.missingAfterTakeOver(name);
+        decisions.addAll(failover.missingAfterTakeOver(name));
       }
     }
     lifecycle.maybeExport();
+    return decisions;
   }
 }

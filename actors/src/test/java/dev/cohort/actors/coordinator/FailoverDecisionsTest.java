@@ -10,35 +10,43 @@ import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The coordinator's decisions about lost peers, without an actor: what is restarted, when, and what is given up. */
+/**
+ * The coordinator's decisions about lost peers, without an actor: what is restarted, when, and
+ * what is given up. Events and timers are recorded as the failover makes them; the decisions it
+ * returns as the test carries them out ("lost", "place", "given up").
+ */
 class FailoverDecisionsTest {
 
   private final RecordingRuntime run = new RecordingRuntime();
   private final List<String> console = new ArrayList<>();
-  private final Failover failover = new Failover(run, console::add, 2);
+  private final Failover failover = run.failover(console, 2);
+
+  private void act(List<Failover.Decision> decisions) {
+    run.carryOut(failover, decisions);
+  }
 
   @Test
   void aPeerThatMayStillRunIsRestartedOnlyOnceItsNodeIsDowned() {
     run.stillRunning.add("c");
-    failover.lost("c", "it stopped or its node left the cluster", true);
-    assertEquals(List.of("lost c: it stopped or its node left the cluster", "peer-awaiting-down c"), run.actions);
+    act(failover.lost("c", "it stopped or its node left the cluster", true));
+    assertEquals(List.of("peer-lost c", "peer-awaiting-down c", "lost c"), run.actions);
     assertFalse(failover.settled(), "the run waits for the node's fate before it exports");
-    failover.lost("c", "again", true);
-    assertEquals(2, run.actions.size(), "lost once");
+    act(failover.lost("c", "again", true));
+    assertEquals(3, run.actions.size(), "lost once");
 
     run.actions.clear();
-    failover.nodeGone(List.of("a", "c"));
-    assertEquals(List.of("lost c: it stopped or its node left the cluster", "timer c 1", "peer-restarting c", "place c at 120"),
+    act(failover.nodeGone(List.of("a", "c")));
+    assertEquals(List.of("peer-lost c", "timer c 1", "peer-restarting c", "lost c", "place c at 120"),
         run.actions, "its node is downed, whatever a late cluster state still says: restarted; a is untouched");
   }
 
   @Test
   void aCoordinatorOnTheMinoritySideRestartsNothing() {
     run.inMinority = true;
-    failover.lost("b", "it stopped or its node left the cluster", true);
+    act(failover.lost("b", "it stopped or its node left the cluster", true));
     failover.unreachable("c", "n3");
-    failover.nodeGone(List.of("b", "c"));
-    assertEquals(List.of("lost b: it stopped or its node left the cluster", "peer-awaiting-down b", "peer-awaiting-down c"),
+    act(failover.nodeGone(List.of("b", "c")));
+    assertEquals(List.of("peer-lost b", "peer-awaiting-down b", "lost b", "peer-awaiting-down c"),
         run.actions, "the majority's coordinator restarts them");
   }
 
@@ -50,19 +58,19 @@ class FailoverDecisionsTest {
     failover.reachableAgain("c");
     assertTrue(failover.settled());
     assertEquals(List.of("peer-awaiting-down c", "peer-reachable-again c"), run.actions, "nothing restarted");
-    failover.nodeGone(List.of("c"));
+    act(failover.nodeGone(List.of("c")));
     assertEquals(2, run.actions.size(), "a node downed after its peer came back restarts nothing it no longer awaits");
   }
 
   @Test
   void aRestartedPeerIsTriedAgainUntilItsRestartsAreUsedUpThenGivenUp() {
-    failover.lost("b", "node gone", true);
+    act(failover.lost("b", "node gone", true));
     assertTrue(failover.isRestarting("b"));
-    failover.restartTimedOut("b", 1, "restart 1 did not register");
+    act(failover.restartTimedOut("b", 1, "restart 1 did not register"));
     assertEquals(2, failover.restarts("b"));
-    failover.restartTimedOut("b", 1, "an earlier restart's deadline");
+    assertEquals(List.of(), failover.restartTimedOut("b", 1, "an earlier restart's deadline"));
     assertEquals(2, failover.restarts("b"), "a stale deadline is ignored");
-    failover.restartTimedOut("b", 2, "restart 2 did not register");
+    act(failover.restartTimedOut("b", 2, "restart 2 did not register"));
     assertTrue(failover.isDead("b"));
     assertTrue(run.actions.contains("peer-given-up b"), run.actions.toString());
     assertEquals("given up b", run.actions.get(run.actions.size() - 1));
@@ -71,8 +79,8 @@ class FailoverDecisionsTest {
 
   @Test
   void aPeerThatFailedByItselfIsGivenUpWithRestartsLeft() {
-    failover.failed("w", "diverged at step 1");
-    assertEquals(List.of("lost w: diverged at step 1", "given up w"), run.actions);
+    act(failover.failed("w", "diverged at step 1"));
+    assertEquals(List.of("peer-lost w", "lost w", "given up w"), run.actions);
     assertTrue(failover.isDead("w"));
     assertEquals(0, failover.restarts("w"));
   }
@@ -80,9 +88,9 @@ class FailoverDecisionsTest {
   @Test
   void aRestartedPeerThatRegistersRejoinsWhereTheOthersAreAndIsNoLongerDead() {
     failover.history(Map.of("a", 1), List.of());
-    failover.lost("a", "node gone", true);
+    act(failover.lost("a", "node gone", true));
     assertEquals(2, failover.restarts("a"), "counted on from the run's history");
-    assertEquals(Long.valueOf(120), failover.registered("a"));
+    assertEquals(Long.valueOf(120), failover.registered("a"), "where b, c, w and x are");
     assertTrue(run.actions.contains("cancel a"));
     assertTrue(failover.settled());
     assertNull(failover.registered("a"), "registered once");
@@ -91,15 +99,24 @@ class FailoverDecisionsTest {
   @Test
   void aRestartNoNodeCanTakeIsPlacedWhenOneJoins() {
     run.nodeAvailable = false;
-    failover.lost("a", "node gone", true);
+    act(failover.lost("a", "node gone", true));
     assertTrue(run.actions.contains("peer-waiting-for-node a"), run.actions.toString());
     run.actions.clear();
-    failover.placeUnplaced();
-    assertEquals(List.of("place a at 120 (no node)"), run.actions);
+    act(failover.placeUnplaced());
+    assertEquals(List.of("place a at 120 (no node)"), run.actions, "still waiting, told once");
     run.nodeAvailable = true;
     run.actions.clear();
-    failover.placeUnplaced();
-    failover.placeUnplaced();
+    act(failover.placeUnplaced());
+    act(failover.placeUnplaced());
     assertEquals(List.of("place a at 120"), run.actions, "placed once");
+  }
+
+  @Test
+  void aPeerMissingAfterATakeOverIsRestartedOrWithItsRestartsUsedUpQuietlyDropped() {
+    failover.history(Map.of("x", 2), List.of());
+    assertEquals(List.of(), failover.missingAfterTakeOver("x"));
+    assertTrue(failover.isDead("x"));
+    act(failover.missingAfterTakeOver("b"));
+    assertEquals("place b at 120", run.actions.get(run.actions.size() - 1));
   }
 }

@@ -79,7 +79,6 @@ class RunLifecycleTest {
   private final Timers timers = new Timers();
   private final List<RunFinished> outcomes = new ArrayList<>();
   private final List<String> console = new ArrayList<>();
-  private final RecordingRuntime failoverRuntime = new RecordingRuntime();
   private CohortSettings settings;
   private final List<RunRecords> opened = new ArrayList<>();
   private Failover failover;
@@ -105,10 +104,11 @@ class RunLifecycleTest {
     RunRecords records = new RunRecords(settings, new RunDirectory(settings.runPath(), RunFeed.NONE), console::add,
         results);
     opened.add(records);
-    failover = new Failover(failoverRuntime, console::add, 1);
+    NodeDirectory nodes = new NodeDirectory(Cluster.get(testKit.system()));
+    failover = new Failover(nodes, results, timers, records::event, console::add, 1);
     roster = new Roster(settings, failover, ActorRefResolver.get(testKit.system())::toSerializationFormat);
     lifecycle = new RunLifecycle(settings, records, results, roster, failover,
-        new NodeDirectory(Cluster.get(testKit.system())), timers, outcomes::add);
+        nodes, timers, outcomes::add);
     Map<String, TestProbe<PeerInbox>> probes = new java.util.LinkedHashMap<>();
     for (String peer : peers) {
       probes.put(peer, testKit.createTestProbe(PeerInbox.class));
