@@ -27,15 +27,14 @@ final class ColdStart {
     List<Double> seconds = new ArrayList<>();
     for (int i = 1; i <= times; i++) {
       Path conf = runs.resolve("cold-" + i + ".conf");
-      Files.writeString(conf, "cohort {\n"
-          + "  run { id = \"cold-" + i + "\", directory = \"" + runs.toAbsolutePath() + "\" }\n"
-          + "  data.train-limit = " + steps * 128 + "\n"
-          + "  training { epochs = 1, checkpoint-every = 0 }\n"
-          + "  distillation.topology = \"dml\"\n"
-          + "  peers = [{name = a, hidden = [256]}, {name = b, hidden = [256]}]\n"
-          + "  cluster.nodes = 1\n"
-          + "  dashboard.enabled = false\n"
-          + "}\n");
+      Files.writeString(conf, CohortFile.render(CohortFile.of(CohortFile.settings(
+          "run.id", "cold-" + i, "run.directory", runs.toAbsolutePath().toString(),
+          "data.train-limit", steps * 128,
+          "training.epochs", 1, "training.checkpoint-every", 0,
+          "distillation.topology", "dml",
+          "peers", List.of(CohortFile.peer("a", "hidden", List.of(256)), CohortFile.peer("b", "hidden", List.of(256))),
+          "cluster.nodes", 1,
+          "dashboard.enabled", false))));
       List<String> command = new ArrayList<>();
       command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
       command.addAll(ManagementFactory.getRuntimeMXBean().getInputArguments().stream()

@@ -1,5 +1,7 @@
 package dev.cohort.bench;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,9 +19,10 @@ final class EncodingAccuracy {
       double stepMillis, long timeouts) {}
 
   /** 20,000 training examples of 1,000 Gaussian classes in 64 dimensions. */
-  static final String THOUSAND_CLASSES =
-      "  data { format = \"synthetic\", validation-size = 2000\n"
-          + "    synthetic { train-examples = 22000, test-examples = 2000, features = 64, classes = 1000, noise = 1.0 } }\n";
+  static final Config THOUSAND_CLASSES = CohortFile.of(CohortFile.settings(
+      "data.format", "synthetic", "data.validation-size", 2000,
+      "data.synthetic.train-examples", 22000, "data.synthetic.test-examples", 2000, "data.synthetic.features", 64,
+      "data.synthetic.classes", 1000, "data.synthetic.noise", 1.0));
 
   private EncodingAccuracy() {}
 
@@ -29,7 +32,7 @@ final class EncodingAccuracy {
       for (String encoding : List.of("float32", "float16", "top-k")) {
         SpeedRun fashion = new SpeedRun("Fashion-MNIST 5k, mutual K=2, " + encoding, "mlp", "dml", 2, 1, encoding, 3, 0);
         rows.add(row("Fashion-MNIST, 5,000 images, " + options.epochs() + " epochs (top-k: k = 3)", encoding, seed,
-            fashion.run(runs, "acc-fmnist-" + encoding + "-s" + seed, 39, seed, "", options.epochs())));
+            fashion.run(runs, "acc-fmnist-" + encoding + "-s" + seed, 39, seed, ConfigFactory.empty(), options.epochs())));
         SpeedRun synthetic = new SpeedRun("1,000 classes, mutual K=2, two JVMs, " + encoding, "mlp", "dml", 2, 2, encoding, 10, 0);
         rows.add(row("synthetic, 1,000 classes, " + options.epochs() + " epochs, two JVMs (top-k: k = 10)", encoding, seed,
             synthetic.run(runs, "acc-1000-" + encoding + "-s" + seed, 156, seed, THOUSAND_CLASSES, options.epochs())));

@@ -40,7 +40,7 @@ import picocli.CommandLine.Spec;
 public final class LearningBenchmark implements Callable<Integer> {
 
   /** One protocol: a training-set size, its epochs, settings for all its runs, and its modes. */
-  private record Setting(String key, String name, int trainLimit, int epochs, String config, List<String> modes) {}
+  private record Setting(String key, String name, int trainLimit, int epochs, Config config, List<String> modes) {}
 
   /** The outcome of one run. */
   private record Result(Map<String, Double> peerTest, String best, double bestTest) {
@@ -106,11 +106,13 @@ public final class LearningBenchmark implements Callable<Integer> {
         "ta-chain-validation", "ta-chain-correction", "ta-chain-selective");
     Map<String, Setting> known = new LinkedHashMap<>();
     known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
-        subsetEpochs, "", clean));
-    known.put("full", new Setting("full", "full training set, " + fullEpochs + " epochs", 0, fullEpochs, "", clean));
+        subsetEpochs, CohortFile.of(Map.of()), clean));
+    known.put("full", new Setting("full", "full training set, " + fullEpochs + " epochs", 0, fullEpochs,
+        CohortFile.of(Map.of()), clean));
     known.put("noise", new Setting("noise", String.format(Locale.ROOT,
         "%d-image subset with %.0f %% symmetric label noise, %d epochs, T = 1", subset, 100 * noise, subsetEpochs),
-        subset, subsetEpochs, "data.label-noise = " + noise + "\n  distillation.temperature = 1", noisy));
+        subset, subsetEpochs, CohortFile.of(CohortFile.settings("data.label-noise", noise,
+            "distillation.temperature", 1)), noisy));
     List<Setting> settings = new ArrayList<>();
     for (String key : settingKeys) {
       Setting setting = known.get(key);
@@ -158,17 +160,15 @@ public final class LearningBenchmark implements Callable<Integer> {
       throws IOException {
     LearningModes.Mode m = LearningModes.MODES.get(mode);
     String runId = mode + "-" + setting.key() + "-seed" + seed;
-    Config cohort = overrides.withFallback(ConfigFactory.parseString(
-        "cohort {\n"
-            + "  run { id = \"" + runId + "\", directory = \"" + runs.toAbsolutePath() + "\" }\n"
-            + "  data.train-limit = " + setting.trainLimit() + "\n"
-            + "  training { epochs = " + setting.epochs() + ", seed = " + seed + " }\n"
-            + "  distillation.topology = \"" + m.topology() + "\"\n"
-            + "  peers = " + withSeeds(m.peers(), seed) + "\n"
-            + "  cluster.nodes = 1\n"
-            + "  " + setting.config() + "\n"
-            + "  " + m.config() + "\n"
-            + "}\n"));
+    // The mode's own settings win over the setting's (a mode at T = 1), the command line's over both.
+    Config cohort = overrides.withFallback(m.config()).withFallback(setting.config()).withFallback(
+        CohortFile.of(CohortFile.settings(
+            "run.id", runId, "run.directory", runs.toAbsolutePath().toString(),
+            "data.train-limit", setting.trainLimit(),
+            "training.epochs", setting.epochs(), "training.seed", seed,
+            "distillation.topology", m.topology(),
+            "peers", CohortFile.seeded(m.peers(), seed),
+            "cluster.nodes", 1)));
     long started = System.nanoTime();
     Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench learning", data);
     Launch.Outcome outcome = Launch.execute(prepared, 0, 0, line -> {});
@@ -194,19 +194,6 @@ public final class LearningBenchmark implements Callable<Integer> {
   }
 
   /** Each peer's initialisation seed depends on the run's seed, so seeds differ in more than batch order. */
-  private static String withSeeds(String peers, int seed) {
-    StringBuilder out = new StringBuilder();
-    int index = 0;
-    for (String part : peers.split("}")) {
-      if (part.contains("name")) {
-        out.append(part).append(", seed = ").append(seed * 100 + ++index).append("}");
-      } else {
-        out.append(part);
-      }
-    }
-    return out.toString();
-  }
-
   private static String markdown(
       Map<Setting, Map<String, List<Result>>> results, String command, int seeds, Map<Setting, CohortSettings> samples) {
     CohortSettings sample = samples.values().iterator().next();

@@ -1,6 +1,8 @@
 package dev.cohort.bench;
 
+import com.typesafe.config.Config;
 import java.util.LinkedHashMap;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -12,38 +14,46 @@ final class LearningModes {
   private LearningModes() {}
 
   /**
-   * A topology, its peers, the mode with the same peers trained independently (or null), and
-   * settings of its own (HOCON under {@code cohort}, e.g. a teacher weighting).
+   * A topology, its peers (their entries of {@code cohort.peers}), the mode with the same peers
+   * trained independently (or null), and settings of its own (e.g. a teacher weighting).
    */
-  record Mode(String topology, String peers, String baseline, String config) {}
+  record Mode(String topology, List<Map<String, Object>> peers, String baseline, Config config) {}
 
   static final Map<String, Mode> MODES = new LinkedHashMap<>();
-  private static final String NONE = weighting("none");
 
-  private static String weighting(String name) {
-    return "distillation.teacher-weighting = " + name;
+  private static Config weighting(String name, Object... more) {
+    Map<String, Object> settings = CohortFile.settings("distillation.teacher-weighting", name);
+    settings.putAll(CohortFile.settings(more));
+    return CohortFile.of(settings);
+  }
+
+  private static Map<String, Object> mlp(String name, Integer... hidden) {
+    return CohortFile.peer(name, "hidden", List.of(hidden));
   }
 
   static {
-    String three = "[{name = mlp-a, hidden = [256]}, {name = mlp-b, hidden = [256]}, {name = mlp-c, hidden = [128]}]";
-    String two = "[{name = mlp-a, hidden = [256]}, {name = mlp-b, hidden = [256]}]";
-    String chain = "[{name = large, hidden = [512, 256]}, {name = assistant, hidden = [128]}, {name = small, hidden = [32]}]";
-    MODES.put("independent", new Mode("independent", three, null, ""));
-    MODES.put("dml", new Mode("dml", three, "independent", NONE));
-    MODES.put("ensemble", new Mode("ensemble", three, "independent", NONE));
-    MODES.put("pair-independent", new Mode("independent", two, null, ""));
-    MODES.put("pair-dml", new Mode("dml", two, "pair-independent", NONE));
+    var three = List.of(mlp("mlp-a", 256), mlp("mlp-b", 256), mlp("mlp-c", 128));
+    var two = List.of(mlp("mlp-a", 256), mlp("mlp-b", 256));
+    var chain = List.of(mlp("large", 512, 256), mlp("assistant", 128), mlp("small", 32));
+    Config none = weighting("none");
+    Config own = CohortFile.of(Map.of());
+    MODES.put("independent", new Mode("independent", three, null, own));
+    MODES.put("dml", new Mode("dml", three, "independent", none));
+    MODES.put("ensemble", new Mode("ensemble", three, "independent", none));
+    MODES.put("pair-independent", new Mode("independent", two, null, own));
+    MODES.put("pair-dml", new Mode("dml", two, "pair-independent", none));
     for (int lambda : new int[] {2, 3, 5}) {
       MODES.put("pair-dml-lambda" + lambda,
-          new Mode("dml", two, "pair-independent", NONE + "\n  distillation.lambda = " + lambda));
+          new Mode("dml", two, "pair-independent", weighting("none", "distillation.lambda", lambda)));
     }
     MODES.put("pair-dml-validation", new Mode("dml", two, "pair-independent", weighting("validation")));
     MODES.put("pair-dml-selective", new Mode("dml", two, "pair-independent", weighting("selective")));
-    MODES.put("ta-independent", new Mode("independent", chain, null, ""));
-    MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", NONE));
+    MODES.put("ta-independent", new Mode("independent", chain, null, own));
+    MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", none));
     MODES.put("ta-chain-validation", new Mode("ta-chain", chain, "ta-independent", weighting("validation")));
     MODES.put("ta-chain-correction", new Mode("ta-chain", chain, "ta-independent", weighting("correction")));
     MODES.put("ta-chain-selective", new Mode("ta-chain", chain, "ta-independent", weighting("selective")));
-    MODES.put("ta-chain-t1", new Mode("ta-chain", chain, "ta-independent", NONE + "\n  distillation.temperature = 1"));
+    MODES.put("ta-chain-t1", new Mode("ta-chain", chain, "ta-independent",
+        weighting("none", "distillation.temperature", 1)));
   }
 }

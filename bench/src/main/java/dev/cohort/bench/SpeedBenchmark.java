@@ -1,5 +1,6 @@
 package dev.cohort.bench;
 
+import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.launch.UsageException;
 import dev.cohort.model.data.IdxDataset;
 import dev.cohort.model.data.LabeledData;
@@ -161,14 +162,14 @@ public final class SpeedBenchmark implements Callable<Integer> {
     if (options.runs("runtime")) {
       System.out.println("the runtime: per-peer step time, " + options.reps() + " round(s)");
       Map<SpeedRun, List<SpeedRun.Measured>> measured = new LinkedHashMap<>();
-      RUNTIME.get(1).run(runs, "warm-up", Math.min(200, options.mlpSteps()), 0, "", 1); // JIT, caches: not counted
+      RUNTIME.get(1).run(runs, "warm-up", Math.min(200, options.mlpSteps()), 0, ConfigFactory.empty(), 1); // JIT, caches: not counted
       for (int round = 1; round <= options.reps(); round++) {
         System.out.println(" round " + round);
         for (SpeedRun config : RUNTIME.stream().filter(c -> java.util.regex.Pattern.compile(options.match()).matcher(c.label()).find()).toList()) {
           int steps = config.model().equals("cnn") ? options.cnnSteps() : options.mlpSteps();
           String id = "r" + round + "-" + config.model() + "-" + config.topology() + config.peers() + "-n" + config.nodes()
               + "-" + config.encoding() + "-d" + config.lookahead();
-          measured.computeIfAbsent(config, c -> new ArrayList<>()).add(config.run(runs, id, steps, round, "", 1));
+          measured.computeIfAbsent(config, c -> new ArrayList<>()).add(config.run(runs, id, steps, round, ConfigFactory.empty(), 1));
         }
       }
       report.runtime(measured);

@@ -1,14 +1,16 @@
 package dev.cohort.bench;
 
 import com.typesafe.config.Config;
-import com.typesafe.config.ConfigFactory;
 import dev.cohort.actors.launch.Launch;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 
 /**
  * One benchmark run of the real runtime, in this JVM (and {@code nodes - 1} child JVMs): a cohort
@@ -21,27 +23,23 @@ record SpeedRun(
   /** The outcome: the run's figures and the time from launch to the first step. */
   record Measured(RunFigures figures, Duration toFirstStep, RunFinished finished) {}
 
-  Measured run(Path runs, String runId, int steps, int seed, String dataOverrides, int epochs) throws IOException {
-    StringBuilder peerList = new StringBuilder("[");
+  /** @param data settings of the data beyond the training limit ({@link CohortFile#of}), or empty */
+  Measured run(Path runs, String runId, int steps, int seed, Config data, int epochs) throws IOException {
+    List<Map<String, Object>> peerList = new ArrayList<>();
     for (int i = 1; i <= peers; i++) {
-      peerList.append(i > 1 ? ", " : "").append("{name = ").append(model).append('-').append(i)
-          .append(model.equals("cnn") ? ", model = cnn" : ", hidden = [256]")
-          .append(", seed = ").append(seed * 100 + i).append('}');
+      peerList.add(model.equals("cnn") ? CohortFile.peer(model + "-" + i, "model", "cnn")
+          : CohortFile.peer(model + "-" + i, "hidden", List.of(256)));
     }
-    peerList.append(']');
-    Config cohort = ConfigFactory.parseString(
-        "cohort {\n"
-            + "  run { id = \"" + runId + "\", directory = \"" + runs.toAbsolutePath() + "\" }\n"
-            + "  data.train-limit = " + steps * 128 + "\n"
-            + dataOverrides
-            + "  training { epochs = " + epochs + ", seed = " + seed + ", checkpoint-every = 0, report-every = "
-            + Math.max(5, steps / 12) + " }\n"
-            + "  distillation { topology = \"" + topology + "\", encoding = \"" + encoding + "\", top-k = " + topK
-            + ", lookahead = " + lookahead + " }\n"
-            + "  peers = " + peerList + "\n"
-            + "  cluster.nodes = " + nodes + "\n"
-            + "  dashboard.enabled = false\n"
-            + "}\n");
+    Config cohort = data.withFallback(CohortFile.of(CohortFile.settings(
+        "run.id", runId, "run.directory", runs.toAbsolutePath().toString(),
+        "data.train-limit", steps * 128,
+        "training.epochs", epochs, "training.seed", seed, "training.checkpoint-every", 0,
+        "training.report-every", Math.max(5, steps / 12),
+        "distillation.topology", topology, "distillation.encoding", encoding, "distillation.top-k", topK,
+        "distillation.lookahead", lookahead,
+        "peers", CohortFile.seeded(peerList, seed),
+        "cluster.nodes", nodes,
+        "dashboard.enabled", false)));
     Instant launched = Instant.now();
     Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench speed", new dev.cohort.actors.data.RunDataCache());
     Launch.Outcome outcome = Launch.execute(prepared, nodes - 1, 0, line -> {});

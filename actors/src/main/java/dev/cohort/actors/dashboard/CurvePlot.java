@@ -3,19 +3,27 @@ package dev.cohort.actors.dashboard;
 import com.fasterxml.jackson.databind.JsonNode;
 import java.awt.BasicStroke;
 import java.awt.Color;
-import java.awt.Font;
-import java.awt.Graphics2D;
-import java.awt.RenderingHints;
-import java.awt.geom.Path2D;
-import java.awt.image.BufferedImage;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.util.ArrayList;
+import java.text.DecimalFormat;
+import java.text.DecimalFormatSymbols;
 import java.util.List;
 import java.util.Locale;
-import javax.imageio.ImageIO;
+import org.jfree.chart.ChartUtils;
+import org.jfree.chart.JFreeChart;
+import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberAxis;
+import org.jfree.chart.plot.XYPlot;
+import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
+import org.jfree.chart.title.LegendTitle;
+import org.jfree.chart.ui.RectangleEdge;
+import org.jfree.data.xy.XYSeries;
+import org.jfree.data.xy.XYSeriesCollection;
 
-/** A line chart as PNG bytes (Java2D, headless): curves of (step, value), a legend, axes with ticks. */
+/**
+ * A line chart of curves over training steps as PNG bytes, drawn by JFreeChart (headless): the
+ * report's accuracy and loss plots. A log scale leaves out values that are not positive.
+ */
 final class CurvePlot {
 
   /** One curve: points as a JSON array of [step, value]. */
@@ -25,98 +33,55 @@ final class CurvePlot {
       new Color(0x7c3aed), new Color(0x0891b2), new Color(0xbe185d), new Color(0x4d7c0f), new Color(0x9333ea),
       new Color(0x475569)};
 
-  private static final int W = 900, H = 500, L = 80, R = 170, T = 40, B = 60;
+  private static final int WIDTH = 900;
+  private static final int HEIGHT = 500;
 
   private CurvePlot() {}
 
   static byte[] png(String title, String yLabel, List<Line> lines, boolean logScale) throws IOException {
-    BufferedImage image = new BufferedImage(W, H, BufferedImage.TYPE_INT_RGB);
-    Graphics2D g = image.createGraphics();
-    g.setRenderingHint(RenderingHints.KEY_ANTIALIASING, RenderingHints.VALUE_ANTIALIAS_ON);
-    g.setColor(Color.WHITE);
-    g.fillRect(0, 0, W, H);
-    g.setColor(Color.DARK_GRAY);
-    g.setFont(new Font(Font.SANS_SERIF, Font.BOLD, 16));
-    g.drawString(title, L, 25);
-    g.setFont(new Font(Font.SANS_SERIF, Font.PLAIN, 12));
-    List<double[]> all = new ArrayList<>();
+    System.setProperty("java.awt.headless", "true");
+    XYSeriesCollection curves = new XYSeriesCollection();
+    XYLineAndShapeRenderer renderer = new XYLineAndShapeRenderer(true, false);
     for (Line line : lines) {
-      for (JsonNode p : line.points()) {
-        double y = p.get(1).asDouble();
-        if (!logScale || y > 0) {
-          all.add(new double[] {p.get(0).asDouble(), logScale ? Math.log10(y) : y});
+      XYSeries series = new XYSeries(line.name(), false, true);
+      for (JsonNode point : line.points()) {
+        double value = point.get(1).asDouble();
+        if (Double.isFinite(value) && (!logScale || value > 0)) {
+          series.add(point.get(0).asDouble(), value);
         }
       }
-    }
-    if (all.isEmpty()) {
-      g.drawString("no data", W / 2 - 20, H / 2);
-      return encode(image);
-    }
-    double x0 = all.stream().mapToDouble(p -> p[0]).min().orElse(0), x1 = all.stream().mapToDouble(p -> p[0]).max().orElse(1);
-    double y0 = all.stream().mapToDouble(p -> p[1]).min().orElse(0), y1 = all.stream().mapToDouble(p -> p[1]).max().orElse(1);
-    if (x1 == x0) {
-      x1 = x0 + 1;
-    }
-    if (y1 == y0) {
-      y0 -= 0.01;
-      y1 += 0.01;
-    }
-    double pad = (y1 - y0) * 0.05;
-    final double ylo = y0 - pad, yhi = y1 + pad, xlo = x0, xhi = x1;
-    java.util.function.DoubleUnaryOperator sx = x -> L + (x - xlo) / (xhi - xlo) * (W - L - R);
-    java.util.function.DoubleUnaryOperator sy = y -> T + (1 - (y - ylo) / (yhi - ylo)) * (H - T - B);
-    for (int i = 0; i <= 5; i++) {
-      double v = ylo + (yhi - ylo) * i / 5;
-      int y = (int) sy.applyAsDouble(v);
-      g.setColor(new Color(0xeeeeee));
-      g.drawLine(L, y, W - R, y);
-      g.setColor(Color.DARK_GRAY);
-      double shown = logScale ? Math.pow(10, v) : v;
-      g.drawString(String.format(Locale.ROOT, "%.3g", shown), 8, y + 4);
-    }
-    for (int i = 0; i <= 6; i++) {
-      double v = xlo + (xhi - xlo) * i / 6;
-      g.drawString(String.format(Locale.ROOT, "%.0f", v), (int) sx.applyAsDouble(v) - 10, H - B + 18);
-    }
-    g.drawLine(L, H - B, W - R, H - B);
-    g.drawLine(L, T, L, H - B);
-    g.drawString("step", (L + W - R) / 2, H - 15);
-    g.drawString(yLabel + (logScale ? " (log scale)" : ""), L, T - 5);
-    int legend = 0;
-    for (Line line : lines) {
-      Path2D path = new Path2D.Double();
-      boolean first = true;
-      for (JsonNode p : line.points()) {
-        double y = p.get(1).asDouble();
-        if (logScale && y <= 0) {
-          continue;
-        }
-        double px = sx.applyAsDouble(p.get(0).asDouble()), py = sy.applyAsDouble(logScale ? Math.log10(y) : y);
-        if (first) {
-          path.moveTo(px, py);
-          first = false;
-        } else {
-          path.lineTo(px, py);
-        }
-      }
-      g.setColor(line.color());
-      g.setStroke(line.dashed()
+      int index = curves.getSeriesCount();
+      curves.addSeries(series);
+      renderer.setSeriesPaint(index, line.color());
+      renderer.setSeriesStroke(index, line.dashed()
           ? new BasicStroke(2f, BasicStroke.CAP_BUTT, BasicStroke.JOIN_ROUND, 1f, new float[] {6f, 4f}, 0f)
           : new BasicStroke(line.thin() ? 1f : 2f));
-      g.draw(path);
-      g.setStroke(new BasicStroke(1f));
-      g.fillRect(W - R + 15, T + 10 + legend * 18, 12, 12);
-      g.setColor(Color.DARK_GRAY);
-      g.drawString(line.name(), W - R + 32, T + 21 + legend * 18);
-      legend++;
     }
-    g.dispose();
-    return encode(image);
+    NumberAxis steps = new NumberAxis("step");
+    steps.setAutoRangeIncludesZero(false);
+    steps.setStandardTickUnits(NumberAxis.createIntegerTickUnits());
+    if (logScale) {
+      LogAxis values = new LogAxis(yLabel + " (log scale)");
+      values.setSmallestValue(1e-6);
+      values.setNumberFormatOverride(new DecimalFormat("0.###", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+      return render(title, new XYPlot(curves, steps, values, renderer));
+    }
+    NumberAxis values = new NumberAxis(yLabel);
+    values.setAutoRangeIncludesZero(false);
+    return render(title, new XYPlot(curves, steps, values, renderer));
   }
 
-  private static byte[] encode(BufferedImage image) throws IOException {
+  private static byte[] render(String title, XYPlot plot) throws IOException {
+    plot.setBackgroundPaint(Color.WHITE);
+    plot.setDomainGridlinePaint(new Color(0xdddddd));
+    plot.setRangeGridlinePaint(new Color(0xdddddd));
+    plot.setNoDataMessage("no data");
+    JFreeChart chart = new JFreeChart(title, JFreeChart.DEFAULT_TITLE_FONT.deriveFont(16f), plot, true);
+    chart.setBackgroundPaint(Color.WHITE);
+    LegendTitle legend = chart.getLegend();
+    legend.setPosition(RectangleEdge.RIGHT);
     ByteArrayOutputStream out = new ByteArrayOutputStream();
-    ImageIO.write(image, "png", out);
+    ChartUtils.writeChartAsPNG(out, chart, WIDTH, HEIGHT);
     return out.toByteArray();
   }
 }

@@ -1,5 +1,8 @@
 package dev.cohort.actors.dashboard;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -9,8 +12,6 @@ import java.time.format.DateTimeParseException;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
 
 /**
  * A run directory's {@code events.jsonl} and {@code metrics.jsonl} as one sequence of lines in the
@@ -19,7 +20,7 @@ import java.util.regex.Pattern;
  */
 public final class RunLines {
 
-  private static final Pattern TIME = Pattern.compile("\"time\":\"([^\"]+)\"");
+  private static final ObjectMapper JSON = new ObjectMapper();
 
   private RunLines() {}
 
@@ -40,13 +41,18 @@ public final class RunLines {
     int order = lines.size();
     for (String json : Files.readAllLines(file, StandardCharsets.UTF_8)) {
       String trimmed = json.trim();
-      if (!trimmed.startsWith("{") || !trimmed.endsWith("}")) {
+      JsonNode line;
+      try {
+        line = JSON.readTree(trimmed);
+      } catch (JsonProcessingException e) {
+        continue; // torn: its writer died mid-line
+      }
+      if (line == null || !line.isObject()) {
         continue;
       }
-      Matcher time = TIME.matcher(trimmed);
       Instant at;
       try {
-        at = time.find() ? Instant.parse(time.group(1)) : Instant.EPOCH;
+        at = line.hasNonNull("time") ? Instant.parse(line.get("time").asText()) : Instant.EPOCH;
       } catch (DateTimeParseException e) {
         at = Instant.EPOCH;
       }

@@ -1,5 +1,6 @@
 package dev.cohort.actors.dashboard;
 
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.ArrayDeque;
 import java.util.Deque;
@@ -59,7 +60,8 @@ final class UpdateHub {
   void subscribe(BoundedSourceQueue<ServerSentEvent> client, long after) {
     clients.add(client);
     if (after > lastId || (!recent.isEmpty() && after < recent.peekFirst().id() - 1)) {
-      offer(client, event("{\"kind\":\"reset\",\"id\":" + lastId + "}", lastId));
+      offer(client, event(JsonNodeFactory.instance.objectNode().put("kind", "reset").put("id", lastId).toString(),
+          lastId));
       return;
     }
     for (Update update : recent) {
