@@ -1,6 +1,7 @@
 // Cohort dashboard: renders a snapshot of the run (GET api/cohort, or window.COHORT_SNAPSHOT in a
 // static report.html) and applies the updates streamed by api/events (Server-Sent Events).
-// No libraries: the charts and the heat maps are SVG drawn here.
+// The line charts are uPlot's (vendor/, served from the jar: zoom, values under the cursor,
+// legend toggles); the heat maps are SVG drawn here.
 (function () {
   'use strict';
 
@@ -200,56 +201,70 @@
     return node;
   }
 
-  function ticks(min, max, count) {
-    const span = max - min || 1;
-    const step = Math.pow(10, Math.floor(Math.log10(span / count)));
-    const nice = [1, 2, 5, 10].map(m => m * step).find(s => span / s <= count) || step * 10;
-    const out = [];
-    for (let v = Math.ceil(min / nice) * nice; v <= max + 1e-12; v += nice) out.push(v);
-    return out;
+  // One uPlot per chart, made again only when its curves change (a peer joins); new points go in
+  // with setData, which keeps the user's zoom and hidden curves.
+  const charts = new Map();
+
+  /** Every curve on the union of their steps, null where a curve has no point (uPlot's aligned data). */
+  function aligned(lines, logScale) {
+    const steps = [...new Set(lines.flatMap(l => l.points.map(p => p[0])))].sort((a, b) => a - b);
+    const at = new Map(steps.map((step, i) => [step, i]));
+    return [steps, ...lines.map(l => {
+      const values = new Array(steps.length).fill(null);
+      for (const [step, value] of l.points) {
+        values[at.get(step)] = logScale && !(value > 0) ? null : value;
+      }
+      return values;
+    })];
   }
 
-  function lineChart(svg, lines, xLabel, yLabel, logScale) {
-    svg.replaceChildren();
-    const W = 560, H = 260, L = 52, R = 110, T = 10, B = 34;
-    svg.dataset.points = String(lines.reduce((n, l) => n + l.points.length, 0));
-    if (logScale) {
-      lines = lines.map(l => ({ ...l, points: l.points.filter(p => p[1] > 0).map(p => [p[0], Math.log10(p[1])]) }));
+  function lineChart(container, lines, xLabel, yLabel, logScale) {
+    container.dataset.points = String(lines.reduce((n, l) => n + l.points.length, 0));
+    const data = aligned(lines, logScale);
+    const key = lines.map(l => l.name + ':' + l.color).join('|');
+    let chart = charts.get(container.id);
+    if (chart && chart.key !== key) {
+      chart.plot.destroy();
+      chart = null;
     }
-    const all = lines.flatMap(l => l.points);
-    if (!all.length) {
-      el(svg, 'text', { x: W / 2, y: H / 2, 'text-anchor': 'middle', class: 'muted' }, 'no data yet');
+    if (!chart) {
+      chart = { key, zoomed: false, updating: true };
+      const options = {
+        width: Math.max(300, container.clientWidth || 520),
+        height: 240,
+        scales: { x: { time: false }, y: logScale ? { distr: 3 } : {} },
+        axes: [{ label: xLabel }, { label: yLabel }],
+        series: [{ label: xLabel }, ...lines.map(l => ({
+          label: l.name, stroke: l.color, width: 1.6, spanGaps: true,
+          dash: l.dashed ? [5, 3] : undefined, points: { show: !!l.dots, size: 5 },
+        }))],
+        cursor: { drag: { x: true, y: false } },
+        hooks: {
+          // A zoom is the user's: new points must not undo it (a double-click shows everything again).
+          setScale: [(u, scale) => {
+            if (scale !== 'x' || chart.updating) return;
+            const steps = u.data[0];
+            chart.zoomed = steps.length > 1 && (u.scales.x.min > steps[0] || u.scales.x.max < steps[steps.length - 1]);
+            container.dataset.zoomed = String(chart.zoomed);
+          }],
+        },
+      };
+      chart.plot = new uPlot(options, data, container);
+      charts.set(container.id, chart);
+      container.dataset.zoomed = 'false';
+      chart.updating = false;
       return;
     }
-    let [x0, x1] = [Math.min(...all.map(p => p[0])), Math.max(...all.map(p => p[0]))];
-    let [y0, y1] = [Math.min(...all.map(p => p[1])), Math.max(...all.map(p => p[1]))];
-    if (x1 === x0) { x1 = x0 + 1; }
-    if (y1 === y0) { y0 -= 0.01; y1 += 0.01; }
-    const pad = (y1 - y0) * 0.05; y0 -= pad; y1 += pad;
-    const sx = x => L + (x - x0) / (x1 - x0) * (W - L - R);
-    const sy = y => T + (1 - (y - y0) / (y1 - y0)) * (H - T - B);
-    for (const v of ticks(y0, y1, 5)) {
-      el(svg, 'line', { x1: L, x2: W - R, y1: sy(v), y2: sy(v), class: 'grid' });
-      const shown = logScale ? Math.pow(10, v) : v;
-      el(svg, 'text', { x: L - 4, y: sy(v) + 4, 'text-anchor': 'end' },
-        Math.abs(shown) < 10 ? Number(shown.toPrecision(3)).toString() : shown.toFixed(0));
+    chart.updating = true;
+    chart.plot.setData(data, !chart.zoomed);
+    chart.updating = false;
+  }
+
+  function fitCharts() {
+    for (const [id, chart] of charts) {
+      const width = document.getElementById(id).clientWidth;
+      if (width > 0) chart.plot.setSize({ width: Math.max(300, width), height: 240 });
     }
-    for (const v of ticks(x0, x1, 6)) {
-      el(svg, 'text', { x: sx(v), y: H - B + 14, 'text-anchor': 'middle' }, String(Math.round(v)));
-    }
-    el(svg, 'line', { x1: L, x2: W - R, y1: H - B, y2: H - B, class: 'axis' });
-    el(svg, 'line', { x1: L, x2: L, y1: T, y2: H - B, class: 'axis' });
-    el(svg, 'text', { x: (L + W - R) / 2, y: H - 4, 'text-anchor': 'middle' }, xLabel);
-    el(svg, 'text', { x: 12, y: (T + H - B) / 2, 'text-anchor': 'middle', transform: `rotate(-90 12 ${(T + H - B) / 2})` }, yLabel);
-    lines.forEach((line, i) => {
-      if (!line.points.length) return;
-      const d = line.points.map(p => sx(p[0]).toFixed(1) + ',' + sy(p[1]).toFixed(1)).join(' ');
-      el(svg, 'polyline', { points: d, fill: 'none', stroke: line.color, 'stroke-width': 1.6,
-        'stroke-dasharray': line.dashed ? '5 3' : '', 'data-series': line.name });
-      if (line.dots) line.points.forEach(p => el(svg, 'circle', { cx: sx(p[0]), cy: sy(p[1]), r: 2.5, fill: line.color }));
-      el(svg, 'rect', { x: W - R + 10, y: T + 4 + i * 16, width: 10, height: 10, fill: line.color });
-      el(svg, 'text', { x: W - R + 24, y: T + 13 + i * 16 }, line.name);
-    });
   }
 
   function heatMap(svg, matrix, names, diagonal, lowIsGood) {
@@ -332,6 +347,7 @@
   }
 
   async function start() {
+    window.addEventListener('resize', fitCharts);
     if (window.COHORT_SNAPSHOT) {
       document.body.classList.add('static');
       $('connection').textContent = 'report';

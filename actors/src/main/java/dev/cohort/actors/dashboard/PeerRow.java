@@ -31,6 +31,8 @@ final class PeerRow {
   long parameters;
   int epoch;
   long step;
+  /** The most steps seen between two of its reports: a peer this far behind the leader is only a report behind. */
+  long reportGap;
   long stepsPerEpoch;
   double ceLoss = Double.NaN;
   double kdLoss = Double.NaN;
@@ -57,13 +59,18 @@ final class PeerRow {
 
   /** A {@code metrics.jsonl} line of this peer. */
   void report(JsonNode line, Instant time) {
+    boolean reportedBefore = lifecycle == Lifecycle.REPORTING;
     lifecycle = Lifecycle.REPORTING;
     lastSeen = time;
     node = line.path("node").asText(node);
     architecture = line.path("architecture").asText(architecture);
     parameters = line.path("parameters").asLong(parameters);
     epoch = line.path("epoch").asInt();
-    step = line.path("step").asLong();
+    long reported = line.path("step").asLong();
+    if (reportedBefore && reported > step) {
+      reportGap = Math.max(reportGap, reported - step);
+    }
+    step = reported;
     stepsPerEpoch = line.path("steps_per_epoch").asLong(stepsPerEpoch);
     ceLoss = line.path("ce_loss").asDouble();
     kdLoss = line.path("kd_loss").asDouble();
@@ -88,7 +95,8 @@ final class PeerRow {
   /**
    * starting / training / waiting / lagging / unreachable / restarting / dead / finished, as of {@code now}:
    * lagging when it has not reported for {@code stallAfter}, or is more than a tenth of an epoch
-   * behind the cohort's most advanced peer ({@code leaderStep}).
+   * behind the cohort's most advanced peer ({@code leaderStep}) and more than one report behind it
+   * (peers report every few steps, so one report's steps behind is only a report not yet in).
    */
   String statusAt(Instant now, Duration stallAfter, long leaderStep) {
     return switch (lifecycle) {
@@ -103,7 +111,7 @@ final class PeerRow {
         if (lastSeen != null && Duration.between(lastSeen, now).compareTo(stallAfter) > 0) {
           yield "lagging";
         }
-        if (stepsPerEpoch > 0 && leaderStep - step > stepsPerEpoch / 10) {
+        if (stepsPerEpoch > 0 && leaderStep - step > Math.max(stepsPerEpoch / 10, reportGap)) {
           yield "lagging";
         }
         yield waitFraction > WAITING_SHARE ? "waiting" : "training";

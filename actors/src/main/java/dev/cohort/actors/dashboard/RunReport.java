@@ -48,10 +48,14 @@ public final class RunReport {
     String page = resource("index.html");
     String data = snapshot.toString().replace("</", "<\\/");
     return page
+        .replace("<link rel=\"stylesheet\" href=\"assets/vendor/uPlot.min.css\">",
+            "<style>\n" + resource("vendor/uPlot.min.css") + "</style>")
         .replace("<link rel=\"stylesheet\" href=\"assets/dashboard.css\">", "<style>\n" + resource("dashboard.css") + "</style>")
+        .replace("<script src=\"assets/vendor/uPlot.iife.min.js\"></script>",
+            "<script>\n" + script(resource("vendor/uPlot.iife.min.js")) + "</script>")
         .replace("<script src=\"assets/dashboard.js\"></script>",
             "<script>window.COHORT_SNAPSHOT = " + data + ";</script>\n<script>\n"
-                + resource("dashboard.js").replace("</script", "<\\/script") + "</script>")
+                + script(resource("dashboard.js")) + "</script>")
         .replace("<title>Cohort dashboard</title>", "<title>Cohort report " + snapshot.path("run").path("id").asText() + "</title>");
   }
 
@@ -80,6 +84,11 @@ public final class RunReport {
 
   private static Color color(int i) {
     return CurvePlot.COLORS[i % CurvePlot.COLORS.length];
+  }
+
+  /** A script's text inside the page's script element, which must not end early. */
+  private static String script(String source) {
+    return source.replace("</script", "<\\/script");
   }
 
   private static String resource(String name) {

@@ -18,6 +18,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.openqa.selenium.By;
+import org.openqa.selenium.JavascriptExecutor;
 import org.openqa.selenium.OutputType;
 import org.openqa.selenium.StaleElementReferenceException;
 import org.openqa.selenium.TakesScreenshot;
@@ -26,12 +27,14 @@ import org.openqa.selenium.WebElement;
 import org.openqa.selenium.chrome.ChromeDriver;
 import org.openqa.selenium.chrome.ChromeDriverService;
 import org.openqa.selenium.chrome.ChromeOptions;
+import org.openqa.selenium.interactions.Actions;
 import org.openqa.selenium.support.ui.ExpectedConditions;
 import org.openqa.selenium.support.ui.WebDriverWait;
 
 /**
  * The dashboard of a live local run in Debian's headless Chromium (driven by Selenium through
- * Debian's chromedriver): every peer has a row, the loss chart grows while the run trains, "extract
+ * Debian's chromedriver): every peer has a row, the loss chart grows while the run trains and answers
+ * the mouse (values under the cursor, legend toggles, zoom), "extract
  * best peer now" with the run's token writes a model, the screenshot goes to
  * {@code target/dashboard-e2e.png}, and "stop run" ends the run.
  */
@@ -48,11 +51,13 @@ class DashboardBrowserTest {
     assertTrue(Files.isExecutable(CHROMIUM) && Files.isExecutable(CHROMEDRIVER),
         "this test needs Debian's chromium and chromium-driver: apt-get install chromium chromium-driver (.ci/run does)");
     Path runs = dir.resolve("runs");
+    // Long epochs (400 steps) and more of them than the test can wait for: the run is stopped by the
+    // test, and an epoch's events do not push the extraction's out of the page's last 200 events.
     String cohort = "cohort {\n"
         + "  run { id = \"browser\", directory = \"" + runs + "\" }\n"
         + "  data { format = synthetic, validation-size = 200,\n"
-        + "         synthetic { train-examples = 2000, test-examples = 300, features = 16, classes = 4, noise = 0.8 } }\n"
-        + "  training { epochs = 1000, batch-size = 50, learning-rate = 0.01, report-every = 5, checkpoint-every = 40 }\n"
+        + "         synthetic { train-examples = 20000, test-examples = 300, features = 16, classes = 4, noise = 0.8 } }\n"
+        + "  training { epochs = 100000, batch-size = 50, learning-rate = 0.01, report-every = 5, checkpoint-every = 40 }\n"
         + "  dashboard { port = 0 }\n"
         + "  peers = [ { name = alpha, hidden = [16] }, { name = beta, hidden = [16] }, { name = gamma, hidden = [8] } ]\n"
         + "}\n";
@@ -83,8 +88,12 @@ class DashboardBrowserTest {
       wait.until(d -> points(d) > 0);
       int before = points(browser);
       wait.until(d -> points(d) > before + 3);
-      wait.until(d -> d.findElement(By.cssSelector("#peers tr[data-peer='alpha']")).getAttribute("data-status")
-          .matches("training|waiting"));
+      // Read in the page at once: the table is drawn anew on every update, so an element found in one
+      // WebDriver call is often gone by the next.
+      WebDriver page = browser;
+      wait.withMessage(() -> "the peers' statuses: " + statuses(page))
+          .until(d -> statuses(d).matches(".*alpha (training|waiting).*"));
+      chartInteractions(browser, wait);
       wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
 
       browser.findElement(By.id("token")).sendKeys(token);
@@ -116,6 +125,44 @@ class DashboardBrowserTest {
         run.get(120, TimeUnit.SECONDS);
       }
     }
+  }
+
+  /**
+   * The loss chart (uPlot) as a user handles it: the legend names every peer and shows the values
+   * under the cursor; a click on a legend entry hides the peer's curve and another shows it again;
+   * dragging across the chart zooms in, new points keep the zoom, and a double-click zooms out.
+   */
+  private static void chartInteractions(WebDriver browser, WebDriverWait wait) {
+    By chart = By.id("chart-loss");
+    By over = By.cssSelector("#chart-loss .u-over");
+    By alphaEntry = By.xpath("//div[@id='chart-loss']//tr[contains(@class,'u-series')][.//th[normalize-space()='alpha']]");
+    wait.until(d -> d.findElements(By.cssSelector("#chart-loss .u-legend tr.u-series")).size() == 4); // step + 3 peers
+
+    new Actions(browser).moveToElement(browser.findElement(over), 100, 0).perform();
+    wait.until(d -> d.findElements(By.cssSelector("#chart-loss .u-legend tr.u-series .u-value")).stream()
+        .anyMatch(value -> value.getText().matches("[0-9.]+")));
+
+    browser.findElement(alphaEntry).findElement(By.tagName("th")).click();
+    wait.until(d -> d.findElement(alphaEntry).getAttribute("class").contains("u-off"));
+    browser.findElement(alphaEntry).findElement(By.tagName("th")).click();
+    wait.until(d -> !d.findElement(alphaEntry).getAttribute("class").contains("u-off"));
+
+    WebElement plot = browser.findElement(over);
+    int width = plot.getSize().getWidth();
+    new Actions(browser).moveToElement(plot, -width / 4, 0).clickAndHold().moveByOffset(width / 5, 0).release().perform();
+    wait.until(d -> "true".equals(d.findElement(chart).getAttribute("data-zoomed")));
+    int zoomedAt = points(browser);
+    wait.until(d -> points(d) > zoomedAt);
+    assertEquals("true", browser.findElement(chart).getAttribute("data-zoomed"), "new points keep the user's zoom");
+    new Actions(browser).doubleClick(browser.findElement(over)).perform();
+    wait.until(d -> "false".equals(d.findElement(chart).getAttribute("data-zoomed")));
+  }
+
+  /** Each peer's row: its name, status and step, as the page shows them now. */
+  private static String statuses(WebDriver browser) {
+    return String.valueOf(((JavascriptExecutor) browser).executeScript(
+        "return [...document.querySelectorAll('#peers tr[data-peer]')].map(r => r.dataset.peer + ' '"
+            + " + r.dataset.status + ' ' + r.cells[6].textContent).join(', ')"));
   }
 
   private static int points(WebDriver browser) {

@@ -36,6 +36,21 @@ class CohortViewTest {
   }
 
   @Test
+  void aPeerOnlyOneReportBehindTheLeaderIsNotLagging() {
+    report("a", "2026-11-28T10:00:00Z", 20, 0.1, "");
+    report("b", "2026-11-28T10:00:00Z", 20, 0.1, "");
+    report("a", "2026-11-28T10:00:01Z", 40, 0.1, "");
+    report("b", "2026-11-28T10:00:01Z", 40, 0.1, "");
+    report("a", "2026-11-28T10:00:02Z", 60, 0.1, "");
+    view.refresh(Instant.parse("2026-11-28T10:00:02Z"));
+    assertEquals("training", row("b").path("status").asText(),
+        "20 steps behind is more than a tenth of the 100-step epoch, but b reports every 20 steps: its next is due");
+    report("a", "2026-11-28T10:00:03Z", 80, 0.1, "");
+    view.refresh(Instant.parse("2026-11-28T10:00:03Z"));
+    assertEquals("lagging", row("b").path("status").asText(), "two reports behind");
+  }
+
+  @Test
   void statusesFollowTheLinesAndTheClock() {
     assertEquals("starting", row("a").path("status").asText());
     report("a", "2026-11-28T10:00:00Z", 10, 0.1, "");
