@@ -9,15 +9,13 @@ import dev.cohort.actors.data.RunData;
 import dev.cohort.actors.extract.CardFacts;
 import dev.cohort.actors.extract.RunModels;
 import dev.cohort.actors.launch.UsageException;
-import dev.cohort.model.data.BatchSchedule;
 import dev.cohort.model.data.LabeledData;
-import dev.cohort.model.distill.SoftTargets;
 import dev.cohort.model.eval.ClassificationReport;
+import dev.cohort.model.nn.Fusion;
 import dev.cohort.model.nn.PeerNetwork;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.Callable;
@@ -27,7 +25,7 @@ import picocli.CommandLine.Parameters;
 
 /**
  * {@code fuse RUN_DIR --into PRESET [--epochs N] [--out FILE]}: distils the whole cohort into one
- * fresh student, offline. The target of every training example is the average of the peers'
+ * fresh student, offline ({@link Fusion}). The target of every training example is the average of the peers'
  * softened predictions softmax(z/T) from their latest checkpoints (T and λ from the run), the loss
  * the run's CE + λ·T²·KL. The student's card compares it with every peer and with the ensemble on
  * the validation and test splits, whichever wins.
@@ -38,7 +36,6 @@ import picocli.CommandLine.Parameters;
 final class FuseCommand implements Callable<Integer> {
 
   private static final ObjectMapper JSON = new ObjectMapper();
-  private static final int CHUNK = 1000;
 
   @Parameters(index = "0", paramLabel = "RUN_DIR", description = "a run directory, e.g. runs/<id>")
   private Path runDirectory;
@@ -68,12 +65,13 @@ final class FuseCommand implements Callable<Integer> {
     }
     double temperature = settings.distillation().temperature();
     double lambda = settings.distillation().lambda();
-    float[] targets = ensembleSoftened(peers, data.train(), temperature);
+    Fusion fusion = Fusion.of(peers.stream().map(RunModels.Peer::network).toList(), data.train(), temperature);
     PeerNetwork student = PeerModels.network(spec, data, settings);
     student.distillationWeight(lambda);
     System.out.println(String.format(Locale.ROOT, "distilling %d peers into %s: T=%s, λ=%s, %d epochs on %,d examples",
         peers.size(), student.architecture(), temperature, lambda, rounds, data.train().size()));
-    train(student, data.train(), targets, settings, rounds);
+    fusion.train(student, settings.training().batchSize(), settings.training().seed(), rounds,
+        epoch -> System.out.println("  epoch " + epoch + " of " + rounds + " done"));
 
     ObjectNode comparison = JSON.createObjectNode();
     comparison.put("temperature", temperature).put("lambda", lambda).put("epochs", rounds);
@@ -151,39 +149,6 @@ final class FuseCommand implements Callable<Integer> {
       widths.add(width);
     }
     return widths;
-  }
-
-  /** The average of the peers' softmax(z/T) for every training example, row-major. */
-  private static float[] ensembleSoftened(List<RunModels.Peer> peers, LabeledData train, double temperature) {
-    int classes = train.classes();
-    float[] sum = new float[train.size() * classes];
-    int[] all = train.allRows();
-    for (RunModels.Peer peer : peers) {
-      for (int from = 0; from < all.length; from += CHUNK) {
-        int[] rows = Arrays.copyOfRange(all, from, Math.min(all.length, from + CHUNK));
-        float[] softened = SoftTargets.soften(peer.network().logits(train.features(rows)), temperature);
-        for (int i = 0; i < softened.length; i++) {
-          sum[from * classes + i] += softened[i] / peers.size();
-        }
-      }
-    }
-    return sum;
-  }
-
-  private static void train(PeerNetwork student, LabeledData train, float[] targets, CohortSettings settings, int epochs) {
-    int classes = train.classes();
-    BatchSchedule schedule = new BatchSchedule(train.size(), settings.training().batchSize(), settings.training().seed());
-    for (int epoch = 0; epoch < epochs; epoch++) {
-      for (int b = 0; b < schedule.batchesPerEpoch(); b++) {
-        int[] rows = schedule.batch(epoch, b);
-        float[] target = new float[rows.length * classes];
-        for (int r = 0; r < rows.length; r++) {
-          System.arraycopy(targets, rows[r] * classes, target, r * classes, classes);
-        }
-        student.train(train.features(rows), SoftTargets.labels(train.labels(rows), target, classes));
-      }
-      System.out.println("  epoch " + (epoch + 1) + " of " + epochs + " done");
-    }
   }
 
   private record Scores(PeerNetwork.Evaluation validation, PeerNetwork.Evaluation test) {}
