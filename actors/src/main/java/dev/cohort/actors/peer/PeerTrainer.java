@@ -112,7 +112,14 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
             return Behaviors.stopped();
           }
           Reachability nodes = reachability != null ? reachability : Reachability.of(context.getSystem());
-          return Behaviors.withTimers(timers -> new PeerTrainer(context, timers, setup, loaded, nodes));
+          return Behaviors.withTimers(timers -> {
+            try {
+              return new PeerTrainer(context, timers, setup, loaded, nodes);
+            } catch (RuntimeException e) { // e.g. a link's encoding that cannot carry one row of these classes
+              reportFailure(context, setup.coordinator(), setup, "cannot start: " + e.getMessage(), e);
+              return Behaviors.stopped();
+            }
+          });
         });
   }
 

@@ -508,6 +508,22 @@ class PeerTrainerTest {
   }
 
   @Test
+  void aPeerThatCannotBuildItsLinksReportsWhyAndStops() {
+    // One row of float32 predictions over 60,000 classes takes 240,000 bytes, more than a message carries.
+    CohortSettings settings = TestCohorts.settings(runs, "too-wide",
+        "data.synthetic { train-examples = 300, test-examples = 100, features = 4, classes = 60000 }", "a", "b");
+    PeerSpec spec = settings.peers().get(0);
+    ActorRef<PeerTrainer.Command> peer = testKit.spawn(
+        PeerTrainer.create(new PeerSetup(settings, spec, coordinator.ref(), new RunDataCache(), "test-node"), reachability));
+    CoordinatorInbox failed = coordinator.fishForMessage(GENEROUS,
+        m -> m.hasFailed() ? FishingOutcomes.complete() : FishingOutcomes.continueAndIgnore()).get(0);
+    String reason = failed.getFailed().getReason();
+    assertTrue(reason.contains("cannot start") && reason.contains("60000 classes") && reason.contains("use top-k"),
+        reason);
+    testKit.createTestProbe().expectTerminated(peer, GENEROUS);
+  }
+
+  @Test
   void aDivergingPeerFailsBeforeItSendsOrSavesAnythingNonFinite() {
     CohortSettings settings = TestCohorts.settings(runs, "diverge",
         "training.checkpoint-every = 1\npeers = [ { name = a, hidden = [16], learning-rate = 1e30 }, { name = b } ]",
