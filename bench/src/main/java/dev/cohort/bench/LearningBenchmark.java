@@ -106,9 +106,9 @@ public final class LearningBenchmark implements Callable<Integer> {
         "ta-chain-validation", "ta-chain-correction", "ta-chain-selective");
     Map<String, Setting> known = new LinkedHashMap<>();
     known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
-        subsetEpochs, CohortFile.of(Map.of()), clean));
+        subsetEpochs, ConfigFactory.empty(), clean));
     known.put("full", new Setting("full", "full training set, " + fullEpochs + " epochs", 0, fullEpochs,
-        CohortFile.of(Map.of()), clean));
+        ConfigFactory.empty(), clean));
     known.put("noise", new Setting("noise", String.format(Locale.ROOT,
         "%d-image subset with %.0f %% symmetric label noise, %d epochs, T = 1", subset, 100 * noise, subsetEpochs),
         subset, subsetEpochs, CohortFile.of(CohortFile.settings("data.label-noise", noise,

@@ -1,6 +1,7 @@
 package dev.cohort.bench;
 
 import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -36,7 +37,7 @@ final class LearningModes {
     var two = List.of(mlp("mlp-a", 256), mlp("mlp-b", 256));
     var chain = List.of(mlp("large", 512, 256), mlp("assistant", 128), mlp("small", 32));
     Config none = weighting("none");
-    Config own = CohortFile.of(Map.of());
+    Config own = ConfigFactory.empty(); // the independent baselines: no settings of their own
     MODES.put("independent", new Mode("independent", three, null, own));
     MODES.put("dml", new Mode("dml", three, "independent", none));
     MODES.put("ensemble", new Mode("ensemble", three, "independent", none));

@@ -54,7 +54,6 @@ final class ConfigValues {
     return names;
   }
 
-
   static int positive(Config c, String key, String prefix) {
     return atLeast(c, key, 1, prefix);
   }

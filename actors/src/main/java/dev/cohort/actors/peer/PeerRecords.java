@@ -39,7 +39,7 @@ final class PeerRecords {
     this.data = loaded.data();
     this.messages = messages;
     this.coordinator = coordinator;
-    this.checkpoints = PeerTrainer.checkpoints(setup);
+    this.checkpoints = loaded.checkpoints();
     this.fence = loaded.fence();
     this.figures = figures;
     this.batchesPerEpoch = batchesPerEpoch;

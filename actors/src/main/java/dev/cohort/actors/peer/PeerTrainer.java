@@ -96,9 +96,11 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
 
   /**
    * What a peer loads before its actor runs: the run's data, its network (from its latest good
-   * checkpoint when it resumes), that checkpoint, and its claim on its checkpoint folder.
+   * checkpoint when it resumes), its checkpoint folder, the checkpoint it resumed from, and its
+   * claim on the folder.
    */
-  record Loaded(RunData data, PeerNetwork network, Optional<Checkpoints.Restored> restored, CheckpointFence fence) {}
+  record Loaded(RunData data, PeerNetwork network, Checkpoints checkpoints, Optional<Checkpoints.Restored> restored,
+      CheckpointFence fence) {}
 
   /** @param reachability which nodes are unreachable; null: the cluster's failure detector */
   static Behavior<Command> create(PeerSetup setup, Reachability reachability) {
@@ -124,19 +126,17 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   }
 
   private static Loaded load(PeerSetup setup) throws IOException {
-    CheckpointFence fence = new CheckpointFence(checkpoints(setup).folder());
+    Checkpoints checkpoints =
+        new Checkpoints(setup.settings().runPath().resolve("checkpoints").resolve(setup.spec().name()));
+    CheckpointFence fence = new CheckpointFence(checkpoints.folder());
     PeerDevices.apply(setup.start());
     RunData data = setup.data().get(setup.settings().data());
     PeerNetwork network = PeerModels.network(setup.spec(), data, setup.settings());
     Optional<Checkpoints.Restored> restored = setup.start().resume()
-        ? checkpoints(setup).latest(network.architecture(), setup.settings().training().engine())
+        ? checkpoints.latest(network.architecture(), setup.settings().training().engine())
         : Optional.empty();
     fence.claim(); // from now on an earlier copy of this peer, if one still runs, saves nothing
-    return new Loaded(data, restored.map(Checkpoints.Restored::network).orElse(network), restored, fence);
-  }
-
-  static Checkpoints checkpoints(PeerSetup setup) {
-    return new Checkpoints(setup.settings().runPath().resolve("checkpoints").resolve(setup.spec().name()));
+    return new Loaded(data, restored.map(Checkpoints.Restored::network).orElse(network), checkpoints, restored, fence);
   }
 
   private PeerTrainer(ActorContext<Command> context, TimerScheduler<Command> timers, PeerSetup setup, Loaded loaded,

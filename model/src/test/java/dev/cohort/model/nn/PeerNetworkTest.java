@@ -12,12 +12,12 @@ import dev.cohort.model.distill.SoftTargets;
 import dev.cohort.model.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.util.zip.ZipEntry;
-import java.util.zip.ZipFile;
-import java.util.zip.ZipOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.zip.ZipEntry;
+import java.util.zip.ZipFile;
+import java.util.zip.ZipOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.nd4j.linalg.api.ndarray.INDArray;
@@ -123,10 +123,22 @@ class PeerNetworkTest {
     assertEquals(0.0, switched.loss().lambda());
   }
 
-  @Test
-  void aModelZipWrittenWhenTheLossLivedInTheModelsRootPackageStillLoads() throws IOException {
+  /** A network trained for one epoch, so that its weights are not its initial ones. */
+  private static PeerNetwork trained() {
     PeerNetwork network = network(2);
     trainOneEpoch(network, new BatchSchedule(DATA.size(), 64, 1), 0);
+    return network;
+  }
+
+  private static void assertSameModel(PeerNetwork expected, PeerNetwork loaded) {
+    INDArray x = DATA.features(new int[] {0, 1, 2});
+    assertEquals(expected.logits(x), loaded.logits(x));
+    assertEquals(expected.loss(), loaded.loss());
+  }
+
+  @Test
+  void aModelZipWrittenWhenTheLossLivedInTheModelsRootPackageStillLoads() throws IOException {
+    PeerNetwork network = trained();
     Path current = dir.resolve("current.zip");
     network.save(current);
     Path earlier = dir.resolve("earlier.zip");
@@ -145,22 +157,15 @@ class PeerNetworkTest {
         out.closeEntry();
       }
     }
-    PeerNetwork loaded = PeerNetwork.load(earlier, network.architecture());
-    INDArray x = DATA.features(new int[] {0, 1, 2});
-    assertEquals(network.logits(x), loaded.logits(x));
-    assertEquals(network.loss(), loaded.loss());
+    assertSameModel(network, PeerNetwork.load(earlier, network.architecture()));
   }
 
   @Test
   void aSavedModelLoadsWithTheSameOutputsAndLoss() throws IOException {
-    PeerNetwork network = network(2);
-    trainOneEpoch(network, new BatchSchedule(DATA.size(), 64, 1), 0);
+    PeerNetwork network = trained();
     Path file = dir.resolve("peer/model.zip");
     network.save(file);
-    PeerNetwork loaded = PeerNetwork.load(file, network.architecture());
-    INDArray x = DATA.features(new int[] {0, 1, 2});
-    assertEquals(network.logits(x), loaded.logits(x));
-    assertEquals(network.loss(), loaded.loss());
+    assertSameModel(network, PeerNetwork.load(file, network.architecture()));
     try (var files = Files.list(file.getParent())) {
       assertEquals(List.of(file), files.toList(), "no temporary file is left behind");
     }
