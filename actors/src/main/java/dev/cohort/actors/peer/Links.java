@@ -68,14 +68,18 @@ final class Links implements Outbox {
   public void toStudents(long batchId, long modelStep, int rows, float[] softened) {
     Map<ProbabilityCodec.Format, List<PeerInbox>> encoded = new HashMap<>();
     for (String student : exchange.students()) {
-      encoded.computeIfAbsent(softening.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format))
-          .forEach(peers.get(student)::tell);
+      List<PeerInbox> messages =
+          encoded.computeIfAbsent(softening.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format));
+      messages.forEach(peers.get(student)::tell);
+      ExchangeEvents.sent(self, student, batchId, messages.size());
     }
   }
 
   @Override
   public void toStudent(String student, long batchId, long modelStep, int rows, float[] softened) {
-    encode(batchId, modelStep, rows, softened, softening.formatFor(student)).forEach(peers.get(student)::tell);
+    List<PeerInbox> messages = encode(batchId, modelStep, rows, softened, softening.formatFor(student));
+    messages.forEach(peers.get(student)::tell);
+    ExchangeEvents.sent(self, student, batchId, messages.size());
   }
 
   @Override

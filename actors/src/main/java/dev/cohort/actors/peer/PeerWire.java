@@ -15,11 +15,13 @@ final class PeerWire {
 
   private PeerWire() {}
 
+  /** @param student the peer whose inbox this is */
   static Behavior<PeerInbox> create(
-      ActorRef<PeerTrainer.Command> trainer, PredictionIntake intake, PeerTrainer.Command nudge) {
+      String student, ActorRef<PeerTrainer.Command> trainer, PredictionIntake intake, PeerTrainer.Command nudge) {
     return Behaviors.receive(
         (context, message) -> {
           if (message.getMessageCase() == PeerInbox.MessageCase.PREDICTIONS) {
+            ExchangeEvents.arrived(message.getPredictions().getFromPeer(), student, message.getPredictions().getBatchId());
             intake.arrived(message.getPredictions());
             trainer.tell(nudge);
           } else {

@@ -26,7 +26,8 @@ final class PredictionIntake {
   /** One thing that arrived. */
   private sealed interface Arrival {}
 
-  private record Predictions(SoftPredictions message) implements Arrival {}
+  /** @param arrivedNanos when it was put here ({@link System#nanoTime}) */
+  private record Predictions(SoftPredictions message, long arrivedNanos) implements Arrival {}
 
   /** A linked peer ({@code ref}, its incarnation) stopped, or its node left the cluster. */
   private record Departure(String peer, ActorRef<PeerInbox> ref) implements Arrival {}
@@ -64,7 +65,7 @@ final class PredictionIntake {
 
   /** A teacher's predictions arrived (any thread). */
   void arrived(SoftPredictions predictions) {
-    queue.add(new Predictions(predictions));
+    queue.add(new Predictions(predictions, System.nanoTime()));
   }
 
   /** A linked peer is gone (any thread). */
@@ -79,17 +80,22 @@ final class PredictionIntake {
     }
   }
 
+  /** What {@link #takeNext} got: nothing in time, a departure, or predictions that arrived at {@code arrivedNanos}. */
+  static final long NOTHING = Long.MIN_VALUE;
+  static final long DEPARTURE = Long.MIN_VALUE + 1;
+
   /**
-   * Waits at most {@code nanos} for the next arrival and takes it (the trainer's thread); false
-   * when nothing came in time.
+   * Waits at most {@code nanos} for the next arrival and takes it (the trainer's thread); returns
+   * when predictions taken arrived ({@link System#nanoTime}), {@link #DEPARTURE} for a departure,
+   * {@link #NOTHING} when nothing came in time.
    */
-  boolean takeNext(long nanos) throws InterruptedException {
+  long takeNext(long nanos) throws InterruptedException {
     Arrival next = queue.poll(Math.max(0, nanos), TimeUnit.NANOSECONDS);
     if (next == null) {
-      return false;
+      return NOTHING;
     }
     take(next);
-    return true;
+    return next instanceof Predictions predictions ? predictions.arrivedNanos() : DEPARTURE;
   }
 
   /** The parts of batches up to {@code batchId} that never came whole are of no use any more. */

@@ -47,11 +47,18 @@ final class TeacherWait {
     if (exchange.complete(batchId)) {
       return;
     }
+    ExchangeEvents.Wait event = new ExchangeEvents.Wait();
+    event.begin();
     long started = System.nanoTime();
     long deadline = started + maxWait.toNanos();
+    long lastArrival = PredictionIntake.NOTHING;
+    long lastTaken = 0;
     try {
       while (!exchange.complete(batchId)) {
-        if (intake.takeNext(Math.min(deadline - System.nanoTime(), SLICE_NANOS))) {
+        long taken = intake.takeNext(Math.min(deadline - System.nanoTime(), SLICE_NANOS));
+        if (taken != PredictionIntake.NOTHING) {
+          lastArrival = taken;
+          lastTaken = System.nanoTime();
           continue;
         }
         if (shuttingDown.getAsBoolean()) {
@@ -67,7 +74,15 @@ final class TeacherWait {
       Thread.currentThread().interrupt();
       throw new IllegalStateException("peer " + self + " was interrupted while waiting for its teachers", e);
     } finally {
-      figures.addWait(System.nanoTime() - started);
+      long now = System.nanoTime();
+      figures.addWait(now - started);
+      event.end();
+      if (event.shouldCommit()) {
+        event.peer = self;
+        event.batch = batchId;
+        event.wakeUp = lastArrival > PredictionIntake.DEPARTURE && lastArrival - started >= 0 ? lastTaken - lastArrival : -1;
+        event.commit();
+      }
     }
   }
 

@@ -14,7 +14,12 @@ import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
+import java.nio.file.Path;
+import jdk.jfr.Recording;
+import jdk.jfr.consumer.RecordedEvent;
+import jdk.jfr.consumer.RecordingFile;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.LoggerFactory;
 
 /** The lock-step wait for teachers, on the test's thread: what ends it, and what it counts. */
@@ -76,5 +81,47 @@ class TeacherWaitTest {
     assertTimeoutPreemptively(GENEROUS, () -> wait.await(0));
     assertFalse(exchange.complete(0));
     assertEquals(0, figures().getTeacherTimeouts(), "going down is not a teacher's timeout");
+  }
+
+  @Test
+  void aFlightRecordingGetsTheWaitAndTheWakeUpAfterTheArrivalThatEndedIt(@TempDir Path dir) throws Exception {
+    TeacherWait wait = waitFor(FOREVER, () -> false, () -> { });
+    RecordedEvent event = recordedWait(dir, () -> {
+      CompletableFuture.runAsync(
+          () -> intake.arrived(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, 1.0, new float[] {0.5f, 0.5f})),
+          CompletableFuture.delayedExecutor(100, TimeUnit.MILLISECONDS));
+      assertTimeoutPreemptively(GENEROUS, () -> wait.await(0));
+    });
+    assertEquals("s", event.getString("peer"));
+    assertEquals(0, event.getLong("batch"));
+    assertTrue(event.getDuration().toMillis() >= 90, "it waited for the arrival: " + event.getDuration());
+    long wakeUp = event.getLong("wakeUp");
+    assertTrue(wakeUp >= 0 && wakeUp < event.getDuration().toNanos(), "wake-up " + wakeUp + " ns");
+  }
+
+  @Test
+  void predictionsQueuedBeforeTheWaitBeganWokeNobody(@TempDir Path dir) throws Exception {
+    TeacherWait wait = waitFor(FOREVER, () -> false, () -> { });
+    RecordedEvent event = recordedWait(dir, () -> {
+      intake.arrived(RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, 1.0, new float[] {0.5f, 0.5f}));
+      assertTimeoutPreemptively(GENEROUS, () -> wait.await(0));
+    });
+    assertEquals(-1, event.getLong("wakeUp"));
+  }
+
+  /** The one TeacherWait event a flight recording got while {@code action} ran. */
+  private static RecordedEvent recordedWait(Path dir, Runnable action) throws Exception {
+    Path file = dir.resolve("wait.jfr");
+    try (Recording recording = new Recording()) {
+      recording.enable("dev.cohort.TeacherWait");
+      recording.start();
+      action.run();
+      recording.stop();
+      recording.dump(file);
+    }
+    List<RecordedEvent> waits = RecordingFile.readAllEvents(file).stream()
+        .filter(e -> e.getEventType().getName().equals("dev.cohort.TeacherWait")).toList();
+    assertEquals(1, waits.size(), waits.toString());
+    return waits.get(0);
   }
 }
