@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
  */
 @Command(name = "bench", mixinStandardHelpOptions = true,
     description = "The benchmarks: learning (docs/RESULTS.md), dashboard (docs/DASHBOARD.md), speed (docs/PERFORMANCE.md).",
-    subcommands = {LearningBenchmark.class, DashboardBenchmark.class, SpeedBenchmark.class})
+    subcommands = {LearningBenchmark.class, DashboardBenchmark.class, SpeedBenchmark.class, StepAlone.class})
 public final class BenchCommand implements Callable<Integer>, Main.AddedCommand {
 
   @Override

@@ -59,10 +59,30 @@ public final class SpeedBenchmark implements Callable<Integer> {
   @Option(names = "--threads", paramLabel = "T", defaultValue = "1", description = "threads of each step (default: ${DEFAULT-VALUE})")
   private int threads;
 
-  @Option(names = "--only", split = ",", paramLabel = "PART", description = "some of step, profile, codec, runtime, accuracy, cnn")
+  @Option(names = "--node-steps", paramLabel = "S", description = "MLP steps per epoch of the nodes part (default: 300; --quick: 100)")
+  private Integer nodeSteps;
+
+  @Option(names = "--node-epochs", paramLabel = "E", description = "epochs of the nodes part, the first half unmeasured (default: 6; --quick: 2)")
+  private Integer nodeEpochs;
+
+  @Option(names = "--profile-nodes", description = "the nodes part also records each K = 2 configuration once with JFR in every JVM")
+  private boolean profileNodes;
+
+  @Option(names = "--variant", paramLabel = "NAME=OPTIONS",
+      description = "the nodes part also runs every configuration with these JVM options (space-separated), right after it runs as it is (repeatable)")
+  private Map<String, String> variants;
+
+  @Option(names = "--netns", description = "the nodes part also runs every configuration with each JVM in a network"
+      + " namespace of its own, over veth links (needs root and iproute2)")
+  private boolean netns;
+
+  @Option(names = "--java-option", paramLabel = "OPTION", description = "a JVM option for every JVM of the nodes part (repeatable)")
+  private List<String> javaOptions;
+
+  @Option(names = "--only", split = ",", paramLabel = "PART", description = "some of step, profile, codec, runtime, nodes, accuracy, cnn")
   private List<String> only;
 
-  @Option(names = "--match", paramLabel = "REGEX", defaultValue = "", description = "only the profiles whose name matches")
+  @Option(names = "--match", paramLabel = "REGEX", defaultValue = "", description = "only the profiles, runtime and nodes configurations whose name matches")
   private String match;
 
   @Option(names = "--no-accuracy", description = "skip the accuracy part")
@@ -70,6 +90,9 @@ public final class SpeedBenchmark implements Callable<Integer> {
 
   @Option(names = "--quick", description = "a short run: fewer rounds, steps, seeds and epochs")
   private boolean quick;
+
+  @Option(names = "--runs", paramLabel = "DIR", description = "where the runs go (default: runs/bench-speed-TIME)")
+  private Path runsDirectory;
 
   @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/PERFORMANCE.md", description = "(default: ${DEFAULT-VALUE})")
   private Path out;
@@ -87,7 +110,15 @@ public final class SpeedBenchmark implements Callable<Integer> {
         count("--cnn-steps", cnnSteps, quick ? 12 : 30), count("--micro-steps", microSteps, quick ? 20 : 100), !noAccuracy,
         count("--seeds", seeds, quick ? 1 : 2), count("--epochs", epochs, quick ? 1 : 8), out,
         count("--threads", threads, 1), parts, match,
-        "./cohort " + String.join(" ", words.stream().map(w -> w.contains(" ") || w.contains("*") ? "'" + w + "'" : w).toList()));
+        "./cohort " + String.join(" ", words.stream().map(w -> w.contains(" ") || w.contains("*") ? "'" + w + "'" : w).toList()),
+        nodesSetup());
+  }
+
+  private PinnedCohort.Setup nodesSetup() {
+    int epochs = count("--node-epochs", nodeEpochs, quick ? 2 : 6);
+    List<Integer> cores = java.util.stream.IntStream.range(0, Runtime.getRuntime().availableProcessors()).boxed().toList();
+    return new PinnedCohort.Setup(count("--node-steps", nodeSteps, quick ? 100 : 300), epochs, epochs / 2 + 1, cores,
+        javaOptions == null ? List.of() : List.copyOf(javaOptions), null, null);
   }
 
   private static int count(String option, Integer value, int otherwise) {
@@ -107,7 +138,8 @@ public final class SpeedBenchmark implements Callable<Integer> {
     LabeledData train = IdxDataset.split(data, "train");
     MlpPreset mlp = new MlpPreset(784, List.of(256), 10);
     CnnPreset cnn = new CnnPreset(new LabeledData.ImageShape(28, 28, 1), List.of(20, 50), List.of(500), 10);
-    Path runs = Path.of("runs", "bench-speed-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
+    Path runs = runsDirectory != null ? runsDirectory
+        : Path.of("runs", "bench-speed-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
 
     if (options.runs("step")) {
       System.out.println("the step alone (DL4J and Cohort in this JVM, PyTorch beside it), " + options.reps() + " round(s)");
@@ -174,6 +206,23 @@ public final class SpeedBenchmark implements Callable<Integer> {
       }
       report.runtime(measured);
       report.coldStart(ColdStart.measure(runs.resolve("cold"), 40, options.reps()));
+    }
+    if (options.runs("nodes")) {
+      System.out.println("separate machines: one peer per JVM, each JVM pinned to its own core, " + options.reps() + " round(s)");
+      Map<String, SeparateMachines.Variant> compared = new LinkedHashMap<>();
+      if (variants != null) {
+        variants.forEach((name, words) ->
+            compared.put(name, new SeparateMachines.Variant(List.of(words.trim().split("\\s+")), false)));
+      }
+      if (netns) {
+        compared.put(SeparateMachines.NETNS, new SeparateMachines.Variant(List.of(), true));
+      }
+      SeparateMachines nodes = new SeparateMachines(options.nodes(), compared);
+      nodes.run(runs, options.reps(), options.match());
+      if (profileNodes) {
+        nodes.profile(runs, options.match());
+      }
+      report.nodes(nodes);
     }
     if (options.runs("accuracy")) {
       System.out.println("the encodings' effect on accuracy");
