@@ -44,20 +44,12 @@ public record RunFigures(
 
   /**
    * When the counted report windows were: per peer, the (time, step) of each counted report, in
-   * order. {@link #from}/{@link #to}: the span in which every peer was training and counted.
+   * order, and the address of the node it ran on.
    */
   public record Window(Map<String, List<Point>> points, Map<String, String> nodes) {
 
     /** A report: the time it was written and the step the peer had reached. */
     public record Point(Instant time, long step) {}
-
-    public Instant from() {
-      return points.values().stream().map(p -> p.get(0).time()).max(Instant::compareTo).orElse(null);
-    }
-
-    public Instant to() {
-      return points.values().stream().map(p -> p.get(p.size() - 1).time()).min(Instant::compareTo).orElse(null);
-    }
 
     /** The steps all peers together took between {@code start} and {@code end}, interpolated between reports. */
     public double steps(Instant start, Instant end) {

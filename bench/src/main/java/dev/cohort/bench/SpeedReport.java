@@ -111,7 +111,7 @@ final class SpeedReport {
         .append(", DL4J/ND4J 1.0.0-M2.1 (nd4j-native, CPU; OMP_NUM_THREADS=")
         .append(java.util.Objects.requireNonNullElse(System.getenv("OMP_NUM_THREADS"), "unset"))
         .append("), batch 128, float32. Every number below was measured by")
-        .append(" that run; rerun it to check them (it takes about 25 minutes here). Step times are wall time per step;")
+        .append(" that run; rerun it to check them (about 25 minutes here without the nodes part, which alone took 38 minutes for 3 rounds with --netns and --profile-nodes on 2026-12-07). Step times are wall time per step;")
         .append(" medians, with the first report window of each run (warm-up) left out. The machine is shared and")
         .append(" noisy: compare ratios taken within one run, not absolute times across runs.\n\n");
     summary(md);

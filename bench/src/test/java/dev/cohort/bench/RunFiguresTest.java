@@ -55,11 +55,11 @@ class RunFiguresTest {
     assertEquals(10.0, late.meanStepMillis(), 1e-9);
     assertEquals(0.2, late.waitShare(), 1e-9);
     assertEquals(55.0, all.stepMillis().get("a"), 1e-9, "the median of both epochs' later windows, 3 of 100 ms and 3 of 10");
-    // the counted window: from b's first counted report (the later start) to a's last (the earlier end)
+    // the counted reports: epoch 2 from its second window on; b started 0.5 s after a
     RunFigures.Window window = late.window();
-    assertEquals(T0.plusMillis(500 + 600 + 1000), window.from());
-    assertEquals(T0.plusMillis(800 + 1000), window.to());
-    assertEquals(0, window.steps(window.from(), window.to()), 1e-9, "b's window starts after a's ends");
+    assertEquals(List.of(T0.plusMillis(2100), T0.plusMillis(2200), T0.plusMillis(2300)),
+        window.points().get("b").stream().map(RunFigures.Window.Point::time).toList());
+    assertEquals(20, window.steps("b", T0.plusMillis(2100), T0.plusMillis(2300)), 1e-9, "b: from step 60 to 80");
     // within one peer's reports, steps are interpolated: a's reports at 1.6 s (step 60) and 1.7 s (step 70)
     RunFigures.Window.Point first = window.points().get("a").get(0);
     assertEquals(60, first.step());
