@@ -1,5 +1,7 @@
 package dev.cohort.bench;
 
+import static dev.cohort.bench.DetailSections.f;
+
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -311,9 +313,5 @@ final class SeparateMachines {
 
   private static double med(List<PinnedCohort.Measured> runs, ToDoubleFunction<PinnedCohort.Measured> value) {
     return Stats.median(runs.stream().map(value::applyAsDouble).toList());
-  }
-
-  private static String f(double value, String format) {
-    return Double.isNaN(value) ? "—" : String.format(Locale.ROOT, format, value);
   }
 }
