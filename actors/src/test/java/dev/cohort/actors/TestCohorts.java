@@ -13,6 +13,7 @@ public final class TestCohorts {
   /**
    * A cohort of peers {@code names} (MLP [16]) on 600 synthetic examples (4 classes), batch 50,
    * validation 100, in {@code runs}; {@code extra} is HOCON inside {@code cohort { }} that wins.
+   * Mutual learning, or independent training for one peer (dml needs two).
    */
   public static CohortSettings settings(Path runs, String runId, String extra, String... names) {
     StringBuilder peers = new StringBuilder();
@@ -25,7 +26,8 @@ public final class TestCohorts {
             + "data { format = synthetic, validation-size = 100, seed = 3,\n"
             + "       synthetic { train-examples = 500, test-examples = 200, features = 12, classes = 4, noise = 0.7 } }\n"
             + "training { epochs = 1, batch-size = 50, learning-rate = 0.01, report-every = 5 }\n"
-            + "distillation { topology = dml, temperature = 2.0, lambda = 1.0, max-wait = 30s }\n"
+            + "distillation { topology = " + (names.length == 1 ? "independent" : "dml")
+            + ", temperature = 2.0, lambda = 1.0, max-wait = 30s }\n"
             + "peers = [\n" + peers + "]\n"
             + extra + "\n"
             + "}\n";

@@ -21,6 +21,7 @@ public record CohortSettings(
     Distillation distillation,
     List<PeerSpec> peers,
     Cluster cluster,
+    Dashboard dashboard,
     Config source) {
 
   public CohortSettings {
@@ -136,6 +137,21 @@ public record CohortSettings(
    */
   public record Cluster(
       int nodes, Duration startupTimeout, Duration exportTimeout, int maxRestarts, Duration recoveryGrace) {}
+
+  /**
+   * {@code cohort.dashboard}: where the dashboard listens and how much it buffers (see reference.conf).
+   *
+   * @param allowedHosts host names the dashboard answers to besides localhost, IP addresses and
+   *     {@code host}; {@code *} answers every name
+   */
+  public record Dashboard(
+      boolean enabled, String host, int port, int clientBuffer, int replay, Duration stallAfter,
+      List<String> allowedHosts) {
+
+    public Dashboard {
+      allowedHosts = List.copyOf(allowedHosts);
+    }
+  }
 
   /** This run's own folder: {@code <run.directory>/<run.id>}. */
   public Path runPath() {

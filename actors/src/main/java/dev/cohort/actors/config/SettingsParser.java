@@ -31,6 +31,7 @@ import java.util.regex.Pattern;
  */
 public final class SettingsParser {
 
+  private static final Pattern RUN_ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,99}");
   private static final Pattern PEER_NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Set<String> PEER_KEYS = Set.of("name", "model", "hidden", "conv", "seed", "encoding", "learning-rate");
   private static final Set<String> MODELS = Set.of("mlp", "cnn");
@@ -58,17 +59,77 @@ public final class SettingsParser {
     try {
       List<PeerSpec> peers = peers(c);
       return new CohortSettings(
-          c.getString("run.id"),
+          runId(c),
           Path.of(c.getString("run.directory")),
           data(c),
           training(c),
           distillation(c, peers),
           peers,
           cluster(c),
+          dashboard(c),
           c);
     } catch (ConfigException.WrongType | ConfigException.BadValue e) {
       throw new CohortConfigException("invalid cohort config: " + e.getMessage(), e);
     }
+  }
+
+  /**
+   * Checks a cohort file as a whole, before its {@code cohort} section is read: the file holds that
+   * one section, so a misspelt or missing root is an error rather than a run on the defaults.
+   *
+   * @param source the file's name, for the message
+   */
+  public static void checkFile(Config file, String source) {
+    List<String> others = file.root().keySet().stream().filter(key -> !key.equals("cohort")).sorted().toList();
+    if (!others.isEmpty()) {
+      String key = others.get(0);
+      int line = file.root().get(key).origin().lineNumber();
+      throw new CohortConfigException("unknown top-level key '" + key + "' in " + source + (line > 0 ? " (line " + line + ")" : "")
+          + ": a cohort file holds one section, cohort { ... }, and every setting goes inside it"
+          + (file.hasPath("cohort") ? "" : " (this file has none)"));
+    }
+    if (!file.hasPath("cohort")) {
+      throw new CohortConfigException(source + " has no cohort { ... } section: it is empty, so the run would train"
+          + " the defaults (see cluster-config's reference.conf for every key)");
+    }
+    if (!(file.root().get("cohort") instanceof ConfigObject)) {
+      throw new CohortConfigException("cohort in " + source + " must be a section, cohort { ... }, found "
+          + file.root().get("cohort").valueType().name().toLowerCase(java.util.Locale.ROOT));
+    }
+  }
+
+  private static String runId(Config c) {
+    String id = c.getString("run.id");
+    if (!id.isEmpty() && !RUN_ID.matcher(id).matches()) {
+      throw invalid("run.id", "'" + id + "'", "a folder name of letters, digits, '.', '-' and '_' (at most 100,"
+          + " starting with a letter or digit), or \"\" for a fresh id; the run's folder is always inside run.directory");
+    }
+    return id;
+  }
+
+  private static CohortSettings.Dashboard dashboard(Config c) {
+    Config d = c.getConfig("dashboard");
+    int port = d.getInt("port");
+    if (port < 0 || port > 65535) {
+      throw invalid("dashboard.port", port, "a TCP port 1..65535, or 0 for any free port");
+    }
+    String host = d.getString("host");
+    if (!DashboardHost.isValid(host)) {
+      throw invalid("dashboard.host", "'" + host + "'", "an IP address of this machine (127.0.0.1: loopback only,"
+          + " 0.0.0.0: every interface) or a host name");
+    }
+    List<String> allowed = d.getStringList("allowed-hosts");
+    for (String name : allowed) {
+      if (!name.equals("*") && !DashboardHost.isValid(name)) {
+        throw invalid("dashboard.allowed-hosts", "['" + name + "']", "host names (or \"*\" for every name)");
+      }
+    }
+    Duration stallAfter = d.getDuration("stall-after");
+    if (stallAfter.isNegative() || stallAfter.isZero()) {
+      throw invalid("dashboard.stall-after", stallAfter, "a positive duration such as 30s");
+    }
+    return new CohortSettings.Dashboard(d.getBoolean("enabled"), host, port, positive(d, "client-buffer", "dashboard."),
+        positive(d, "replay", "dashboard."), stallAfter, allowed);
   }
 
   private static CohortSettings.Data data(Config c) {
@@ -80,7 +141,7 @@ public final class SettingsParser {
             positive(s, "train-examples", "data.synthetic."),
             positive(s, "test-examples", "data.synthetic."),
             positive(s, "features", "data.synthetic."),
-            atLeast(s, "classes", 2, "data.synthetic."),
+            classes(s),
             positiveDouble(s, "noise", "data.synthetic."));
     int trainLimit = c.getInt("data.train-limit");
     if (trainLimit < 0) {
@@ -111,6 +172,14 @@ public final class SettingsParser {
         synthetic,
         csv,
         labelNoise(c));
+  }
+
+  private static int classes(Config synthetic) {
+    int classes = atLeast(synthetic, "classes", 2, "data.synthetic.");
+    if (classes > dev.cohort.model.data.LabeledData.MAX_CLASSES) {
+      throw invalid("data.synthetic.classes", classes, "2.." + dev.cohort.model.data.LabeledData.MAX_CLASSES);
+    }
+    return classes;
   }
 
   private static CohortSettings.Training training(Config c) {
@@ -168,17 +237,18 @@ public final class SettingsParser {
           "cohort.distillation.links is only read with topology = custom (the topology is "
               + c.getString("distillation.topology") + ")");
     }
+    if (names.size() < 2 && preset != CohortSettings.TopologyPreset.INDEPENDENT
+        && preset != CohortSettings.TopologyPreset.CUSTOM) {
+      throw new CohortConfigException("cohort.distillation.topology = " + c.getString("distillation.topology")
+          + " needs at least 2 peers, and cohort.peers has 1 (" + names.get(0) + "): add a peer, or use topology ="
+          + " independent to train one alone");
+    }
     return switch (preset) {
       case INDEPENDENT -> Topology.independent(names);
       case DML, CODISTILL -> Topology.mutual(names);
       case ENSEMBLE -> Topology.ensemble(names);
       case TA_CHAIN -> Topology.chain(names, c.getBoolean("distillation.back-links"));
-      case KD -> {
-        if (names.size() < 2) {
-          throw new CohortConfigException("topology = kd needs a teacher (the first peer) and at least one student");
-        }
-        yield Topology.teacher(names);
-      }
+      case KD -> Topology.teacher(names); // the first peer teaches, the others learn
       case CUSTOM -> customTopology(names, links);
     };
   }

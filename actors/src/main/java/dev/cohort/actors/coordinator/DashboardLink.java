@@ -2,7 +2,6 @@ package dev.cohort.actors.coordinator;
 
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.dashboard.Dashboard;
-import dev.cohort.actors.dashboard.DashboardSettings;
 import dev.cohort.actors.dashboard.RunControl;
 import dev.cohort.actors.dashboard.RunFeed;
 import dev.cohort.actors.dashboard.RunLines;
@@ -27,7 +26,7 @@ final class DashboardLink {
    */
   static RunFeed start(ActorContext<?> context, CohortSettings settings, Consumer<String> console,
       ActorRef<RunControl> controls) {
-    if (!DashboardSettings.of(settings).enabled()) {
+    if (!settings.dashboard().enabled()) {
       return RunFeed.NONE;
     }
     try {

@@ -36,7 +36,8 @@ import org.apache.pekko.stream.javadsl.Source;
  * The dashboard's routes: the page and its assets, JSON snapshots, the update stream (SSE with
  * {@code Last-Event-ID}), Prometheus metrics, Pekko Management's readiness and liveness checks,
  * and the controls — POSTs that need the run's bearer token (401 without one, 403 with a wrong
- * one, 400 for a malformed request).
+ * one, 400 for a malformed request). Requests naming a host the dashboard does not answer to get
+ * 403 ({@link AllowedHosts}); once the dashboard stops, every request gets 503 at once.
  */
 final class DashboardRoutes extends AllDirectives {
 
@@ -50,6 +51,8 @@ final class DashboardRoutes extends AllDirectives {
   private final DashboardServer.Setup setup;
   private final HealthChecks health;
   private final Materializer materializer;
+  private final AllowedHosts hosts;
+  private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
 
   DashboardRoutes(ActorRef<Dashboard.Command> dashboard, ActorSystem<?> system, DashboardMetrics metrics,
       DashboardServer.Setup setup) {
@@ -60,9 +63,38 @@ final class DashboardRoutes extends AllDirectives {
     this.health = new HealthChecks((org.apache.pekko.actor.ExtendedActorSystem) Adapter.toClassic(system),
         HealthCheckSettings.create(system.settings().config().getConfig("pekko.management.health-checks")));
     this.materializer = Materializer.matFromSystem(system);
+    this.hosts = new AllowedHosts(setup.settings());
+  }
+
+  /**
+   * From now on every request is answered 503 at once: the dashboard is stopping, and a question
+   * to it would wait for an answer that never comes.
+   */
+  void close() {
+    open.set(false);
   }
 
   Route route() {
+    Route routes = routes();
+    return extractHost(host -> {
+      if (!hosts.allows(host)) {
+        return json(403, error("this dashboard does not answer to the host name '" + host + "' (a page of another"
+            + " site could be reading it through your browser); open it by IP address or localhost, or add the name"
+            + " to cohort.dashboard.allowed-hosts"));
+      }
+      return open.get() ? routes : stopping();
+    });
+  }
+
+  private Route stopping() {
+    return complete(HttpResponse.create().withStatus(StatusCodes.SERVICE_UNAVAILABLE)
+        .addHeader(RawHeader.create("Retry-After", "5"))
+        .withEntity(HttpEntities.create(ContentTypes.APPLICATION_JSON,
+            error("the dashboard is stopping (the run has ended or its coordinator is moving);"
+                + " report.html in the run directory holds the run"))));
+  }
+
+  private Route routes() {
     return concat(
         pathSingleSlash(() -> get(() -> getFromResource("dashboard/index.html", ContentTypes.TEXT_HTML_UTF8))),
         pathPrefix("assets", () -> get(() -> getFromResourceDirectory("dashboard"))),
@@ -83,7 +115,12 @@ final class DashboardRoutes extends AllDirectives {
   private Route query(String what) {
     CompletionStage<String> answer =
         AskPattern.ask(dashboard, replyTo -> new Dashboard.Query(what, replyTo), ASK, system.scheduler());
-    return onSuccess(answer, body -> json(200, body));
+    return answered(answer, body -> json(200, body));
+  }
+
+  /** The dashboard actor's answer, or 503 when none comes (it stopped, or is stopping). */
+  private <T> Route answered(CompletionStage<T> answer, java.util.function.Function<T, Route> inner) {
+    return onComplete(answer, result -> result.isSuccess() ? inner.apply(result.get()) : stopping());
   }
 
   private Route events() {
@@ -114,7 +151,7 @@ final class DashboardRoutes extends AllDirectives {
   private Route job(int id) {
     CompletionStage<Optional<String>> answer =
         AskPattern.ask(dashboard, replyTo -> new Dashboard.JobQuery(id, replyTo), ASK, system.scheduler());
-    return onSuccess(answer, body -> body.map(b -> json(200, b)).orElseGet(() -> json(404, error("no extraction " + id))));
+    return answered(answer, body -> body.map(b -> json(200, b)).orElseGet(() -> json(404, error("no extraction " + id))));
   }
 
   /** The controls' guard: 401 without a bearer token, 403 with a wrong one. */
@@ -177,7 +214,7 @@ final class DashboardRoutes extends AllDirectives {
   }
 
   private Route control(CompletionStage<Dashboard.Reply> reply) {
-    return onSuccess(reply, r -> json(r.status(), r.json()));
+    return answered(reply, r -> json(r.status(), r.json()));
   }
 
   private Route check(CompletionStage<org.apache.pekko.management.javadsl.CheckResult> result) {

@@ -22,11 +22,11 @@ import org.apache.pekko.http.javadsl.ServerBinding;
 final class DashboardServer {
 
   /** What a dashboard needs to know of its run. */
-  record Setup(String runId, Path runPath, String topology, DashboardSettings settings, CohortView view,
+  record Setup(String runId, Path runPath, String topology, CohortSettings.Dashboard settings, CohortView view,
       ControlToken token, Consumer<String> console) {
 
     static Setup of(CohortSettings run, Consumer<String> console) throws IOException {
-      DashboardSettings settings = DashboardSettings.of(run);
+      CohortSettings.Dashboard settings = run.dashboard();
       CohortView view = new CohortView(run.runId(), run.peers().stream().map(PeerSpec::name).toList(),
           run.training().epochs(), settings.stallAfter());
       return new Setup(run.runId(), run.runPath(), run.distillation().topologyName(), settings, view, ControlToken.forRun(run.runPath()), console);
@@ -40,12 +40,13 @@ final class DashboardServer {
 
   private final ActorContext<Dashboard.Command> context;
   private final Setup setup;
+  private final DashboardRoutes routes;
   private ServerBinding binding;
 
   DashboardServer(ActorContext<Dashboard.Command> context, Setup setup, DashboardMetrics metrics) {
     this.context = context;
     this.setup = setup;
-    DashboardRoutes routes = new DashboardRoutes(context.getSelf(), context.getSystem(), metrics, setup);
+    this.routes = new DashboardRoutes(context.getSelf(), context.getSystem(), metrics, setup);
     context.pipeToSelf(
         Http.get(context.getSystem()).newServerAt(setup.settings().host(), setup.settings().port()).bind(routes.route()),
         Bound::new);
@@ -81,6 +82,7 @@ final class DashboardServer {
   }
 
   void stop() {
+    routes.close();
     if (binding != null) {
       binding.terminate(Duration.ofSeconds(2));
       binding = null;

@@ -1,5 +1,6 @@
 package dev.cohort.actors.data;
 
+import dev.cohort.actors.config.CohortConfigException;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.model.data.CsvReader;
 import dev.cohort.model.data.DatasetException;
@@ -49,6 +50,13 @@ public record RunData(
       int[] rows = all.allRows();
       trainPool = all.select(Arrays.copyOfRange(rows, 0, poolSize));
       test = all.select(Arrays.copyOfRange(rows, poolSize, rows.length));
+    }
+    if (settings.validationSize() >= trainPool.size()) {
+      String source = settings.format() == CohortSettings.DataFormat.CSV ? "rows of " + settings.csv().train()
+          : "training examples in " + settings.directory();
+      throw new CohortConfigException("cohort.data.validation-size = " + settings.validationSize() + " is not valid:"
+          + " expected 1.." + (trainPool.size() - 1) + ", fewer than the " + trainPool.size() + " " + source
+          + " (the rest train)");
     }
     ValidationSplit.TrainValidation split =
         ValidationSplit.carve(trainPool, settings.validationSize(), settings.seed());

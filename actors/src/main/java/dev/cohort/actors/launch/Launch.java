@@ -63,6 +63,7 @@ public final class Launch {
     } catch (ConfigException e) {
       throw new CohortConfigException("cannot parse " + file + ": " + e.getMessage(), e);
     }
+    SettingsParser.checkFile(config, file.toString());
     return launch(config, file.toString(), options);
   }
 
@@ -75,6 +76,9 @@ public final class Launch {
     Config config = RunModels.config(runPath);
     RunDataCache data = new RunDataCache();
     CohortSettings settings = SettingsParser.parse(options.overrides().withFallback(config));
+    if (options.join() == null) {
+      checkDashboardHost(settings.dashboard());
+    }
     if (!settings.runPath().equals(runPath)) {
       throw new CohortConfigException("cannot resume " + runPath + ": its config.conf names the run directory "
           + settings.runPath() + " (was the run moved? cohort.run.directory and cohort.run.id must point back to it)");
@@ -89,6 +93,9 @@ public final class Launch {
   }
 
   private static int launch(Config cohortFile, String source, LaunchOptions options) throws Exception {
+    if (options.join() == null) {
+      checkDashboardHost(SettingsParser.parse(options.overrides().withFallback(cohortFile)).dashboard());
+    }
     Prepared run = prepare(options.overrides().withFallback(cohortFile), source, new RunDataCache());
     System.out.println("Cohort run directory: " + run.settings().runPath());
     return finish(run, options);
@@ -152,11 +159,16 @@ public final class Launch {
     if (Files.exists(runPath)) {
       throw new CohortConfigException("run directory " + runPath + " already exists: choose another cohort.run.id");
     }
-    Files.createDirectories(runPath);
-    AtomicFiles.writeString(
-        runPath.resolve("config.conf"),
-        "# Resolved configuration of run " + runId + " (from " + source + ")\n"
-            + settings.source().atPath("cohort").root().render(ConfigRenderOptions.defaults().setOriginComments(false)));
+    try {
+      Files.createDirectories(runPath);
+      AtomicFiles.writeString(
+          runPath.resolve("config.conf"),
+          "# Resolved configuration of run " + runId + " (from " + source + ")\n"
+              + settings.source().atPath("cohort").root().render(ConfigRenderOptions.defaults().setOriginComments(false)));
+    } catch (IOException e) {
+      throw new CohortConfigException("cannot create the run directory " + runPath + " (cohort.run.directory = "
+          + preliminary.runDirectory() + "): " + reason(e), e);
+    }
     return new Prepared(settings, data);
   }
 
@@ -249,6 +261,35 @@ public final class Launch {
     return new Outcome(finished, false);
   }
 
+  /**
+   * The dashboard runs beside the coordinator, on this node unless the run is handed to a cluster
+   * ({@code --join}): its host must be one of this machine's addresses (or every interface's).
+   */
+  private static void checkDashboardHost(CohortSettings.Dashboard dashboard) {
+    if (!dashboard.enabled()) {
+      return;
+    }
+    java.net.InetAddress address;
+    try {
+      address = java.net.InetAddress.getByName(dashboard.host());
+    } catch (java.net.UnknownHostException e) {
+      throw new CohortConfigException("cohort.dashboard.host = " + dashboard.host() + ": no such host (it does not"
+          + " resolve here); expected an address of this machine, e.g. 127.0.0.1 or 0.0.0.0");
+    }
+    boolean local;
+    try {
+      local = address.isAnyLocalAddress() || address.isLoopbackAddress()
+          || java.net.NetworkInterface.getByInetAddress(address) != null;
+    } catch (java.net.SocketException e) {
+      local = true; // cannot tell: the dashboard's own bind will say
+    }
+    if (!local) {
+      throw new CohortConfigException("cohort.dashboard.host = " + dashboard.host() + " (" + address.getHostAddress()
+          + ") is not an address of this machine, so the dashboard could not listen there; expected e.g. 127.0.0.1"
+          + " (loopback) or 0.0.0.0 (every interface)");
+    }
+  }
+
   public static Config set(Config config, String key, Object value) {
     return config.withValue("cohort." + key, ConfigValueFactory.fromAnyRef(value));
   }
@@ -266,6 +307,19 @@ public final class Launch {
     } catch (ConfigException e) {
       throw new UsageException("--set " + assignment + ": " + e.getMessage());
     }
+  }
+
+  /** Why a file operation failed, in words: "Permission denied", "Read-only file system", "Not a directory"... */
+  static String reason(IOException e) {
+    if (e instanceof java.nio.file.FileSystemException fs) {
+      String why = fs.getReason() != null ? fs.getReason()
+          : e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
+          : e instanceof java.nio.file.FileAlreadyExistsException ? "a file of that name is in the way"
+          : e instanceof java.nio.file.NoSuchFileException ? "cannot be made there (no such file or directory)"
+          : e.getClass().getSimpleName();
+      return (fs.getFile() != null ? fs.getFile() + ": " : "") + why;
+    }
+    return e.getMessage() != null ? e.getMessage() : e.toString();
   }
 
   private static String newRunId() {

@@ -158,7 +158,7 @@ class MainTest {
 
   @Test
   void aCnnOnDataWithoutImagesIsRejectedBeforeAnythingStarts() throws IOException {
-    Path file = cohortFile("cohort { data.format = synthetic, peers = [{name = lenet, model = cnn}] }\n");
+    Path file = cohortFile("cohort { data.format = synthetic, distillation.topology = independent, peers = [{name = lenet, model = cnn}] }\n");
     assertOneCleanError(run("run", file.toString()), "peer lenet is a CNN, which needs image data");
   }
 

@@ -107,9 +107,15 @@ public final class CsvReader {
 
   private static int classIndex(String cell, Path file, int line) {
     try {
-      int value = Integer.parseInt(cell.strip());
+      long value = Long.parseLong(cell.strip());
+      if (value >= LabeledData.MAX_CLASSES) {
+        throw new DatasetException(String.format(
+            "%s:%d: label %d is not a class index below %d: Cohort takes at most %d classes, labelled 0, 1, 2, ..."
+                + " (is the label column the right one?)",
+            file, line, value, LabeledData.MAX_CLASSES, LabeledData.MAX_CLASSES));
+      }
       if (value >= 0) {
-        return value;
+        return (int) value;
       }
     } catch (NumberFormatException e) {
       // reported below

@@ -11,6 +11,13 @@ import org.nd4j.linalg.factory.Nd4j;
  */
 public final class LabeledData {
 
+  /**
+   * The most classes a dataset may have (ImageNet-21k has 21,841). A network's output layer and
+   * every exchanged prediction row grow with the classes; far beyond this a label column is rather
+   * an id than a class, and its network would not fit a heap.
+   */
+  public static final int MAX_CLASSES = 100_000;
+
   private final float[] features;
   private final int[] labels;
   private final int featureCount;
@@ -31,8 +38,9 @@ public final class LabeledData {
 
   /** @param imageShape the shape of each row when rows are images, or null */
   public LabeledData(float[] features, int[] labels, int featureCount, int classes, ImageShape imageShape) {
-    if (featureCount <= 0 || classes <= 0) {
-      throw new IllegalArgumentException("featureCount and classes must be positive");
+    if (featureCount <= 0 || classes <= 0 || classes > MAX_CLASSES) {
+      throw new IllegalArgumentException(
+          "featureCount must be positive and classes in [1, " + MAX_CLASSES + "], found " + featureCount + " and " + classes);
     }
     if ((long) labels.length * featureCount != features.length) {
       throw new IllegalArgumentException(

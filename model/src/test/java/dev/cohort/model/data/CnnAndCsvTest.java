@@ -111,5 +111,14 @@ class CnnAndCsvTest {
         .contains("has no data rows"));
     assertTrue(assertThrows(DatasetException.class, () -> CsvReader.read(dir.resolve("none.csv"), 0, true, ','))
         .getMessage().contains("data file not found"));
+
+    String tooLarge = assertThrows(DatasetException.class,
+        () -> CsvReader.read(csv("a,b,label\n1,2,0\n1,2,99999\n1,2,100000\n"), -1, true, ',')).getMessage();
+    assertTrue(tooLarge.startsWith(dir.resolve("data.csv") + ":4: label 100000 is not a class index below 100000"),
+        tooLarge);
+    assertTrue(assertThrows(DatasetException.class, () -> CsvReader.read(csv("1,2,99999999999\n"), -1, false, ','))
+        .getMessage().contains(":1: label 99999999999"), "beyond an int too");
+    assertThrows(IllegalArgumentException.class,
+        () -> new LabeledData(new float[1], new int[1], 1, LabeledData.MAX_CLASSES + 1));
   }
 }
