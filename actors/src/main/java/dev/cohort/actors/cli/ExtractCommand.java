@@ -57,6 +57,7 @@ final class ExtractCommand implements Callable<Integer> {
     if (token != null || tokenRun != null) {
       throw new UsageException("--token and --run go with --live URL");
     }
+    OutFile.check(out, "--out");
     Extraction.Result result;
     try {
       result = Extraction.extract(runDirectory, selection, out, note -> System.out.println("  " + note));

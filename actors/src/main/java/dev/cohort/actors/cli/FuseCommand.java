@@ -54,6 +54,7 @@ final class FuseCommand implements Callable<Integer> {
   public Integer call() throws IOException {
     CohortSettings settings = RunModels.settings(runDirectory);
     PeerSpec spec = parsePreset(preset, settings.training().seed());
+    OutFile.check(out, "--out");
     RunData data = RunData.load(settings.data());
     List<RunModels.Peer> peers = RunModels.peers(runDirectory, settings, data, note -> System.out.println("  " + note));
     if (peers.isEmpty()) {

@@ -29,9 +29,16 @@ final class LiveExtract {
   private LiveExtract() {}
 
   static int run(String url, String givenToken, Path tokenRun, String metric) throws IOException {
+    dashboardAddress(url);
     String token = givenToken != null ? givenToken : System.getenv("COHORT_TOKEN");
     if (tokenRun != null) {
-      token = Files.readString(tokenRun.resolve(ControlToken.FILE)).trim();
+      try {
+        token = Files.readString(tokenRun.resolve(ControlToken.FILE)).trim();
+      } catch (IOException e) {
+        throw new UsageException("--run " + tokenRun + ": cannot read its " + ControlToken.FILE + " ("
+            + (e instanceof java.nio.file.NoSuchFileException ? "no such file" : e.getMessage())
+            + "); is it the directory of a run with a dashboard?");
+      }
     }
     if (token == null || token.isBlank()) {
       throw new UsageException("extract --live needs the run's control token: --token T, COHORT_TOKEN, or --run RUN_DIR"
@@ -72,12 +79,31 @@ final class LiveExtract {
     return 1;
   }
 
+  /** The dashboard's URL, refused unless it is http(s)://HOST[:PORT][/]. */
+  static URI dashboardAddress(String url) {
+    URI uri;
+    try {
+      uri = new URI(url);
+    } catch (java.net.URISyntaxException e) {
+      throw new UsageException("--live " + url + " is not a URL (" + e.getReason() + "): expected the dashboard's address,"
+          + " e.g. http://127.0.0.1:8080/ (printed at the run's start, kept in runs/<id>/dashboard.json)");
+    }
+    if (uri.getScheme() == null || !(uri.getScheme().equals("http") || uri.getScheme().equals("https"))
+        || uri.getHost() == null) {
+      throw new UsageException("--live " + url + " is not a dashboard URL: expected http://HOST:PORT/, e.g."
+          + " http://127.0.0.1:8080/ (printed at the run's start, kept in runs/<id>/dashboard.json)");
+    }
+    return uri;
+  }
+
   private static HttpResponse<String> send(HttpClient client, HttpRequest request, String base) throws IOException {
     try {
       return client.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (ConnectException e) {
+    } catch (ConnectException | java.net.http.HttpConnectTimeoutException e) {
       throw new UsageException("no dashboard answers at " + base + " (is the run still going? the URL is printed at its start"
           + " and kept in runs/<id>/dashboard.json)");
+    } catch (IOException e) {
+      throw new UsageException("the dashboard at " + base + " could not be asked: " + e);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
       throw new IOException("interrupted", e);

@@ -51,7 +51,7 @@ public final class Main {
         cohort evaluate MODEL.zip --data PATH [--split test|train] [--png FILE] [--label-column N] [--no-header]
             accuracy, NLL, calibration error, per-class accuracy, confusion matrix (text and PNG) on
             an IDX folder's split (test by default) or a labelled CSV file
-        cohort predict MODEL.zip INPUT... [--top K]
+        cohort predict MODEL.zip INPUT... [--top K] [--header]
             JSON lines with the top K classes of each example in IDX image files, CSV files or images
         cohort fuse RUN_DIR --into PRESET [--epochs N] [--out FILE]
             distils the run's peers (their averaged softened predictions) into one fresh student,

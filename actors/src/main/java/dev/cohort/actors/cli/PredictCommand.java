@@ -23,9 +23,10 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
 /**
- * {@code predict MODEL INPUT... [--top K]}: one JSON line per example with its top-K classes and
- * probabilities. An INPUT is an IDX image file (every image in it), a CSV file (one example per
- * row; a column more than the model's inputs is taken for a label and ignored) or an image
+ * {@code predict MODEL INPUT... [--top K] [--header]}: one JSON line per example with its top-K
+ * classes and probabilities. An INPUT is an IDX image file (every image in it), a CSV file (one
+ * example per row, after a header line with {@code --header}; a column more than the model's inputs
+ * is taken for a label and ignored) or an image
  * (PNG, JPEG, GIF, BMP: converted to grayscale and resized to the model's image shape). Inputs go
  * through the z-scores of the model's card, when it has them, as in training.
  */
@@ -45,6 +46,9 @@ final class PredictCommand implements Callable<Integer> {
   @Option(names = "--top", paramLabel = "K", defaultValue = "3", description = "classes per example (default: ${DEFAULT-VALUE})")
   private int top;
 
+  @Option(names = "--header", description = "CSV inputs start with a header line (as a training CSV does), which is skipped")
+  private boolean header;
+
   @Override
   public Integer call() throws IOException {
     if (top < 1) {
@@ -56,7 +60,7 @@ final class PredictCommand implements Callable<Integer> {
     List<String> sources = new ArrayList<>();
     List<Integer> positions = new ArrayList<>();
     for (Path input : inputs) {
-      List<float[]> read = read(input, model);
+      List<float[]> read = read(input, model, header);
       for (int i = 0; i < read.size(); i++) {
         rows.add(read.get(i));
         sources.add(input.toString());
@@ -91,7 +95,7 @@ final class PredictCommand implements Callable<Integer> {
     return 0;
   }
 
-  private static List<float[]> read(Path input, ModelFile model) {
+  private static List<float[]> read(Path input, ModelFile model, boolean header) {
     String name = input.getFileName().toString().toLowerCase(Locale.ROOT);
     int size = model.network().inputSize();
     if (name.matches(".*\\.(png|jpe?g|gif|bmp)$")) {
@@ -99,7 +103,7 @@ final class PredictCommand implements Callable<Integer> {
       return List.of(ImageInput.read(input, shape[0], shape[1]));
     }
     if (name.endsWith(".csv")) {
-      return csvRows(input, model);
+      return csvRows(input, model, header);
     }
     if (name.contains("idx3")) {
       IdxReader.Images images = IdxReader.images(input);
@@ -115,9 +119,17 @@ final class PredictCommand implements Callable<Integer> {
   }
 
   /** Rows of exactly the model's inputs, or of one more column: a label, which is ignored. */
-  private static List<float[]> csvRows(Path input, ModelFile model) {
+  private static List<float[]> csvRows(Path input, ModelFile model, boolean header) {
     int size = model.network().inputSize();
-    CsvReader.Table table = CsvReader.read(input, CsvReader.NO_LABEL, false, ',');
+    CsvReader.Table table;
+    try {
+      table = CsvReader.read(input, CsvReader.NO_LABEL, header, ',');
+    } catch (DatasetException e) {
+      if (!header && e.getMessage().startsWith(input + ":1:")) {
+        throw new DatasetException(e.getMessage() + "; if that first line is a header, pass --header", e);
+      }
+      throw e;
+    }
     int columns = table.featureCount();
     if (columns != size && columns != size + 1) {
       throw new DatasetException(input + " has " + columns + " columns, but the model " + model.path() + " takes "

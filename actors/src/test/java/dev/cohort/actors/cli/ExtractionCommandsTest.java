@@ -165,6 +165,14 @@ class ExtractionCommandsTest {
     float[] p = model.evaluate(data.test()).probabilities();
     int argMax = p[0] >= p[1] && p[0] >= p[2] ? 0 : p[1] >= p[2] ? 1 : 2;
     assertEquals(argMax, lines.get(4).get("top").get(0).get("class").asInt());
+
+    // A CSV in the training file's format (a header line first) with --header: the same predictions.
+    Path withHeader = csv(dir.resolve("rows-header.csv"), data.test(), true, 1, 0);
+    Cli.Result headed = Cli.run("predict", out.toString(), withHeader.toString(), "--header", "--top", "2");
+    assertEquals(0, headed.code(), headed.output());
+    List<String> headedLines = headed.output().strip().lines().toList();
+    assertEquals(200, headedLines.size());
+    assertEquals(lines.get(4).get("top"), JSON.readTree(headedLines.get(0)).get("top"));
   }
 
   @Test
@@ -205,6 +213,16 @@ class ExtractionCommandsTest {
     expectError(List.of("test_accuracy"), "extract", run.toString(), "--metric", "test_accuracy");
     expectError(List.of("--into mlp:x"), "fuse", run.toString(), "--into", "mlp:x");
     expectError(List.of("missing.zip", "not found"), "evaluate", dir.resolve("missing.zip").toString(), "--data", ragged.toString());
+    Path headed = csv(dir.resolve("headed.csv"), data.test(), true, 1, 0);
+    expectError(List.of("headed.csv:1", "--header"), "predict", model.toString(), headed.toString());
+    Path aFile = dir.resolve("a-file");
+    Files.writeString(aFile, "in the way");
+    expectError(List.of("--out", "a-file is a file, not a folder"), "extract", run.toString(), "--out",
+        aFile.resolve("m.zip").toString());
+    expectError(List.of("--out", "is a folder"), "extract", run.toString(), "--out", dir.toString());
+    expectError(List.of("--out", "a-file is a file, not a folder"), "fuse", run.toString(), "--into", "mlp:8",
+        "--out", aFile.resolve("sub/m.zip").toString());
+    expectError(List.of("--live", "not a dashboard URL"), "extract", "--live", "notaurl", "--token", "t");
 
     assertEquals(before, snapshot(), "no failed command touched the run directory");
   }
