@@ -18,8 +18,9 @@ import java.nio.ByteOrder;
  *       {@code classes × 4}.
  * </ul>
  *
- * <p>Decoding rejects a payload that disagrees with its declared shape, naming both sizes, and
- * top-k classes out of range or repeated, rather than training on garbage.
+ * <p>Decoding rejects a payload that disagrees with its declared shape, naming both sizes, values
+ * that are no probabilities, rows that do not sum to 1, and top-k classes out of range or
+ * repeated, rather than training on garbage.
  */
 public final class ProbabilityCodec {
 
@@ -43,10 +44,15 @@ public final class ProbabilityCodec {
 
     /** Payload bytes of one row of {@code classes} values. */
     public int bytesPerRow(int classes) {
+      return Math.toIntExact(rowBytes(classes));
+    }
+
+    /** {@link #bytesPerRow}, in a long: a message read from the wire may declare any shape. */
+    long rowBytes(int classes) {
       return switch (encoding) {
-        case FLOAT32 -> classes * Float.BYTES;
-        case FLOAT16 -> classes * Short.BYTES;
-        default -> topK * (indexBytes(classes) + Short.BYTES);
+        case FLOAT32 -> (long) classes * Float.BYTES;
+        case FLOAT16 -> (long) classes * Short.BYTES;
+        default -> (long) topK * (indexBytes(classes) + Short.BYTES);
       };
     }
   }
@@ -59,6 +65,9 @@ public final class ProbabilityCodec {
       default -> throw new IllegalArgumentException("not a dense probability encoding: " + encoding);
     };
   }
+
+  /** How far a decoded row's sum may be from 1 (the narrow encodings round each value). */
+  static final double ROW_SUM_TOLERANCE = 0.01;
 
   private static int indexBytes(int classes) {
     return classes <= 65_536 ? Short.BYTES : Integer.BYTES;
@@ -117,17 +126,21 @@ public final class ProbabilityCodec {
       throw new IllegalArgumentException(
           "invalid probability shape " + rows + " x " + classes + ": both must be non-negative");
     }
-    int count = Math.multiplyExact(rows, classes);
+    long values64 = (long) rows * classes;
+    if (values64 > Integer.MAX_VALUE - 8) {
+      throw new IllegalArgumentException("invalid probability shape " + rows + " x " + classes + ": too many values");
+    }
+    int count = (int) values64;
     if (format.encoding() == Encoding.TOP_K && format.topK() > classes) {
       throw new IllegalArgumentException("top-k payload with k = " + format.topK() + " for " + classes + " classes");
     }
-    long expected = (long) rows * format.bytesPerRow(classes);
+    long expected = rows * format.rowBytes(classes);
     if (payload.size() != expected) {
       throw new IllegalArgumentException(
           "probability payload has " + payload.size() + " bytes, expected " + expected + " (" + rows
               + " rows x " + classes + " classes in " + format.encoding()
               + (format.encoding() == Encoding.TOP_K ? " with k = " + format.topK() : "") + ", "
-              + format.bytesPerRow(classes) + " bytes a row)");
+              + format.rowBytes(classes) + " bytes a row)");
     }
     ByteBuffer buffer = payload.asReadOnlyByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
     float[] values = new float[count];
@@ -147,6 +160,17 @@ public final class ProbabilityCodec {
       if (!(values[i] >= 0f && values[i] <= 1.001f)) {
         throw new IllegalArgumentException("probability payload value " + values[i] + " at row " + i / classes
             + ", class " + i % classes + ": probabilities must be finite and within [0, 1]");
+      }
+    }
+    for (int r = 0; r < rows; r++) {
+      double sum = 0;
+      for (int c = 0; c < classes; c++) {
+        sum += values[r * classes + c];
+      }
+      // float16 rounds each value by at most 2^-11 of it, so a softmax row sums to 1 within 0.05 %.
+      if (Math.abs(sum - 1) > ROW_SUM_TOLERANCE) {
+        throw new IllegalArgumentException("probability payload row " + r + " sums to " + sum
+            + ": a row of probabilities sums to 1");
       }
     }
     return values;

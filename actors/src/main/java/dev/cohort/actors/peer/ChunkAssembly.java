@@ -37,7 +37,7 @@ final class ChunkAssembly {
     int first = message.getFirstRow();
     int count = message.getRows();
     int classes = message.getClasses();
-    if (first < 0 || count < 1 || first + count > total) {
+    if (first < 0 || count < 1 || (long) first + count > total) {
       throw new IllegalArgumentException("predictions of " + message.getFromPeer() + " for batch " + message.getBatchId()
           + " carry rows " + first + ".." + (first + count - 1) + " of a batch of " + total);
     }

@@ -32,6 +32,7 @@ final class Softening {
   private final String runId;
   private final String self;
   private final int classes;
+  private final int batchSize;
   private final double temperature;
   private final ProbabilityCodec.Format runFormat;
   private final Map<String, ProbabilityCodec.Format> linkFormats = new HashMap<>();
@@ -45,6 +46,7 @@ final class Softening {
     this.runId = settings.runId();
     this.self = self;
     this.classes = classes;
+    this.batchSize = settings.training().batchSize();
     this.temperature = distillation.temperature();
     this.runFormat = format(distillation.encoding(), distillation.topK(), classes);
     for (PeerSpec spec : settings.peers()) {
@@ -130,13 +132,17 @@ final class Softening {
 
   /**
    * Why a teacher's message cannot be used by this peer (another number of classes, softened at
-   * another temperature), or null when it can.
+   * another temperature, more rows than a batch has), or null when it can.
    */
   String mismatch(SoftPredictions predictions) {
     // T travels as a float32: compare at that precision, not the double the settings hold.
     if (predictions.getClasses() != classes || Math.abs(predictions.getTemperature() - temperature) > 1e-6) {
       return predictions.getClasses() + " classes at T=" + predictions.getTemperature() + ", expected " + classes
           + " at T=" + temperature;
+    }
+    if (predictions.getRows() < 1 || predictions.getRows() > batchSize || predictions.getBatchRows() > batchSize) {
+      return predictions.getRows() + " rows" + (predictions.getBatchRows() > 0 ? " of a batch of "
+          + predictions.getBatchRows() : "") + ", expected 1.." + batchSize + " (the batch size)";
     }
     return null;
   }

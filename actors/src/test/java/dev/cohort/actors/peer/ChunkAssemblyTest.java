@@ -38,8 +38,15 @@ class ChunkAssemblyTest {
   private static float[] rows(int rows, int classes) {
     Random random = new Random(3);
     float[] values = new float[rows * classes];
-    for (int i = 0; i < values.length; i++) {
-      values[i] = random.nextFloat() / classes;
+    for (int r = 0; r < rows; r++) { // rows of probabilities: each sums to 1
+      float sum = 0;
+      for (int c = 0; c < classes; c++) {
+        values[r * classes + c] = random.nextFloat();
+        sum += values[r * classes + c];
+      }
+      for (int c = 0; c < classes; c++) {
+        values[r * classes + c] /= sum;
+      }
     }
     return values;
   }

@@ -132,4 +132,15 @@ class PredictionIntakeTest {
     assertTrue(exchange.complete(0), "refused, not awaited");
     assertArrayEquals(new float[4], exchange.takeTarget(0, null, 4, CLASS_0_AND_1).values(), "and not used");
   }
+
+  @Test
+  void shapesNoBatchHasAreRefusedBeforeAnythingIsAllocatedForThem() {
+    SoftPredictions row = RecordingOutbox.predictions("run", "a", 0, 0, CLASSES, T, new float[] {0.6f, 0.4f});
+    // A part far past the end of a batch (first + rows overflows an int), a batch of a billion rows,
+    // and a message of more rows than a batch: each refused, none an exception or a huge array.
+    arrive(intake, row.toBuilder().setFirstRow(Integer.MAX_VALUE).setBatchRows(2).build());
+    arrive(intake, row.toBuilder().setFirstRow(0).setBatchRows(1_000_000_000).build());
+    arrive(intake, row.toBuilder().setRows(1_000_000).build());
+    assertArrayEquals(new float[4], exchange.takeTarget(0, null, 4, CLASS_0_AND_1).values(), "nothing of them used");
+  }
 }
