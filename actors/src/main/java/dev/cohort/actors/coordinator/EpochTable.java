@@ -2,6 +2,7 @@ package dev.cohort.actors.coordinator;
 
 import dev.cohort.protocol.PeerReport;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
@@ -11,7 +12,8 @@ import java.util.TreeMap;
 /**
  * The per-epoch, per-peer lines the coordinator prints: the loss split into CE and KD,
  * accuracies. Each epoch's rows come out together, in the cohort file's order, once every live
- * peer has reported that epoch.
+ * peer has reported that epoch (or gone past it). A coordinator that takes a run over, or resumes
+ * it, starts after the epochs its predecessor printed. Only epochs not printed yet are kept.
  */
 final class EpochTable {
 
@@ -27,8 +29,21 @@ final class EpochTable {
   }
 
   void add(PeerReport epochEnd) {
-    epochs.computeIfAbsent(epochEnd.getEpoch(), e -> new HashMap<>()).put(epochEnd.getPeer(), epochEnd);
     latest.merge(epochEnd.getPeer(), epochEnd.getEpoch(), Math::max);
+    if (epochEnd.getEpoch() > printed) {
+      epochs.computeIfAbsent(epochEnd.getEpoch(), e -> new HashMap<>()).put(epochEnd.getPeer(), epochEnd);
+    }
+  }
+
+  /**
+   * The peers' latest epoch ends from the run directory, for a coordinator that takes the run over
+   * or resumes it: the epochs every peer had finished were printed by its predecessor (whose
+   * terminal they are on); the rest print here as the peers catch up.
+   */
+  void restore(Collection<PeerReport> epochEnds) {
+    epochEnds.forEach(this::add);
+    printed = Math.max(printed, order.stream().mapToInt(peer -> latest.getOrDefault(peer, 0)).min().orElse(0));
+    epochs.headMap(printed, true).clear();
   }
 
   /**
@@ -37,11 +52,11 @@ final class EpochTable {
    */
   List<String> completedRows(List<String> live) {
     List<String> rows = new ArrayList<>();
-    while (epochs.containsKey(printed + 1)
-        && live.stream().allMatch(p -> epochs.get(printed + 1).containsKey(p) || latest.getOrDefault(p, 0) > printed + 1)) {
+    int furthest = latest.values().stream().mapToInt(Integer::intValue).max().orElse(0);
+    while (printed < furthest && live.stream().allMatch(p -> latest.getOrDefault(p, 0) >= printed + 1)) {
       Map<String, PeerReport> reports = epochs.remove(++printed);
       for (String peer : order) {
-        if (reports.containsKey(peer)) {
+        if (reports != null && reports.containsKey(peer)) {
           rows.add(row(reports.get(peer)));
         }
       }

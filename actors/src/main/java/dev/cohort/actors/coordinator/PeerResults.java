@@ -57,8 +57,8 @@ final class PeerResults {
     epochEnds.forEach(report -> {
       lastEpochEnd.put(report.getPeer(), report);
       lastReport.put(report.getPeer(), report);
-      table.add(report);
     });
+    table.restore(epochEnds);
   }
 
   boolean isFinished(String peer) {

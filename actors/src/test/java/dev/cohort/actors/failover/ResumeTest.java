@@ -86,6 +86,10 @@ class ResumeTest {
         .map(ResumeTest::parse).filter(m -> m.path("finished").asBoolean()).toList();
     assertEquals(List.of("a", "b"), lastReports.stream().map(m -> m.path("peer").asText()).sorted().toList());
     assertTrue(lastReports.stream().allMatch(m -> m.path("epoch").asInt() == 8), lastReports.toString());
+    // ... and the resumed run's terminal shows the epochs it trained, up to the last one.
+    for (String peer : List.of("a", "b")) {
+      assertTrue(resumed.output().lines().anyMatch(line -> line.matches("\\s+8  " + peer + " .*")), resumed.output());
+    }
 
     Cli.Result again = Cli.run("run", "--resume", run.toString());
     assertEquals(2, again.code(), again.output());
