@@ -46,7 +46,9 @@ public final class RunReport {
 
   static String html(ObjectNode snapshot) {
     String page = resource("index.html");
-    String data = snapshot.toString().replace("</", "<\\/");
+    // Every "<" of the data as a JSON escape (read the same by JSON and JavaScript): no text of a run can
+    // close the script element or open a comment in it.
+    String data = snapshot.toString().replace("<", "\\u003c");
     return page
         .replace("<link rel=\"stylesheet\" href=\"assets/vendor/uPlot.min.css\">",
             "<style>\n" + resource("vendor/uPlot.min.css") + "</style>")
@@ -56,7 +58,24 @@ public final class RunReport {
         .replace("<script src=\"assets/dashboard.js\"></script>",
             "<script>window.COHORT_SNAPSHOT = " + data + ";</script>\n<script>\n"
                 + script(resource("dashboard.js")) + "</script>")
-        .replace("<title>Cohort dashboard</title>", "<title>Cohort report " + snapshot.path("run").path("id").asText() + "</title>");
+        .replace("<title>Cohort dashboard</title>",
+            "<title>Cohort report " + escapeHtml(snapshot.path("run").path("id").asText()) + "</title>");
+  }
+
+  /** Text as it must appear in an HTML element: {@code & < > " '} as character references. */
+  static String escapeHtml(String text) {
+    StringBuilder out = new StringBuilder(text.length());
+    for (char c : text.toCharArray()) {
+      switch (c) {
+        case '&' -> out.append("&amp;");
+        case '<' -> out.append("&lt;");
+        case '>' -> out.append("&gt;");
+        case '"' -> out.append("&quot;");
+        case '\'' -> out.append("&#39;");
+        default -> out.append(c);
+      }
+    }
+    return out.toString();
   }
 
   private static byte[] accuracyPlot(ObjectNode snapshot) throws IOException {

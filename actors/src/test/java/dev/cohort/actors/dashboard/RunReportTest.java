@@ -52,4 +52,18 @@ class RunReportTest {
       assertEquals(500, image.getHeight(), plot);
     }
   }
+
+  @Test
+  void aRunsTextCannotOpenAScriptOrCloseTheTitleInTheReport() throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode snapshot = new com.fasterxml.jackson.databind.ObjectMapper()
+        .createObjectNode();
+    snapshot.putObject("run").put("id", "r</title><script>alert(1)</script>");
+    snapshot.putArray("events").addObject().put("message", "</script><script>alert(2)</script><!--");
+    String html = RunReport.html(snapshot);
+    assertTrue(html.contains("<title>Cohort report r&lt;/title&gt;&lt;script&gt;alert(1)&lt;/script&gt;</title>"),
+        html.substring(0, 400));
+    assertFalse(html.contains("<script>alert"), "no script of the run's text");
+    assertFalse(html.contains("</script><script>alert(2)"));
+    assertTrue(html.contains("\\u003c/script>\\u003cscript>alert(2)"), "the text itself is kept, escaped");
+  }
 }
