@@ -109,7 +109,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
           Loaded loaded;
           try {
             loaded = load(setup);
-          } catch (RuntimeException | IOException e) {
+          } catch (RuntimeException | IOException | OutOfMemoryError | LinkageError e) {
+            // OutOfMemoryError: a network too large for this heap; LinkageError: ND4J's native libraries
             reportFailure(context, setup.coordinator(), setup, "cannot start: " + e.getMessage(), e);
             return Behaviors.stopped();
           }
