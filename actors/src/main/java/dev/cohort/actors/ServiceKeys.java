@@ -11,6 +11,12 @@ public final class ServiceKeys {
   /** Every node that can host peers. */
   public static final ServiceKey<HostInbox> HOSTS = ServiceKey.create(HostInbox.class, "cohort-hosts");
 
+  /**
+   * Every node that launched a run and waits for its outcome, whatever its roles: a launcher that
+   * hosts no peers (role launcher, as the Kubernetes Job's) is no host, yet must hear the end.
+   */
+  public static final ServiceKey<HostInbox> LAUNCHERS = ServiceKey.create(HostInbox.class, "cohort-launchers");
+
   private ServiceKeys() {}
 
   /** The peers of one run. */

@@ -339,6 +339,35 @@ class TwoNodeCohortTest {
   }
 
   @Test
+  void aLauncherThatHostsNoPeersHearsTheOutcomeOfTheRunItHandedOver() throws Exception {
+    // As the Kubernetes Job runs it: role launcher only, so the launcher is no host; the run's end
+    // must still reach it (it waited forever when only hosts were told).
+    ActorSystem<NodeGuardian.Command> standing =
+        ActorSystem.create(NodeGuardian.create(Optional.empty(), new CompletableFuture<>()), "cohort",
+            node("coordinator, trainer"));
+    systems.add(standing);
+    Cluster.get(standing).manager().tell(Join.create(address(standing)));
+
+    CohortSettings settings = TestCohorts.settings(runs, "launched", "training.epochs = 1", "a", "b");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> launcher =
+        ActorSystem.create(
+            NodeGuardian.create(
+                Optional.of(new NodeGuardian.Launch(settings, console::add, outcome::complete)), outcome),
+            "cohort",
+            node("launcher"));
+    systems.add(launcher);
+    Cluster.get(launcher).manager().tell(Join.create(address(standing)));
+
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    assertTrue(jsonLines(settings.runPath().resolve("events.jsonl")).stream()
+            .filter(e -> e.get("event").asText().equals("peer-placed"))
+            .allMatch(e -> e.get("node").asText().equals(address(standing).toString())),
+        "no peer on the launcher");
+  }
+
+  @Test
   void aNodeThatJoinsMidRunTakesTheLostNodesPeer() throws Exception {
     CohortSettings settings =
         TestCohorts.settings(runs, "elastic",

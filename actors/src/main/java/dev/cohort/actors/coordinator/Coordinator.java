@@ -71,6 +71,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private final CohortSettings settings;
   private final TimerScheduler<Command> timers;
   private final Address selfAddress;
+  private final NodeDirectory nodes;
   private final RunRecords records;
   private final Failover failover;
   private final Roster roster;
@@ -129,7 +130,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     boolean resuming = mode == Mode.RESUME;
     Cluster cluster = Cluster.get(context.getSystem());
     this.selfAddress = cluster.selfMember().address();
-    NodeDirectory nodes = new NodeDirectory(cluster);
+    this.nodes = new NodeDirectory(cluster);
     PeerResults results = new PeerResults(settings.peers().stream().map(PeerSpec::name).toList());
     this.records = new RunRecords(settings, new RunDirectory(settings.runPath(),
         DashboardLink.start(context, settings, console,
@@ -150,6 +151,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     ActorRef<Receptionist.Listing> listings = context.messageAdapter(Receptionist.Listing.class, ListingChanged::new);
     receptionist.tell(Receptionist.register(ServiceKeys.coordinator(settings.runId()), inbox));
     receptionist.tell(Receptionist.subscribe(ServiceKeys.HOSTS, listings));
+    receptionist.tell(Receptionist.subscribe(ServiceKeys.LAUNCHERS, listings));
     receptionist.tell(Receptionist.subscribe(ServiceKeys.peers(settings.runId()), listings));
     cluster.subscriptions().tell(Subscribe.create(
         context.messageAdapter(ClusterEvent.ClusterDomainEvent.class, MembershipChanged::new),
@@ -203,6 +205,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
   private Behavior<Command> onListingChanged(ListingChanged changed) {
     if (changed.listing().isForKey(ServiceKeys.HOSTS)) {
       carryOut(placement.hostsListed(changed.listing().getServiceInstances(ServiceKeys.HOSTS)));
+    } else if (changed.listing().isForKey(ServiceKeys.LAUNCHERS)) {
+      nodes.launchersListed(changed.listing().getServiceInstances(ServiceKeys.LAUNCHERS));
     } else {
       // Every registered peer, on unreachable nodes too; reachability is followed from the
       // membership events instead, which the Receptionist's listing of reachable peers would race.

@@ -29,6 +29,7 @@ final class NodeDirectory implements Failover.Nodes {
   private final Placement placement = new Placement();
   private final Map<String, String> nodeOfPeer = new HashMap<>();
   private List<ActorRef<HostInbox>> hosts = List.of();
+  private Set<ActorRef<HostInbox>> launchers = Set.of();
 
   NodeDirectory(Cluster cluster) {
     this.cluster = cluster;
@@ -48,6 +49,18 @@ final class NodeDirectory implements Failover.Nodes {
 
   List<ActorRef<HostInbox>> hosts() {
     return hosts;
+  }
+
+  /** The nodes waiting for the outcome of a run they launched (see {@code ServiceKeys.LAUNCHERS}). */
+  void launchersListed(Set<ActorRef<HostInbox>> listed) {
+    launchers = Set.copyOf(listed);
+  }
+
+  /** Every node to tell that the run is over: the hosts, and launchers that host no peers. */
+  List<ActorRef<HostInbox>> toldOfTheOutcome() {
+    List<ActorRef<HostInbox>> told = new ArrayList<>(hosts);
+    launchers.stream().filter(l -> !told.contains(l)).forEach(told::add);
+    return told;
   }
 
   Address nodeOf(ActorRef<?> ref) {

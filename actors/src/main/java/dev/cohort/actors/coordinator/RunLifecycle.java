@@ -267,7 +267,7 @@ final class RunLifecycle {
         .setStop(StopTraining.newBuilder().setRunId(settings.runId()).setReason(outcome.getMessage()))
         .build());
     HostInbox finished = HostInbox.newBuilder().setRunFinished(outcome).build();
-    nodes.hosts().forEach(host -> host.tell(finished));
+    nodes.toldOfTheOutcome().forEach(node -> node.tell(finished));
     onFinished.accept(outcome);
   }
 }

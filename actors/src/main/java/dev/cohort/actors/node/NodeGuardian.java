@@ -101,6 +101,7 @@ public final class NodeGuardian extends AbstractBehavior<NodeGuardian.Command> {
       context.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.HOSTS, inbox));
     }
     if (launch.isPresent()) {
+      context.getSystem().receptionist().tell(Receptionist.register(ServiceKeys.LAUNCHERS, inbox));
       // Whichever node turns out to be the oldest runs the coordinator: every host hears of the run.
       context.getSystem().receptionist().tell(Receptionist.subscribe(ServiceKeys.HOSTS,
           context.messageAdapter(Receptionist.Listing.class, HostsListed::new)));
