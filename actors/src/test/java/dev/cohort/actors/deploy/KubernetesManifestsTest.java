@@ -208,4 +208,76 @@ class KubernetesManifestsTest {
         "the run waits for as many nodes as the CPU StatefulSet runs");
     assertTrue(container.path("args").toString().contains("launcher"), "the launcher hosts no peers");
   }
+
+  /** deploy/image/Containerfile's instructions by keyword (continuation lines joined). */
+  private static Map<String, String> containerfile() throws IOException {
+    Map<String, String> instructions = new HashMap<>();
+    String joined = Files.readString(Path.of("..", "deploy", "image", "Containerfile")).replaceAll("\\\\\n\\s*", " ");
+    for (String line : joined.split("\n")) {
+      if (!line.isBlank() && !line.startsWith("#")) {
+        String[] parts = line.strip().split("\\s+", 2);
+        instructions.merge(parts[0], parts.length > 1 ? parts[1] : "", (a, b) -> a + " " + b);
+      }
+    }
+    return instructions;
+  }
+
+  @Test
+  void theManifestsRunWhatTheImageDeclares() throws Exception {
+    Map<String, String> image = containerfile();
+    // The entry point is cohort's command line, and every container runs one of its commands.
+    JsonNode entrypoint = new ObjectMapper().readTree(image.get("ENTRYPOINT"));
+    String main = entrypoint.get(entrypoint.size() - 1).asText();
+    assertEquals(dev.cohort.actors.cli.Main.class.getName(), main);
+    Set<String> exposed = Set.of(image.get("EXPOSE").split("\\s+"));
+    Set<String> volumes = new TreeSet<>();
+    new ObjectMapper().readTree(image.get("VOLUME")).forEach(v -> volumes.add(v.asText()));
+    Map<String, String> imageEnv = new HashMap<>();
+    for (String assignment : image.get("ENV").split("\\s+")) {
+      String[] kv = assignment.split("=", 2);
+      imageEnv.put(kv[0], kv[1]);
+    }
+    String pomVersion = Files.readString(Path.of("..", "pom.xml")).replaceAll("(?s).*?<artifactId>cohort-parent</artifactId>\\s*<version>([^<]+)</version>.*", "$1");
+    for (JsonNode spec : podSpecs()) {
+      JsonNode container = spec.path("containers").get(0);
+      String name = container.path("name").asText();
+      assertTrue(List.of("node", "run").contains(container.path("args").get(0).asText()), name + ": " + container.path("args"));
+      String imageName = container.path("image").asText();
+      assertTrue(imageName.equals("cohort:" + pomVersion) || imageName.equals("cohort:" + pomVersion + "-cuda"),
+          name + " runs the image deploy/image/build-image.sh tags by default: " + imageName);
+      container.path("ports").forEach(port -> assertTrue(exposed.contains(port.path("containerPort").asText()),
+          name + ": port " + port.path("containerPort") + " is one the image exposes " + exposed));
+      for (JsonNode mount : container.path("volumeMounts")) {
+        String path = mount.path("mountPath").asText();
+        assertTrue(volumes.contains(path) || path.equals("/etc/cohort"),
+            name + ": " + path + " is a volume of the image " + volumes + " (or the cohort file's ConfigMap)");
+      }
+      Map<String, String> env = env(container);
+      for (String variable : List.of("COHORT_RUNS", "COHORT_DATA")) {
+        assertEquals(imageEnv.get(variable), env.get(variable), name + ": " + variable + " as the image sets it");
+      }
+      for (String variable : env.keySet()) {
+        if (variable.startsWith("COHORT_")) {
+          assertTrue(readByTheRuntime(variable), name + ": " + variable + " is read by the runtime or its configuration");
+        }
+      }
+    }
+  }
+
+  /** Whether a cluster-config file reads the variable (${?NAME}) or the runtime's code does (getenv). */
+  private static boolean readByTheRuntime(String variable) throws IOException {
+    List<Path> sources = new ArrayList<>();
+    for (Path root : List.of(Path.of("..", "cluster-config", "src", "main", "resources"), Path.of("src", "main", "java"))) {
+      try (var files = Files.walk(root)) {
+        files.filter(Files::isRegularFile).forEach(sources::add);
+      }
+    }
+    for (Path source : sources) {
+      String text = Files.readString(source);
+      if (text.contains("${?" + variable + "}") || text.contains("getenv(\"" + variable + "\")")) {
+        return true;
+      }
+    }
+    return false;
+  }
 }
