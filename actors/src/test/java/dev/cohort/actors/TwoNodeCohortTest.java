@@ -204,6 +204,17 @@ class TwoNodeCohortTest {
   }
 
   @Test
+  void everyPeerOfARingDistilsFromItsPredecessorAcrossTheNodes() throws Exception {
+    CohortSettings settings = TestCohorts.settings(runs, "ring",
+        "cluster.nodes = 2\ndistillation.topology = ring", "a", "b", "c", "d");
+    var metrics = runOnTwoNodes(settings);
+    for (String peer : List.of("a", "b", "c", "d")) {
+      assertTrue(metrics.get(peer).stream().allMatch(m -> m.get("kd_loss").asDouble() > 0), peer + " distils");
+      assertTrue(metrics.get(peer).stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0), peer);
+    }
+  }
+
+  @Test
   void everyPeerOfAnEnsembleDistilsFromTheCohortsAverage() throws Exception {
     CohortSettings settings = TestCohorts.settings(runs, "ensemble",
         "cluster.nodes = 2\ndistillation.topology = ensemble", "a", "b", "c");

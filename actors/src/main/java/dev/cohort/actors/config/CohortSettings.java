@@ -40,6 +40,7 @@ public record CohortSettings(
     DML,
     ENSEMBLE,
     TA_CHAIN,
+    RING,
     CODISTILL,
     KD,
     CUSTOM

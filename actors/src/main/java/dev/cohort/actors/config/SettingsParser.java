@@ -248,6 +248,7 @@ public final class SettingsParser {
       case DML, CODISTILL -> Topology.mutual(names);
       case ENSEMBLE -> Topology.ensemble(names);
       case TA_CHAIN -> Topology.chain(names, c.getBoolean("distillation.back-links"));
+      case RING -> Topology.ring(names);
       case KD -> Topology.teacher(names); // the first peer teaches, the others learn
       case CUSTOM -> customTopology(names, links);
     };

@@ -100,7 +100,7 @@ class SettingsParserTest {
   @Test
   void anUnknownTopologyNamesTheKeyTheValueAndTheChoices() {
     assertEquals(
-        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, codistill, kd, custom]",
+        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, ring, codistill, kd, custom]",
         failure("cohort.distillation.topology = mutual"));
   }
 
@@ -135,6 +135,12 @@ class SettingsParserTest {
     CohortSettings custom = SettingsParser.parse(ConfigFactory.parseString(
         "cohort { peers = [{name = a}, {name = b}], distillation { topology = custom, links = [{teacher = a, student = b, weight = 2}] } }"));
     assertEquals(List.of(new Topology.Link("a", "b", 2.0)), custom.distillation().topology().links());
+    CohortSettings ring = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { distillation.topology = ring, peers = [{name = a}, {name = b}, {name = c}] }"));
+    assertEquals(List.of(new Topology.Link("c", "a", 1.0), new Topology.Link("a", "b", 1.0), new Topology.Link("b", "c", 1.0)),
+        ring.distillation().topology().links());
+    assertTrue(failure("cohort { distillation.topology = ring, peers = [{name = a}] }")
+        .contains("cohort.distillation.topology = ring needs at least 2 peers"));
   }
 
   private static final String AB = "cohort.peers = [{name = a}, {name = b}]\n";

@@ -22,7 +22,9 @@ import java.util.Set;
  *       cohort's averaged prediction);
  *   <li>{@link #chain}: each peer from the one before it in the list (large → assistant → small,
  *       Mirzadeh et al.), optionally with back-links from each student to its teacher;
- *   <li>{@link #teacher}: the first peer teaches all the others (classic KD, Hinton et al.).
+ *   <li>{@link #teacher}: the first peer teaches all the others (classic KD, Hinton et al.);
+ *   <li>{@link #ring}: each peer from the one before it, the first from the last: one teacher per
+ *       student, K links instead of K·(K−1), so a peer's messages a step do not grow with K.
  * </ul>
  */
 public final class Topology {
@@ -81,6 +83,23 @@ public final class Topology {
       if (backLinks) {
         links.add(new Link(peers.get(i), peers.get(i - 1), 1.0));
       }
+    }
+    return custom(peers, links);
+  }
+
+  /**
+   * Each peer learns from its predecessor in {@code peers}, the first from the last: a directed
+   * cycle, one teacher and one student each (for two peers, the same links as {@link #mutual}).
+   *
+   * @throws IllegalArgumentException for fewer than two peers (a ring of one would be a self-link)
+   */
+  public static Topology ring(List<String> peers) {
+    if (peers.size() < 2) {
+      throw new IllegalArgumentException("a ring needs at least 2 peers, found " + peers);
+    }
+    List<Link> links = new ArrayList<>();
+    for (int i = 0; i < peers.size(); i++) {
+      links.add(new Link(peers.get((i + peers.size() - 1) % peers.size()), peers.get(i), 1.0));
     }
     return custom(peers, links);
   }

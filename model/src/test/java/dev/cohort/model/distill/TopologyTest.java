@@ -66,4 +66,18 @@ class TopologyTest {
     assertTrue(assertThrows(IllegalArgumentException.class, () -> Topology.custom(PEERS, List.of(
             new Topology.Link("large", "small", 1), new Topology.Link("large", "small", 2)))).getMessage().contains("listed twice"));
   }
+
+  @Test
+  void aRingGivesEachPeerItsPredecessorAsTheOneTeacher() {
+    Topology ring = Topology.ring(List.of("a", "b", "c", "d"));
+    assertEquals(List.of("d"), teacherNames(ring, "a"), "the first learns from the last");
+    assertEquals(List.of("a"), teacherNames(ring, "b"));
+    assertEquals(List.of("c"), teacherNames(ring, "d"));
+    assertEquals(List.of("b"), ring.studentsOf("a"), "one message a step, whatever K");
+    assertEquals(4, ring.links().size(), "K links, not K(K-1)");
+    assertEquals(Topology.mutual(List.of("a", "b")).links().stream().map(l -> l.teacher() + l.student()).sorted().toList(),
+        Topology.ring(List.of("a", "b")).links().stream().map(l -> l.teacher() + l.student()).sorted().toList(),
+        "two peers: mutual learning");
+    org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Topology.ring(List.of("a")));
+  }
 }
