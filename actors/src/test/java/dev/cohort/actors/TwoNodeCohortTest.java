@@ -215,6 +215,25 @@ class TwoNodeCohortTest {
   }
 
   @Test
+  void identicalPeersInARingTeachEachOtherNothing() throws Exception {
+    // The same seed for every peer: each teacher's predictions are exactly its student's own, for
+    // the same rows of the same batch, so the distillation term is zero and they train as one.
+    // A target from another batch, or rows in another order, would show here as kd > 0 (float32
+    // rounding leaves about 1e-9).
+    CohortSettings settings = TestCohorts.settings(runs, "ring-same",
+        "cluster.nodes = 2\ndistillation.topology = ring\n"
+            + "peers = [{name = a, hidden = [16], seed = 5}, {name = b, hidden = [16], seed = 5}, {name = c, hidden = [16], seed = 5}]",
+        "unused");
+    var metrics = runOnTwoNodes(settings);
+    for (String peer : List.of("a", "b", "c")) {
+      assertTrue(metrics.get(peer).stream().allMatch(m -> Math.abs(m.get("kd_loss").asDouble()) < 1e-6),
+          peer + ": " + metrics.get(peer));
+      assertEquals(metrics.get("a").get(metrics.get("a").size() - 1).get("val_accuracy").asDouble(),
+          metrics.get(peer).get(metrics.get(peer).size() - 1).get("val_accuracy").asDouble(), peer + " trained as a");
+    }
+  }
+
+  @Test
   void everyPeerOfAnEnsembleDistilsFromTheCohortsAverage() throws Exception {
     CohortSettings settings = TestCohorts.settings(runs, "ensemble",
         "cluster.nodes = 2\ndistillation.topology = ensemble", "a", "b", "c");
