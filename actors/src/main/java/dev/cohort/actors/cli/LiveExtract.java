@@ -7,7 +7,9 @@ import dev.cohort.actors.launch.UsageException;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.URI;
+import java.net.URISyntaxException;
 import java.net.http.HttpClient;
+import java.net.http.HttpConnectTimeoutException;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Files;
@@ -84,7 +86,7 @@ final class LiveExtract {
     URI uri;
     try {
       uri = new URI(url);
-    } catch (java.net.URISyntaxException e) {
+    } catch (URISyntaxException e) {
       throw new UsageException("--live " + url + " is not a URL (" + e.getReason() + "): expected the dashboard's address,"
           + " e.g. http://127.0.0.1:8080/ (printed at the run's start, kept in runs/<id>/dashboard.json)");
     }
@@ -99,7 +101,7 @@ final class LiveExtract {
   private static HttpResponse<String> send(HttpClient client, HttpRequest request, String base) throws IOException {
     try {
       return client.send(request, HttpResponse.BodyHandlers.ofString());
-    } catch (ConnectException | java.net.http.HttpConnectTimeoutException e) {
+    } catch (ConnectException | HttpConnectTimeoutException e) {
       throw new UsageException("no dashboard answers at " + base + " (is the run still going? the URL is printed at its start"
           + " and kept in runs/<id>/dashboard.json)");
     } catch (IOException e) {

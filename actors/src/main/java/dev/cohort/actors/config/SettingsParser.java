@@ -15,6 +15,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
+import dev.cohort.model.data.LabeledData;
 import dev.cohort.model.distill.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -176,8 +177,8 @@ public final class SettingsParser {
 
   private static int classes(Config synthetic) {
     int classes = atLeast(synthetic, "classes", 2, "data.synthetic.");
-    if (classes > dev.cohort.model.data.LabeledData.MAX_CLASSES) {
-      throw invalid("data.synthetic.classes", classes, "2.." + dev.cohort.model.data.LabeledData.MAX_CLASSES);
+    if (classes > LabeledData.MAX_CLASSES) {
+      throw invalid("data.synthetic.classes", classes, "2.." + LabeledData.MAX_CLASSES);
     }
     return classes;
   }

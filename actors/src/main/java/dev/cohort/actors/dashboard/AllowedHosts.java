@@ -2,6 +2,8 @@ package dev.cohort.actors.dashboard;
 
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.DashboardHost;
+import java.io.IOException;
+import java.net.InetAddress;
 import java.util.HashSet;
 import java.util.Set;
 
@@ -21,10 +23,10 @@ final class AllowedHosts {
     names.add("localhost");
     names.add(DashboardHost.normalized(settings.host()));
     try { // what a user on the network types for this machine (with host = 0.0.0.0)
-      java.net.InetAddress self = java.net.InetAddress.getLocalHost();
+      InetAddress self = InetAddress.getLocalHost();
       names.add(DashboardHost.normalized(self.getHostName()));
       names.add(DashboardHost.normalized(self.getCanonicalHostName()));
-    } catch (java.io.IOException e) {
+    } catch (IOException e) {
       // no name of its own: addresses and the configured names still pass
     }
     settings.allowedHosts().forEach(name -> names.add(DashboardHost.normalized(name)));

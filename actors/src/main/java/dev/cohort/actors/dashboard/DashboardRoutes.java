@@ -8,6 +8,8 @@ import java.time.Duration;
 import java.util.Iterator;
 import java.util.Optional;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Function;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.javadsl.Adapter;
@@ -52,7 +54,7 @@ final class DashboardRoutes extends AllDirectives {
   private final HealthChecks health;
   private final Materializer materializer;
   private final AllowedHosts hosts;
-  private final java.util.concurrent.atomic.AtomicBoolean open = new java.util.concurrent.atomic.AtomicBoolean(true);
+  private final AtomicBoolean open = new AtomicBoolean(true);
 
   DashboardRoutes(ActorRef<Dashboard.Command> dashboard, ActorSystem<?> system, DashboardMetrics metrics,
       DashboardServer.Setup setup) {
@@ -119,7 +121,7 @@ final class DashboardRoutes extends AllDirectives {
   }
 
   /** The dashboard actor's answer, or 503 when none comes (it stopped, or is stopping). */
-  private <T> Route answered(CompletionStage<T> answer, java.util.function.Function<T, Route> inner) {
+  private <T> Route answered(CompletionStage<T> answer, Function<T, Route> inner) {
     return onComplete(answer, result -> result.isSuccess() ? inner.apply(result.get()) : stopping());
   }
 

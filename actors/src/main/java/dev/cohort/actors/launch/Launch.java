@@ -17,7 +17,15 @@ import dev.cohort.actors.node.NodeGuardian;
 import dev.cohort.model.io.AtomicFiles;
 import dev.cohort.protocol.RunFinished;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
+import java.net.SocketException;
+import java.net.UnknownHostException;
+import java.nio.file.AccessDeniedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.LocalDateTime;
@@ -269,18 +277,18 @@ public final class Launch {
     if (!dashboard.enabled()) {
       return;
     }
-    java.net.InetAddress address;
+    InetAddress address;
     try {
-      address = java.net.InetAddress.getByName(dashboard.host());
-    } catch (java.net.UnknownHostException e) {
+      address = InetAddress.getByName(dashboard.host());
+    } catch (UnknownHostException e) {
       throw new CohortConfigException("cohort.dashboard.host = " + dashboard.host() + ": no such host (it does not"
           + " resolve here); expected an address of this machine, e.g. 127.0.0.1 or 0.0.0.0");
     }
     boolean local;
     try {
       local = address.isAnyLocalAddress() || address.isLoopbackAddress()
-          || java.net.NetworkInterface.getByInetAddress(address) != null;
-    } catch (java.net.SocketException e) {
+          || NetworkInterface.getByInetAddress(address) != null;
+    } catch (SocketException e) {
       local = true; // cannot tell: the dashboard's own bind will say
     }
     if (!local) {
@@ -310,12 +318,12 @@ public final class Launch {
   }
 
   /** Why a file operation failed, in words: "Permission denied", "Read-only file system", "Not a directory"... */
-  static String reason(IOException e) {
-    if (e instanceof java.nio.file.FileSystemException fs) {
+  private static String reason(IOException e) {
+    if (e instanceof FileSystemException fs) {
       String why = fs.getReason() != null ? fs.getReason()
-          : e instanceof java.nio.file.AccessDeniedException ? "Permission denied"
-          : e instanceof java.nio.file.FileAlreadyExistsException ? "a file of that name is in the way"
-          : e instanceof java.nio.file.NoSuchFileException ? "cannot be made there (no such file or directory)"
+          : e instanceof AccessDeniedException ? "Permission denied"
+          : e instanceof FileAlreadyExistsException ? "a file of that name is in the way"
+          : e instanceof NoSuchFileException ? "cannot be made there (no such file or directory)"
           : e.getClass().getSimpleName();
       return (fs.getFile() != null ? fs.getFile() + ": " : "") + why;
     }
