@@ -334,26 +334,39 @@ class TwoNodeCohortTest {
     assertNotEquals(0.0, last.get("val_accuracy").asDouble());
   }
 
-  @Test
-  void aLauncherThatJoinsAnExistingClusterHandsItsRunToTheOldestNode() throws Exception {
-    // A node already running (coordinator-eligible, no run of its own): the cluster's oldest member.
+  /** A node already running (coordinator-eligible, no run of its own), joined to itself: the cluster's oldest. */
+  private ActorSystem<NodeGuardian.Command> standingNode() {
     ActorSystem<NodeGuardian.Command> standing =
         ActorSystem.create(NodeGuardian.create(Optional.empty(), new CompletableFuture<>()), "cohort",
             node("coordinator, trainer"));
     systems.add(standing);
     Cluster.get(standing).manager().tell(Join.create(address(standing)));
+    return standing;
+  }
 
-    CohortSettings settings =
-        TestCohorts.settings(runs, "joined", "cluster.nodes = 2\ntraining.epochs = 2", "a", "b");
-    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+  /** A node with {@code roles} that launches {@code settings} by joining the cluster at {@code seed}. */
+  private ActorSystem<NodeGuardian.Command> joiningLauncher(CohortSettings settings,
+      CompletableFuture<RunFinished> outcome, String roles, Address seed) {
     ActorSystem<NodeGuardian.Command> launcher =
         ActorSystem.create(
             NodeGuardian.create(
                 Optional.of(new NodeGuardian.Launch(settings, console::add, outcome::complete)), outcome),
             "cohort",
-            node("coordinator, trainer"));
+            node(roles));
     systems.add(launcher);
-    Cluster.get(launcher).manager().tell(Join.create(address(standing)));
+    Cluster.get(launcher).manager().tell(Join.create(seed));
+    return launcher;
+  }
+
+  @Test
+  void aLauncherThatJoinsAnExistingClusterHandsItsRunToTheOldestNode() throws Exception {
+    // A node already running (coordinator-eligible, no run of its own): the cluster's oldest member.
+    ActorSystem<NodeGuardian.Command> standing = standingNode();
+
+    CohortSettings settings =
+        TestCohorts.settings(runs, "joined", "cluster.nodes = 2\ntraining.epochs = 2", "a", "b");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> launcher = joiningLauncher(settings, outcome, "coordinator, trainer", address(standing));
 
     RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
     assertTrue(finished.getSuccess(), finished.getMessage());
@@ -372,22 +385,11 @@ class TwoNodeCohortTest {
   void aLauncherThatHostsNoPeersHearsTheOutcomeOfTheRunItHandedOver() throws Exception {
     // As the Kubernetes Job runs it: role launcher only, so the launcher is no host; the run's end
     // must still reach it (it waited forever when only hosts were told).
-    ActorSystem<NodeGuardian.Command> standing =
-        ActorSystem.create(NodeGuardian.create(Optional.empty(), new CompletableFuture<>()), "cohort",
-            node("coordinator, trainer"));
-    systems.add(standing);
-    Cluster.get(standing).manager().tell(Join.create(address(standing)));
+    ActorSystem<NodeGuardian.Command> standing = standingNode();
 
     CohortSettings settings = TestCohorts.settings(runs, "launched", "training.epochs = 1", "a", "b");
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
-    ActorSystem<NodeGuardian.Command> launcher =
-        ActorSystem.create(
-            NodeGuardian.create(
-                Optional.of(new NodeGuardian.Launch(settings, console::add, outcome::complete)), outcome),
-            "cohort",
-            node("launcher"));
-    systems.add(launcher);
-    Cluster.get(launcher).manager().tell(Join.create(address(standing)));
+    ActorSystem<NodeGuardian.Command> launcher = joiningLauncher(settings, outcome, "launcher", address(standing));
 
     RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
     assertTrue(finished.getSuccess(), finished.getMessage());
