@@ -5,6 +5,7 @@ import dev.cohort.model.data.FeatureBuffers;
 import dev.cohort.model.data.IdxDataset;
 import dev.cohort.model.data.LabeledData;
 import dev.cohort.model.distill.DistillationLoss;
+import dev.cohort.model.distill.StepTarget;
 import dev.cohort.model.nn.MlpPreset;
 import dev.cohort.model.nn.PeerNetwork;
 import java.util.List;
@@ -46,7 +47,7 @@ public final class StepAlone implements Callable<Integer> {
       long started = System.nanoTime();
       for (int index = 0; index < schedule.batchesPerEpoch(); index++) {
         int[] rows = schedule.batch(epoch, index);
-        network.train(buffers.of(train, rows), train.labels(rows), (z, n, classes) -> new float[n * classes]);
+        network.train(buffers.of(train, rows), train.labels(rows), (z, n, classes) -> StepTarget.of(new float[n * classes]));
       }
       System.out.printf(java.util.Locale.ROOT, "epoch %d millis %.3f%n", epoch + 1, (System.nanoTime() - started) / 1e6);
     }

@@ -3,6 +3,7 @@ package dev.cohort.bench;
 import dev.cohort.model.data.LabeledData;
 import dev.cohort.model.distill.DistillationLoss;
 import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.distill.StepTarget;
 import dev.cohort.model.nn.NetworkPreset;
 import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.model.nn.StepEngine;
@@ -68,7 +69,7 @@ public final class StepTimes {
     List<INDArray> fullLabels = labels.stream().map(l -> SoftTargets.labels(l, uniform, classes)).toList();
     IntConsumer fit = b -> dl4j.train(features.get(b), fullLabels.get(b));
     IntConsumer step = b -> cohort.train(features.get(b), fullLabels.get(b));
-    IntConsumer oneForward = b -> peer.train(features.get(b), labels.get(b), (z, n, c) -> SoftTargets.soften(z, c, temperature));
+    IntConsumer oneForward = b -> peer.train(features.get(b), labels.get(b), (z, n, c) -> StepTarget.of(SoftTargets.soften(z, c, temperature)));
     List<Double> f = new ArrayList<>();
     List<Double> s = new ArrayList<>();
     List<Double> o = new ArrayList<>();

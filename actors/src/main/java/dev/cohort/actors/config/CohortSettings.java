@@ -54,7 +54,10 @@ public record CohortSettings(
    */
   public record Csv(Path train, Path test, int labelColumn, boolean header, char separator, boolean standardize) {}
 
-  /** @param labelNoise the rate of symmetric label noise on the training split (0: none) */
+  /**
+   * @param labelNoise the rate of label noise on the training split (0: none)
+   * @param labelNoiseType how a label made wrong is chosen
+   */
   public record Data(
       DataFormat format,
       Path directory,
@@ -63,7 +66,8 @@ public record CohortSettings(
       long seed,
       Synthetic synthetic,
       Csv csv,
-      double labelNoise) {
+      double labelNoise,
+      dev.cohort.model.data.LabelNoise.Type labelNoiseType) {
 
     /** Whether the features are z-scored (CSV data with {@code csv.standardize}). */
     public boolean standardizes() {
@@ -89,6 +93,7 @@ public record CohortSettings(
    * @param topK with top-k, the classes kept per row
    * @param teacherEpochs with the kd preset, the epochs the teacher trains alone before it is frozen
    * @param teacherWeighting how a student weighs each teacher on evidence of how it compares
+   * @param selection small-loss selection of the examples a student trains on (noisy labels)
    */
   public record Distillation(
       TopologyPreset preset,
@@ -103,7 +108,8 @@ public record CohortSettings(
       int topK,
       Codistill codistill,
       int teacherEpochs,
-      dev.cohort.model.distill.TeacherWeighting teacherWeighting) {
+      dev.cohort.model.distill.TeacherWeighting teacherWeighting,
+      Selection selection) {
 
     /** The preset as the config names it: {@code dml}, {@code ta-chain}, ... */
     public String topologyName() {
@@ -131,6 +137,35 @@ public record CohortSettings(
 
   /** @param lookahead d: teachers predict their students' batches d steps ahead */
   public record Codistill(int burnInSteps, int lookahead) {}
+
+  /**
+   * {@code distillation.selection}: small-loss selection for noisy labels (reference.conf).
+   *
+   * @param forgetRate ε, the share of each batch dropped once the ramp is over; NaN: {@code auto},
+   *     estimated by each peer at the end of its first epoch
+   * @param rampEpochs epochs over which the forget rate rises linearly from 0 to ε (0: ε from the start)
+   */
+  public record Selection(dev.cohort.model.distill.SmallLossSelection.Method method, double forgetRate, int rampEpochs) {
+
+    /** Whether the forget rate is estimated from the validation split. */
+    public boolean autoRate() {
+      return Double.isNaN(forgetRate);
+    }
+
+    /** Whether any example is ever dropped. */
+    public boolean active() {
+      return method != dev.cohort.model.distill.SmallLossSelection.Method.NONE;
+    }
+
+    /** As the events and the terminal name it: {@code co-teaching (ε=0.4, ramp 10 epochs)}, {@code none}. */
+    public String describe() {
+      if (!active()) {
+        return "none";
+      }
+      return method.key() + " (ε=" + (autoRate() ? "auto" : String.valueOf(forgetRate)) + ", ramp " + rampEpochs
+          + " epochs)";
+    }
+  }
 
   /**
    * @param maxRestarts times a lost peer is restarted from its checkpoint before the run goes on without it

@@ -2,6 +2,7 @@ package dev.cohort.actors.config;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
+import dev.cohort.model.data.LabelNoise;
 import dev.cohort.model.distill.TeacherWeighting;
 import java.util.ArrayList;
 import java.util.List;
@@ -97,6 +98,10 @@ final class ConfigValues {
       throw invalid("data.label-noise", p, "a rate in [0, 1): the share of training labels made wrong");
     }
     return p;
+  }
+
+  static LabelNoise.Type labelNoiseType(Config c) {
+    return oneOf(c, "data.label-noise-type", LabelNoise.Type.class);
   }
 
   /**

@@ -4,6 +4,7 @@ import static dev.cohort.actors.config.ConfigValues.atLeast;
 import static dev.cohort.actors.config.ConfigValues.atLeastZero;
 import static dev.cohort.actors.config.ConfigValues.invalid;
 import static dev.cohort.actors.config.ConfigValues.labelNoise;
+import static dev.cohort.actors.config.ConfigValues.labelNoiseType;
 import static dev.cohort.actors.config.ConfigValues.oneOf;
 import static dev.cohort.actors.config.ConfigValues.positive;
 import static dev.cohort.actors.config.ConfigValues.positiveDouble;
@@ -16,6 +17,7 @@ import com.typesafe.config.ConfigException;
 import com.typesafe.config.ConfigFactory;
 import com.typesafe.config.ConfigObject;
 import dev.cohort.model.data.LabeledData;
+import dev.cohort.model.distill.SmallLossSelection;
 import dev.cohort.model.distill.Topology;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -172,7 +174,8 @@ public final class SettingsParser {
         c.getLong("data.seed"),
         synthetic,
         csv,
-        labelNoise(c));
+        labelNoise(c),
+        labelNoiseType(c));
   }
 
   private static int classes(Config synthetic) {
@@ -227,7 +230,39 @@ public final class SettingsParser {
             atLeast(c, "distillation.codistill.burn-in-steps", 0, ""),
             positive(c, "distillation.codistill.lookahead", "")),
         positive(c, "distillation.kd.teacher-epochs", ""),
-        teacherWeighting(c, preset));
+        teacherWeighting(c, preset),
+        selection(c, preset, peers.size()));
+  }
+
+  private static CohortSettings.Selection selection(Config c, CohortSettings.TopologyPreset preset, int peers) {
+    SmallLossSelection.Method method = oneOf(c, "distillation.selection.method", SmallLossSelection.Method.class);
+    String rateKey = "distillation.selection.forget-rate";
+    double rate;
+    if (c.getValue(rateKey).unwrapped().equals("auto")) {
+      rate = Double.NaN;
+    } else {
+      try {
+        rate = c.getDouble(rateKey);
+      } catch (ConfigException.WrongType e) {
+        throw invalid(rateKey, "'" + c.getValue(rateKey).unwrapped() + "'", "a rate in [0, 1) or auto");
+      }
+      if (!(rate >= 0 && rate < 1)) {
+        throw invalid(rateKey, rate, "a rate in [0, 1) or auto: the share of each batch a student leaves out");
+      }
+    }
+    int ramp = atLeast(c, "distillation.selection.ramp-epochs", 0, "");
+    if (method != SmallLossSelection.Method.NONE) {
+      String key = "cohort.distillation.selection.method = " + method.key();
+      if (peers < 2) {
+        throw new CohortConfigException(key + " needs at least 2 peers (a student ranks its examples by its"
+            + " teachers' losses), and cohort.peers has 1: add a peer, or use method = none");
+      }
+      if (preset == CohortSettings.TopologyPreset.INDEPENDENT || preset == CohortSettings.TopologyPreset.CODISTILL) {
+        throw new CohortConfigException(key + " needs a lock-step topology with teachers (dml, ensemble, ta-chain,"
+            + " ring, kd or custom), found topology = " + c.getString("distillation.topology"));
+      }
+    }
+    return new CohortSettings.Selection(method, rate, ramp);
   }
 
   private static Topology topology(Config c, CohortSettings.TopologyPreset preset, List<PeerSpec> peers) {

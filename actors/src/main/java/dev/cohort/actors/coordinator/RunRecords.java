@@ -48,7 +48,7 @@ final class RunRecords {
     String topology = settings.distillation().topologyName();
     run.event(resumed ? "run-resumed" : "run-started", Map.of("run", settings.runId(), "peers", settings.peers().size(),
         "nodes", settings.cluster().nodes(), "topology", topology,
-        "label_noise", settings.data().labelNoise(),
+        "label_noise", settings.data().labelNoise(), "label_noise_type", settings.data().labelNoiseType().key(),
         "teacher_weighting", settings.distillation().teacherWeighting().name().toLowerCase(Locale.ROOT)));
   }
 

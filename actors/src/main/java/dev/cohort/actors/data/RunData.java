@@ -64,7 +64,7 @@ public record RunData(
     if (settings.trainLimit() > 0 && settings.trainLimit() < train.size()) {
       train = train.select(Arrays.copyOfRange(train.allRows(), 0, settings.trainLimit()));
     }
-    LabelNoise.Applied noisy = LabelNoise.apply(train, settings.labelNoise(), settings.seed());
+    LabelNoise.Applied noisy = LabelNoise.apply(train, settings.labelNoise(), settings.labelNoiseType(), settings.seed());
     train = noisy.data();
     LabeledData validation = split.validation();
     Optional<Standardization> standardization = Optional.empty();

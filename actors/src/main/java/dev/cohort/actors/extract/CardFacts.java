@@ -68,6 +68,7 @@ public final class CardFacts {
           teachers(settings, measured.peer()),
           dataSha256(settings.data()),
           settings.data().labelNoise() > 0 ? settings.data().labelNoise() : null,
+          settings.data().labelNoise() > 0 ? settings.data().labelNoiseType().key() : null,
           standardization.map(ModelCard.InputStandardization::of).orElse(null),
           Instant.now().toString(),
           measured.comparison(),

@@ -62,15 +62,15 @@ final class Codistillation implements StepMode {
   }
 
   @Override
-  public float[] target(long id, int[] labels, int classes, float[] softened) {
+  public Exchange.Target target(long id, int[] labels, int classes, float[] softened) {
     intake.drain();
     if (id < burnInSteps) {
       exchange.skip(id);
-      return new float[labels.length * classes];
+      return Exchange.Target.none(labels.length * classes);
     }
     Exchange.Target target = exchange.takeTarget(id, softened, labels.length * classes, labels);
     figures.addStaleness(target);
     figures.addTimeouts(exchange.teachers().size() - target.teachersUsed());
-    return target.values();
+    return target;
   }
 }

@@ -101,8 +101,21 @@ final class Exchange {
     static final Received UNUSABLE = new Received(new float[0], Long.MIN_VALUE);
   }
 
-  /** The target of one step and how stale the predictions in it were. */
-  record Target(float[] values, int teachersUsed, long stalenessSum, long maxStaleness) {}
+  /**
+   * The target of one step, the teachers' rows it was made of (with their link weights; empty:
+   * none answered) and how stale they were.
+   */
+  record Target(float[] values, List<SoftTargets.Weighted> teachers, long stalenessSum, long maxStaleness) {
+
+    /** A step without teachers: the all-zero target of {@code length} values. */
+    static Target none(int length) {
+      return new Target(new float[length], List.of(), 0, 0);
+    }
+
+    int teachersUsed() {
+      return teachers.size();
+    }
+  }
 
   /**
    * Keeps a teacher's rows for {@code batchId}, computed at its model step {@code modelStep}; in
@@ -208,7 +221,7 @@ final class Exchange {
         maxStaleness = Math.max(maxStaleness, staleness);
       }
     }
-    int teachersUsed = parts.size();
+    List<SoftTargets.Weighted> teachersUsed = List.copyOf(parts);
     received.headMap(batchId, true).clear();
     trainedThrough = batchId;
     if (weighting.perExample() && !parts.isEmpty()) {

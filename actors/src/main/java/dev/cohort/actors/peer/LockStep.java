@@ -53,7 +53,7 @@ final class LockStep implements StepMode {
   }
 
   @Override
-  public float[] target(long id, int[] labels, int classes, float[] softened) {
+  public Exchange.Target target(long id, int[] labels, int classes, float[] softened) {
     if (lookahead == 0 && sends()) {
       outbox.toStudents(id, position.step(), labels.length, softened);
     }
@@ -61,7 +61,7 @@ final class LockStep implements StepMode {
     wait.await(id);
     Exchange.Target target = exchange.takeTarget(id, softened, labels.length * classes, labels);
     figures.addStaleness(target);
-    return target.values();
+    return target;
   }
 
   private boolean sends() {

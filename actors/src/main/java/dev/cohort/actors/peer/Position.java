@@ -29,6 +29,8 @@ final class Position {
   private boolean pretraining;
   private boolean frozen;
   private boolean finished;
+  /** The forget rate of small-loss selection once estimated from the data (null: not yet). */
+  private Double forgetRate;
 
   /**
    * @param epochs {@code training.epochs}
@@ -43,6 +45,7 @@ final class Position {
     this.trainedThrough = state.trainedThrough();
     this.pretraining = state.pretraining();
     this.frozen = state.frozen();
+    this.forgetRate = state.forgetRate();
   }
 
   /** The KD teacher, at its very start: it trains alone first. */
@@ -120,9 +123,18 @@ final class Position {
     finished = true;
   }
 
+  /** The forget rate estimated from the data, if it was (it is checkpointed with the position). */
+  java.util.Optional<Double> estimatedForgetRate() {
+    return java.util.Optional.ofNullable(forgetRate);
+  }
+
+  void forgetRateEstimated(double rate) {
+    forgetRate = rate;
+  }
+
   /** What a checkpoint written now records. */
   Checkpoints.State state() {
-    return new Checkpoints.State(step, trainedThrough, epoch, batchIndex, pretraining, frozen);
+    return new Checkpoints.State(step, trainedThrough, epoch, batchIndex, pretraining, frozen, forgetRate);
   }
 
   /** What the checkpoint of a KD teacher's last own epoch records: as it will be, frozen, serving from the first batch. */

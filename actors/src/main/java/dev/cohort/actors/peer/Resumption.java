@@ -27,6 +27,7 @@ final class Resumption {
         (int) (rejoinAtBatch / batchesPerEpoch),
         (int) (rejoinAtBatch % batchesPerEpoch),
         false,
-        state.frozen());
+        state.frozen(),
+        state.forgetRate());
   }
 }

@@ -7,6 +7,7 @@ import dev.cohort.model.data.BatchSchedule;
 import dev.cohort.model.data.FeatureBuffers;
 import dev.cohort.model.data.Shards;
 import dev.cohort.model.distill.DistillationLoss;
+import dev.cohort.model.distill.StepTarget;
 import dev.cohort.model.nn.Checkpoints;
 import dev.cohort.model.nn.PeerNetwork;
 import dev.cohort.protocol.PeerInbox;
@@ -71,6 +72,7 @@ final class StepLoop {
   private final StepGate gate;
   private final StepMode mode;
   private final FrozenTeacher frozenTeacher;
+  private final ExampleSelection selection;
   private final PeerRecords records;
   private final EpochEnds epochEnds;
   private final Host host;
@@ -111,6 +113,7 @@ final class StepLoop {
     this.mode = codistillation ? codistillation() : lockStep();
     this.frozenTeacher = new FrozenTeacher(network, exchange, links, figures, softening);
     this.records = new PeerRecords(setup, loaded, messages, coordinator, figures, schedule.batchesPerEpoch());
+    this.selection = new ExampleSelection(name, distillation, position, network, data, schedule, log);
     this.epochEnds = new EpochEnds(name, network, data, exchange, position, records, links, log);
     if (setup.start().resume()) {
       exchange.startAt(schedule.batchId(position.epoch(), position.batchIndex()));
@@ -236,6 +239,7 @@ final class StepLoop {
       return;
     }
     mode.beforeStep(id);
+    selection.beforeStep();
     network.distillationWeight(settings.distillation().lambdaAt(position.step()));
     PeerNetwork.Step trained = network.train(stepInput.of(data.train(), rows), labels, this::fillTarget);
     position.stepTaken();
@@ -247,12 +251,13 @@ final class StepLoop {
    * logits at hand, the mode sends, waits and returns the target. One forward pass serves both the
    * exchange and the update.
    */
-  private float[] fillTarget(float[] z, int rows, int classes) {
+  private StepTarget fillTarget(float[] z, int rows, int classes) {
     Divergence.checkLogits(z, position.step(), records.learningRate());
     boolean needsSoftened = !exchange.students().isEmpty() || exchange.usesOwnPredictions()
         || exchange.weighsPerExample();
     float[] softened = needsSoftened ? softening.soften(z) : null;
-    return mode.target(currentId, currentLabels, classes, softened);
+    Exchange.Target target = mode.target(currentId, currentLabels, classes, softened);
+    return selection.apply(target, z, currentLabels, classes, settings.distillation().lambdaAt(position.step()));
   }
 
   /** The bookkeeping after a step: figures, checkpoint, progress to one-way teachers, report. */

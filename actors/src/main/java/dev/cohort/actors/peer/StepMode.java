@@ -19,9 +19,10 @@ interface StepMode {
   /**
    * Between the forward and the backward pass of the step on batch {@code id}: sends what this
    * step sends, takes what has arrived (waiting where the mode waits) and returns the step's
-   * target, rows × classes, row-major (all zeros: no teacher for this step).
+   * target, rows × classes, row-major (all zeros: no teacher for this step), with the teachers'
+   * rows it was made of.
    *
    * @param softened this step's own softmax(z / T), or null when nobody needs it
    */
-  float[] target(long id, int[] labels, int classes, float[] softened);
+  Exchange.Target target(long id, int[] labels, int classes, float[] softened);
 }

@@ -78,6 +78,11 @@ class SettingsParserTest {
         "cohort { data { label-noise = 0.4, format = csv, csv { train = a.csv, test = b.csv, standardize = true } }\n"
             + " distillation.teacher-weighting = validation }"));
     assertEquals(0.4, set.data().labelNoise());
+    assertEquals(dev.cohort.model.data.LabelNoise.Type.SYMMETRIC, set.data().labelNoiseType(), "the default");
+    assertEquals(dev.cohort.model.data.LabelNoise.Type.PAIR, SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.data.label-noise-type = pair")).data().labelNoiseType());
+    assertEquals("cohort.data.label-noise-type = 'asymmetric' is not valid: expected one of [symmetric, pair]",
+        failure("cohort.data.label-noise-type = asymmetric"));
     assertTrue(set.data().standardizes());
     assertEquals(dev.cohort.model.distill.TeacherWeighting.VALIDATION, set.distillation().teacherWeighting());
     assertEquals(dev.cohort.model.distill.TeacherWeighting.SELECTIVE, SettingsParser.parse(ConfigFactory.parseString(

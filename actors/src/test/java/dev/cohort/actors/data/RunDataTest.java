@@ -44,6 +44,15 @@ class RunDataTest {
     assertArrayEquals(labels(noisy.train()), labels(load(SYNTHETIC + "data.label-noise = 0.4").train()),
         "every node and every rerun corrupts the same labels");
     assertEquals(0, clean.noisyLabels());
+    RunData pair = load(SYNTHETIC + "data.label-noise = 0.4\ndata.label-noise-type = pair");
+    int classes = clean.train().classes();
+    for (int i = 0; i < clean.train().size(); i++) {
+      boolean wrong = clean.train().label(i) != pair.train().label(i);
+      assertEquals(clean.train().label(i) != noisy.train().label(i), wrong, "pair noise changes the same examples");
+      if (wrong) {
+        assertEquals((clean.train().label(i) + 1) % classes, pair.train().label(i), "to the next class");
+      }
+    }
   }
 
   @Test

@@ -28,14 +28,16 @@ class CardFactsTest {
   @Test
   void theCardRecordsTheLabelNoiseAndTheInputZScoresOfItsRun(@TempDir Path dir) {
     Standardization z = new Standardization(new float[] {1, 2}, new float[] {3, 4});
-    ModelCard card = CardFacts.card(settings("label-noise = 0.3"), measured(dir), dir.resolve("model-card.json"), 3,
+    ModelCard card = CardFacts.card(settings("label-noise = 0.3, label-noise-type = pair"), measured(dir), dir.resolve("model-card.json"), 3,
         Optional.of(z));
     assertEquals(0.3, card.trainingLabelNoise());
+    assertEquals("pair", card.trainingLabelNoiseType());
     assertEquals(List.of(1.0, 2.0), card.inputStandardization().mean());
     assertEquals(List.of(3.0, 4.0), card.inputStandardization().sd());
     ModelCard back = ModelCard.read(writeAndReturn(card, dir.resolve("model-card.json")));
     assertEquals(card.inputStandardization(), back.inputStandardization(), "it survives the JSON file");
     assertEquals(0.3, back.trainingLabelNoise());
+    assertEquals("pair", back.trainingLabelNoiseType());
   }
 
   @Test
@@ -43,6 +45,7 @@ class CardFactsTest {
     ModelCard card = CardFacts.card(settings("label-noise = 0"), measured(dir), dir.resolve("model-card.json"), 3,
         Optional.empty());
     assertNull(card.trainingLabelNoise());
+    assertNull(card.trainingLabelNoiseType());
     assertNull(card.inputStandardization());
   }
 

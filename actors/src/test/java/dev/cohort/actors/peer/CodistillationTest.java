@@ -66,10 +66,10 @@ class CodistillationTest {
 
   @Test
   void noTargetInTheBurnInAfterItWhatHasArrivedAndEachTeacherMissingCountedAsLate() {
-    assertArrayEquals(new float[CLASSES], codistillation.target(1, ONE_ROW_OF_CLASS_0, CLASSES, OWN));
+    assertArrayEquals(new float[CLASSES], codistillation.target(1, ONE_ROW_OF_CLASS_0, CLASSES, OWN).values());
     exchange.predictionsFrom("a", 2, 1, FROM_A, Double.NaN);
 
-    float[] target = codistillation.target(2, ONE_ROW_OF_CLASS_0, CLASSES, OWN);
+    float[] target = codistillation.target(2, ONE_ROW_OF_CLASS_0, CLASSES, OWN).values();
 
     assertArrayEquals(FROM_A, target, 1e-6f, "b has not answered: a alone, no waiting");
     PeerReport report = figures.drainInto(PeerReport.newBuilder(), false).build();

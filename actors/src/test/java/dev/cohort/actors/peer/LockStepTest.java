@@ -49,7 +49,7 @@ class LockStepTest {
     assertEquals(List.of(), outbox.sent, "nothing before the forward pass");
     exchange.predictionsFrom("a", 0, 0, TEACHERS, Double.NaN);
 
-    float[] target = step.target(0, ONE_ROW_OF_CLASS_0, CLASSES, OWN);
+    float[] target = step.target(0, ONE_ROW_OF_CLASS_0, CLASSES, OWN).values();
 
     assertEquals(List.of(0L), outbox.batchesSent());
     assertSame(OWN, outbox.sent.get(0).softened(), "the step's own softened logits, not a second pass");

@@ -47,9 +47,10 @@ public final class DistillationLoss implements ILossFunction {
   public interface TargetFill {
     /**
      * @param logits the step's logits z, rows × classes, row-major (before the update)
-     * @return the target t, rows × classes, row-major; rows of zeros where no teacher answered
+     * @return the target t, rows × classes, row-major (rows of zeros where no teacher answered),
+     *     with the weight of each row's label
      */
-    float[] target(float[] logits, int rows, int classes);
+    StepTarget target(float[] logits, int rows, int classes);
   }
 
   @JsonCreator
@@ -185,12 +186,20 @@ public final class DistillationLoss implements ILossFunction {
     return new DistillationRows(lambda, temperature, labels, activationFn.getActivation(preOutput.dup(), true));
   }
 
-  private static void writeTarget(INDArray labels, float[] target) {
+  private static void writeTarget(INDArray labels, StepTarget step) {
     long rows = labels.size(0);
     long classes = labels.size(1) / 2;
-    checkTarget(target, rows, classes);
+    checkTarget(step.target(), rows, classes);
     labels.get(NDArrayIndex.all(), NDArrayIndex.interval(classes, 2 * classes))
-        .assign(Nd4j.create(target, new long[] {rows, classes}, labels.dataType()));
+        .assign(Nd4j.create(step.target(), new long[] {rows, classes}, labels.dataType()));
+    if (step.labelWeights() != null) {
+      if (step.labelWeights().length != rows) {
+        throw new IllegalArgumentException("label weights have " + step.labelWeights().length
+            + " values, expected one per row (" + rows + ")");
+      }
+      labels.get(NDArrayIndex.all(), NDArrayIndex.interval(0, classes))
+          .muliColumnVector(Nd4j.create(step.labelWeights(), new long[] {rows, 1}, labels.dataType()));
+    }
   }
 
   /** Refuses a step's target that does not have one value per row and class, naming both sizes. */

@@ -53,13 +53,25 @@ final class DistillationRows {
     return ce;
   }
 
-  /** λ·T²·KL(t ‖ p^T); 0·log 0 counts as 0, so a zero target row contributes nothing. */
+  /**
+   * λ·T²·w·KL(t/w ‖ p^T) with w = Σt the row's weight: a distribution scaled by w counts w times
+   * (small-loss selection's weights), and a row of weight 1 is plain λ·T²·KL(t ‖ p^T). 0·log 0
+   * counts as 0, so a zero target row contributes nothing.
+   */
   double distillation(int r) {
+    double weight = 0;
+    for (int c = 0; c < classes; c++) {
+      weight += t(r, c);
+    }
+    if (weight == 0) {
+      return 0;
+    }
+    double logWeight = Math.log(weight);
     double kl = 0;
     for (int c = 0; c < classes; c++) {
       double target = t(r, c);
       if (target > 0) {
-        kl += target * (Math.log(target) - logPT[r * classes + c]);
+        kl += target * (Math.log(target) - logWeight - logPT[r * classes + c]);
       }
     }
     return lambda * temperature * temperature * kl;

@@ -112,14 +112,27 @@ public final class SoftTargets {
 
   /** The same labels as a flat row-major array, rows × 2·classes. */
   public static float[] labelValues(int[] classIndices, float[] target, int classes) {
+    return labelValues(classIndices, StepTarget.of(target), classes);
+  }
+
+  /**
+   * The labels {@code [w·one-hot | target]} of a step, row-major, rows × 2·classes: each row's
+   * one-hot scaled by its label weight ({@link StepTarget#labelWeight}).
+   */
+  public static float[] labelValues(int[] classIndices, StepTarget step, int classes) {
     int n = classIndices.length;
+    float[] target = step.target();
     if (target.length != n * classes) {
       throw new IllegalArgumentException(
           "target has " + target.length + " values, expected " + n + " rows x " + classes + " classes");
     }
+    if (step.labelWeights() != null && step.labelWeights().length != n) {
+      throw new IllegalArgumentException(
+          "label weights have " + step.labelWeights().length + " values, expected one per row (" + n + ")");
+    }
     float[] labels = new float[n * 2 * classes];
     for (int r = 0; r < n; r++) {
-      labels[r * 2 * classes + classIndices[r]] = 1f;
+      labels[r * 2 * classes + classIndices[r]] = step.labelWeight(r);
       System.arraycopy(target, r * classes, labels, r * 2 * classes + classes, classes);
     }
     return labels;

@@ -19,7 +19,8 @@ import java.util.List;
  * {@code modelFile} is relative to the card's folder, so a folder can be moved whole.
  * {@code comparison} (optional) sets the model against others, e.g. a fused student against the
  * peers it was distilled from. {@code trainingLabelNoise} is the rate of label noise the run put on
- * its training split (absent: none); {@code inputStandardization} the z-scores every input must
+ * its training split (absent: none), {@code trainingLabelNoiseType} its kind ({@code symmetric} or
+ * {@code pair}; absent with no noise); {@code inputStandardization} the z-scores every input must
  * go through before the model sees it (absent: none).
  */
 @JsonIgnoreProperties(ignoreUnknown = true)
@@ -42,6 +43,7 @@ public record ModelCard(
     List<String> teachers,
     String dataSha256,
     Double trainingLabelNoise,
+    String trainingLabelNoiseType,
     InputStandardization inputStandardization,
     String createdAt,
     JsonNode comparison,

@@ -46,9 +46,17 @@ public final class Checkpoints {
    * @param trainedThrough the last batch id of its schedule it trained on (-1: none)
    * @param epoch completed epochs (of its own training while {@code pretraining})
    * @param batchIndex position within the epoch in progress
+   * @param forgetRate the share of each batch its small-loss selection leaves out, when it estimated
+   *     it from its data (null: not estimated)
    */
   public record State(
-      long step, long trainedThrough, int epoch, int batchIndex, boolean pretraining, boolean frozen) {}
+      long step, long trainedThrough, int epoch, int batchIndex, boolean pretraining, boolean frozen,
+      Double forgetRate) {
+
+    public State(long step, long trainedThrough, int epoch, int batchIndex, boolean pretraining, boolean frozen) {
+      this(step, trainedThrough, epoch, batchIndex, pretraining, frozen, null);
+    }
+  }
 
   /** The file content of a checkpoint's JSON. */
   private record Entry(State state, String model, String sha256, long bytes) {}

@@ -4,6 +4,7 @@ import dev.cohort.model.Matrices;
 import dev.cohort.model.data.LabeledData;
 import dev.cohort.model.distill.DistillationLoss;
 import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.distill.StepTarget;
 import dev.cohort.model.io.AtomicFiles;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
@@ -170,7 +171,7 @@ public final class PeerNetwork {
     }
     INDArray labels = SoftTargets.labels(classIndices, new float[classIndices.length * classes], classes);
     float[][] logits = new float[1][];
-    float[][] target = new float[1][];
+    StepTarget[] target = new StepTarget[1];
     DistillationLoss live = liveLoss();
     live.fillNextTarget((z, rows, c) -> {
       logits[0] = z;
@@ -194,19 +195,19 @@ public final class PeerNetwork {
       throw new IllegalArgumentException(features.size(0) + " feature rows but " + rows + " labels");
     }
     float[] logits = dense.forward(features).clone();
-    float[] target = fill.target(logits.clone(), rows, classes);
-    DistillationLoss.checkTarget(target, rows, classes);
+    StepTarget target = fill.target(logits.clone(), rows, classes);
+    DistillationLoss.checkTarget(target.target(), rows, classes);
     float[] labels = SoftTargets.labelValues(classIndices, target, classes);
     dense.backward(rows, loss.logitGradient(logits, labels, rows, classes, 1.0 / rows));
     return new Step(logits, classIndices, target, classes);
   }
 
   /**
-   * What one training step saw: its logits z (before the update) and its target t, row-major,
-   * rows × classes, and the class of each row. Flat arrays, because a peer reads them every step
-   * and an INDArray costs an off-heap allocation each time.
+   * What one training step saw: its logits z (before the update) and its target t (with its
+   * labels' weights), row-major, rows × classes, and the class of each row. Flat arrays, because a
+   * peer reads them every step and an INDArray costs an off-heap allocation each time.
    */
-  public record Step(float[] logitValues, int[] classIndices, float[] target, int classes) {
+  public record Step(float[] logitValues, int[] classIndices, StepTarget target, int classes) {
     public int rows() {
       return classIndices.length;
     }
@@ -216,12 +217,12 @@ public final class PeerNetwork {
       return Nd4j.create(logitValues, new long[] {rows(), classes}, DataType.FLOAT);
     }
 
-    /** The labels {@code [one-hot | target]} as a rows × 2·classes array. */
+    /** The labels {@code [w·one-hot | target]} as a rows × 2·classes array. */
     public INDArray labels() {
-      return SoftTargets.labels(classIndices, target, classes);
+      return Nd4j.create(labelValues(), new long[] {rows(), 2L * classes}, DataType.FLOAT);
     }
 
-    /** The labels {@code [one-hot | target]}, row-major. */
+    /** The labels {@code [w·one-hot | target]}, row-major. */
     public float[] labelValues() {
       return SoftTargets.labelValues(classIndices, target, classes);
     }

@@ -44,6 +44,27 @@ class NoiseAndStandardizationTest {
   }
 
   @Test
+  void pairNoiseMovesEachWrongLabelToTheNextClassOnTheSameExamplesAsSymmetric() {
+    LabelNoise.Applied pair = LabelNoise.apply(DATA, 0.45, LabelNoise.Type.PAIR, 7);
+    LabelNoise.Applied symmetric = LabelNoise.apply(DATA, 0.45, LabelNoise.Type.SYMMETRIC, 7);
+    int changed = 0;
+    for (int i = 0; i < DATA.size(); i++) {
+      int before = DATA.label(i);
+      int after = pair.data().label(i);
+      if (after != before) {
+        changed++;
+        assertEquals((before + 1) % 5, after, "example " + i + ": class " + before + " goes to the next one");
+      }
+      assertEquals(after != before, symmetric.data().label(i) != before, "example " + i + ": the same draw decides");
+    }
+    assertEquals(changed, pair.changed());
+    // Binomial(20,000, 0.45): sd about 70; 5 sd either way.
+    assertTrue(Math.abs(changed - 9_000) < 350, "changed " + changed + " of 20,000 at rate 0.45");
+    assertArrayEquals(LabelNoise.apply(DATA, 0.45, 7).data().labels(DATA.allRows()),
+        symmetric.data().labels(DATA.allRows()), "symmetric is what the rate alone gives");
+  }
+
+  @Test
   void labelNoiseIsReproducibleFromItsSeedAndZeroChangesNothing() {
     int[] once = LabelNoise.apply(DATA, 0.3, 11).data().labels(DATA.allRows());
     int[] again = LabelNoise.apply(DATA, 0.3, 11).data().labels(DATA.allRows());

@@ -8,6 +8,7 @@ import dev.cohort.model.Matrices;
 import dev.cohort.model.data.LabeledData;
 import dev.cohort.model.distill.DistillationLoss;
 import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.distill.StepTarget;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
@@ -149,10 +150,10 @@ class DenseStepTest {
     INDArray other = batch(32, 51).features();
     int[] classes = {0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1, 2, 3, 4, 0, 1};
     for (int s = 0; s < 3; s++) {
-      plain.train(batch.features(), classes, (z, n, c) -> SoftTargets.soften(z, c, 2.5));
+      plain.train(batch.features(), classes, (z, n, c) -> StepTarget.of(SoftTargets.soften(z, c, 2.5)));
       busy.train(batch.features(), classes, (z, n, c) -> {
         busy.logits(other); // same batch size as the step in progress
-        return SoftTargets.soften(z, c, 2.5);
+        return StepTarget.of(SoftTargets.soften(z, c, 2.5));
       });
     }
     assertEquals(plain.parameters(), busy.parameters());

@@ -9,6 +9,7 @@ import dev.cohort.model.data.LabeledData;
 import dev.cohort.model.data.SyntheticData;
 import dev.cohort.model.distill.DistillationLoss;
 import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.model.distill.StepTarget;
 import dev.cohort.model.io.AtomicFiles;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -83,7 +84,7 @@ class PeerNetworkTest {
         calls[0]++;
         assertEquals(rows.length, n);
         assertEquals(3, c);
-        return SoftTargets.soften(org.nd4j.linalg.factory.Nd4j.create(z, new long[] {n, c}).mul(0.5), 2);
+        return StepTarget.of(SoftTargets.soften(org.nd4j.linalg.factory.Nd4j.create(z, new long[] {n, c}).mul(0.5), 2));
       });
       assertEquals(1, calls[0], "the fill is asked once per step");
       assertEquals(logitsBefore, step.logits(), "the fill sees the logits of the step's own forward pass");
@@ -98,10 +99,10 @@ class PeerNetworkTest {
     int[] rows = {0, 1, 2, 3};
     INDArray before = network.parameters();
     IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
-        () -> network.train(DATA.features(rows), DATA.labels(rows), (z, n, c) -> new float[5]));
+        () -> network.train(DATA.features(rows), DATA.labels(rows), (z, n, c) -> StepTarget.of(new float[5])));
     assertTrue(e.getMessage().contains("5 values, expected 4 rows x 3 classes"), e.getMessage());
     assertEquals(before, network.parameters(), "a refused step changes nothing");
-    network.train(DATA.features(rows), DATA.labels(rows), (z, n, c) -> new float[n * c]); // and the next works
+    network.train(DATA.features(rows), DATA.labels(rows), (z, n, c) -> StepTarget.of(new float[n * c])); // and the next works
   }
 
   @Test
