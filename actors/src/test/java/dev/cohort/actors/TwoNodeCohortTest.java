@@ -334,6 +334,85 @@ class TwoNodeCohortTest {
     assertNotEquals(0.0, last.get("val_accuracy").asDouble());
   }
 
+  /** Runs {@code settings} on one node (then stops it) and returns the metrics lines, per peer. */
+  private java.util.Map<String, List<JsonNode>> runOnOneNode(CohortSettings settings) throws Exception {
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> only = launcher(settings, outcome);
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    ActorTestKit.shutdown(only, Duration.ofSeconds(30));
+    return peerReports(settings.runPath().resolve("metrics.jsonl")).stream()
+        .collect(java.util.stream.Collectors.groupingBy(m -> m.get("peer").asText()));
+  }
+
+  /** What a peer's reports say, step by step, without the timings (which differ between any two runs). */
+  private static List<String> learning(List<JsonNode> reports) {
+    return reports.stream().map(m -> m.get("epoch").asText() + " ce " + m.get("ce_loss").asText() + " kd "
+        + m.get("kd_loss").asText() + " val " + m.path("val_accuracy").asText()).toList();
+  }
+
+  /** The forget rate a peer's latest checkpoint carries (null: none estimated). */
+  private static Double checkpointedForgetRate(CohortSettings settings, String peer) throws IOException {
+    return new Checkpoints(settings.runPath().resolve("checkpoints").resolve(peer)).latest("mlp").orElseThrow()
+        .state().forgetRate();
+  }
+
+  private static final String CO_TEACHING = "training.epochs = 3\ndata { label-noise = 0.3, label-noise-type = pair }\n"
+      + "distillation.selection { method = co-teaching, forget-rate = auto, ramp-epochs = 1 }\n";
+
+  @Test
+  void coTeachingOnTwoNodesLearnsExactlyAsOnOneAndEstimatesTheSameForgetRate() throws Exception {
+    CohortSettings one = TestCohorts.settings(runs, "co-teaching-1", CO_TEACHING + "cluster.nodes = 1", "a", "b");
+    CohortSettings two = TestCohorts.settings(runs, "co-teaching-2", CO_TEACHING + "cluster.nodes = 2", "a", "b");
+    var onOne = runOnOneNode(one);
+    var onTwo = runOnTwoNodes(two);
+    for (String peer : List.of("a", "b")) {
+      assertEquals(learning(onOne.get(peer)), learning(onTwo.get(peer)), peer + ": lock-step is deterministic");
+      Double rate = checkpointedForgetRate(one, peer);
+      assertTrue(rate != null && rate > 0 && rate < 0.9, peer + " estimated ε and checkpointed it: " + rate);
+      assertEquals(rate, checkpointedForgetRate(two, peer), peer);
+    }
+  }
+
+  @Test
+  void mutualLearningAtLambdaZeroWithoutSelectionIsIndependentTrainingBitForBit() throws Exception {
+    CohortSettings dml = TestCohorts.settings(runs, "dml-lambda-0",
+        "cluster.nodes = 2\ntraining.epochs = 2\ndistillation.lambda = 0", "a", "b");
+    CohortSettings independent = TestCohorts.settings(runs, "independent",
+        "cluster.nodes = 2\ntraining.epochs = 2\ndistillation.topology = independent", "a", "b");
+    var mutual = runOnTwoNodes(dml);
+    systems.forEach(system -> ActorTestKit.shutdown(system, Duration.ofSeconds(30)));
+    systems.clear();
+    var alone = runOnTwoNodes(independent);
+    for (String peer : List.of("a", "b")) {
+      assertEquals(learning(alone.get(peer)), learning(mutual.get(peer)), peer);
+    }
+  }
+
+  @Test
+  void aPeerLostUnderCoTeachingLeavesItsPartnerTrainingOnCrossEntropyAlone() throws Exception {
+    CohortSettings settings = TestCohorts.settings(runs, "co-teaching-loss",
+        "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 40\ndistillation.max-wait = 2s\n"
+            + "distillation.selection { method = co-teaching, forget-rate = 0.3, ramp-epochs = 0 }", "a", "b");
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
+    ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
+    Path metrics = settings.runPath().resolve("metrics.jsonl");
+    awaitLine(metrics, m -> m.path("peer").asText().equals("b"));
+    ActorTestKit.shutdown(second, Duration.ofSeconds(30));
+
+    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    assertEquals("a", finished.getBestPeer());
+    List<JsonNode> reports = peerReports(metrics).stream().filter(m -> m.get("peer").asText().equals("a")).toList();
+    JsonNode last = reports.get(reports.size() - 1);
+    assertTrue(last.get("finished").asBoolean());
+    assertEquals(40, last.get("epoch").asInt(), "a trained every epoch");
+    assertEquals(0.0, last.get("kd_loss").asDouble(), "no teacher left");
+    assertEquals(0, last.get("teacher_timeouts").asLong(), "and nobody waited for");
+    assertTrue(last.get("ce_loss").asDouble() > 0 && Double.isFinite(last.get("ce_loss").asDouble()));
+  }
+
   /** A node already running (coordinator-eligible, no run of its own), joined to itself: the cluster's oldest. */
   private ActorSystem<NodeGuardian.Command> standingNode() {
     ActorSystem<NodeGuardian.Command> standing =

@@ -39,11 +39,15 @@ import picocli.CommandLine.Spec;
         + " noise P; written to docs/RESULTS.md.")
 public final class LearningBenchmark implements Callable<Integer> {
 
-  /** One protocol: a training-set size, its epochs, settings for all its runs, and its modes. */
-  private record Setting(String key, String name, int trainLimit, int epochs, Config config, List<String> modes) {}
+  /**
+   * One protocol: a training-set size, its epochs, settings for all its runs, and its modes; with
+   * {@code chooses}, also the mode a user would pick on the validation split, per seed.
+   */
+  private record Setting(String key, String name, int trainLimit, int epochs, Config config, List<String> modes,
+      boolean chooses) {}
 
-  /** The outcome of one run. */
-  private record Result(Map<String, Double> peerTest, String best, double bestTest) {
+  /** The outcome of one run: each peer's test accuracy, and the best peer's (chosen on validation) on both splits. */
+  private record Result(Map<String, Double> peerTest, String best, double bestValidation, double bestTest) {
     double peerMean() {
       return peerTest.values().stream().mapToDouble(Double::doubleValue).average().orElse(Double.NaN);
     }
@@ -64,13 +68,19 @@ public final class LearningBenchmark implements Callable<Integer> {
   @Option(names = "--noise", paramLabel = "P", defaultValue = "0.4", description = "label noise of the noise setting, in [0, 1) (default: ${DEFAULT-VALUE})")
   private String noiseRate;
 
-  @Option(names = "--settings", split = ",", paramLabel = "SETTING", description = "some of subset, full, noise (default: all)")
+  @Option(names = "--pair-noise", paramLabel = "P", defaultValue = "0.45", description = "pair label noise of the noisy-pair setting, in [0, 1) (default: ${DEFAULT-VALUE})")
+  private String pairNoiseRate;
+
+  @Option(names = "--settings", split = ",", paramLabel = "SETTING",
+      description = "some of subset, full, noise, noisy-symmetric, noisy-pair, noisy-clean (default: all)")
   private List<String> settingKeys;
 
   @Option(names = "--modes", split = ",", paramLabel = "MODE", description = "the modes to run (default: each setting's)")
   private List<String> modes;
 
-  @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/RESULTS.md", description = "(default: ${DEFAULT-VALUE})")
+  @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/RESULTS.md",
+      description = "where the tables go; the sections of an existing file that this run did not measure are kept"
+          + " (default: ${DEFAULT-VALUE})")
   private Path out;
 
   @Option(names = "--runs", paramLabel = "DIR", description = "where the runs go (default: runs/bench-<time>)")
@@ -84,8 +94,10 @@ public final class LearningBenchmark implements Callable<Integer> {
 
   @Override
   public Integer call() throws IOException {
-    double noise = rate(noiseRate);
-    List<String> settingKeys = this.settingKeys == null ? List.of("subset", "full", "noise") : this.settingKeys;
+    double noise = rate(noiseRate, "--noise");
+    double pairNoise = rate(pairNoiseRate, "--pair-noise");
+    List<String> settingKeys = this.settingKeys == null
+        ? List.of("subset", "full", "noise", "noisy-symmetric", "noisy-pair", "noisy-clean") : this.settingKeys;
     Path runs = this.runs != null ? this.runs
         : Path.of("runs", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Config overrides = ConfigFactory.empty();
@@ -104,15 +116,25 @@ public final class LearningBenchmark implements Callable<Integer> {
     List<String> noisy = List.of("pair-independent", "pair-dml", "pair-dml-lambda2", "pair-dml-lambda3",
         "pair-dml-lambda5", "pair-dml-validation", "pair-dml-selective", "ta-independent", "ta-chain",
         "ta-chain-validation", "ta-chain-correction", "ta-chain-selective");
+    List<String> selection = List.of("pair-independent", "pair-dml-lambda5", "pair-co-teaching",
+        "pair-co-teaching-lambda5", "pair-jocor-lambda1", "pair-jocor-lambda5");
     Map<String, Setting> known = new LinkedHashMap<>();
     known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
-        subsetEpochs, ConfigFactory.empty(), clean));
+        subsetEpochs, ConfigFactory.empty(), clean, false));
     known.put("full", new Setting("full", "full training set, " + fullEpochs + " epochs", 0, fullEpochs,
-        ConfigFactory.empty(), clean));
+        ConfigFactory.empty(), clean, false));
     known.put("noise", new Setting("noise", String.format(Locale.ROOT,
         "%d-image subset with %.0f %% symmetric label noise, %d epochs, T = 1", subset, 100 * noise, subsetEpochs),
-        subset, subsetEpochs, CohortFile.of(CohortFile.settings("data.label-noise", noise,
-            "distillation.temperature", 1)), noisy));
+        subset, subsetEpochs, noiseConfig(noise, "symmetric"), noisy, false));
+    known.put("noisy-symmetric", new Setting("noisy-symmetric", String.format(Locale.ROOT,
+        "Noisy labels: %d-image subset, %.0f %% symmetric noise, %d epochs, T = 1", subset, 100 * noise, subsetEpochs),
+        subset, subsetEpochs, noiseConfig(noise, "symmetric"), selection, true));
+    known.put("noisy-pair", new Setting("noisy-pair", String.format(Locale.ROOT,
+        "Noisy labels: %d-image subset, %.0f %% pair noise, %d epochs, T = 1", subset, 100 * pairNoise, subsetEpochs),
+        subset, subsetEpochs, noiseConfig(pairNoise, "pair"), selection, true));
+    known.put("noisy-clean", new Setting("noisy-clean", String.format(Locale.ROOT,
+        "Noisy labels: %d-image subset, clean labels, %d epochs, T = 1", subset, subsetEpochs),
+        subset, subsetEpochs, noiseConfig(0, "symmetric"), selection, true));
     List<Setting> settings = new ArrayList<>();
     for (String key : settingKeys) {
       Setting setting = known.get(key);
@@ -122,7 +144,7 @@ public final class LearningBenchmark implements Callable<Integer> {
       List<String> chosen = modes == null ? setting.modes()
           : setting.modes().stream().filter(modes::contains).toList();
       settings.add(new Setting(setting.key(), setting.name(), setting.trainLimit(), setting.epochs(), setting.config(),
-          chosen));
+          chosen, setting.chooses()));
     }
     RunDataCache data = new RunDataCache();
     Map<Setting, Map<String, List<Result>>> results = new LinkedHashMap<>();
@@ -137,12 +159,20 @@ public final class LearningBenchmark implements Callable<Integer> {
         }
       }
     }
-    AtomicFiles.writeString(out, markdown(results, "./cohort " + String.join(" ", spec.commandLine().getParseResult().originalArgs()), seeds, samples));
+    String command = "./cohort " + String.join(" ", spec.commandLine().getParseResult().originalArgs());
+    String existing = java.nio.file.Files.exists(out) ? java.nio.file.Files.readString(out) : "";
+    AtomicFiles.writeString(out, ResultsFile.merge(existing, header(samples.values().iterator().next()),
+        sections(results, command, seeds, samples)));
     System.out.println("wrote " + out);
     return 0;
   }
 
-  private static double rate(String value) {
+  private static Config noiseConfig(double rate, String type) {
+    return CohortFile.of(CohortFile.settings("data.label-noise", rate, "data.label-noise-type", type,
+        "distillation.temperature", 1));
+  }
+
+  private static double rate(String value, String option) {
     try {
       double p = Double.parseDouble(value);
       if (p >= 0 && p < 1) {
@@ -151,7 +181,7 @@ public final class LearningBenchmark implements Callable<Integer> {
     } catch (NumberFormatException e) {
       // reported below
     }
-    throw new UsageException("--noise takes a rate in [0, 1), found '" + value + "'");
+    throw new UsageException(option + " takes a rate in [0, 1), found '" + value + "'");
   }
 
   private static Result runOnce(
@@ -187,60 +217,102 @@ public final class LearningBenchmark implements Callable<Integer> {
           .network();
       peerTest.put(peer.name(), last.evaluate(splits.test()).accuracy());
     }
-    System.out.printf(Locale.ROOT, "%-34s %-11s seed %d: best %s %.4f, peers %s (%.0f s)%n",
-        setting.name(), mode, seed, finished.getBestPeer(), finished.getTestAccuracy(), peerTest,
+    double bestValidation = dev.cohort.model.eval.ModelCard.read(settings.runPath().resolve("best")
+        .resolve("model-card.json")).validationAccuracy();
+    System.out.printf(Locale.ROOT, "%-34s %-11s seed %d: best %s val %.4f test %.4f, peers %s (%.0f s)%n",
+        setting.name(), mode, seed, finished.getBestPeer(), bestValidation, finished.getTestAccuracy(), peerTest,
         (System.nanoTime() - started) / 1e9);
-    return new Result(peerTest, finished.getBestPeer(), finished.getTestAccuracy());
+    return new Result(peerTest, finished.getBestPeer(), bestValidation, finished.getTestAccuracy());
   }
 
-  /** Each peer's initialisation seed depends on the run's seed, so seeds differ in more than batch order. */
-  private static String markdown(
-      Map<Setting, Map<String, List<Result>>> results, String command, int seeds, Map<Setting, CohortSettings> samples) {
-    CohortSettings sample = samples.values().iterator().next();
-    StringBuilder md = new StringBuilder();
-    md.append("# Does distillation help? Test accuracy by topology\n\n")
-        .append("Generated on ").append(LocalDate.now()).append(" by\n\n```sh\n").append(command).append("\n```\n\n")
-        .append(String.format(Locale.ROOT,
-            "Every run trains its peers from scratch (batch %d, Adam %s, λ = %s; T per section), picks the best\n"
+  /** What every section shares; each section names its own command, date and seeds. */
+  private static String header(CohortSettings sample) {
+    return "# Does distillation help? Test accuracy by topology\n\n"
+        + String.format(Locale.ROOT,
+            "Written by `cohort bench learning`; each section names the command that measured it. Every run trains\n"
+                + "its peers from scratch (batch %d, Adam %s, λ = 1.0 unless a mode says otherwise; T per section), picks the best\n"
                 + "peer on the validation split (%,d examples carved from the training set) and exports it; the\n"
                 + "*best peer* column is that peer's test accuracy (chosen on validation). The *peers* column is\n"
                 + "every peer's final checkpoint (the last epoch) on the test split, for this table only. Values\n"
-                + "are mean ± sd over %d seeds (batch order and initialisation). The last column compares with\n"
+                + "are mean ± sd over the seeds (batch order and initialisation). The last column compares with\n"
                 + "the same peers trained independently: the best peers' means, and each peer's, in points, with\n"
                 + "the standard error of the difference; a difference within twice that error is reported as\n"
                 + "no measurable difference. Modes: `dml` deep mutual learning, `ensemble` every peer from the\n"
                 + "cohort's average, `ta-chain` the online teacher-assistant chain large → assistant → small;\n"
                 + "`-validation` / `-correction` / `-selective`: with that `distillation.teacher-weighting`\n"
-                + "(reference.conf;"
-                + " otherwise none), `-t1`: at T = 1, `-lambda2`, `-lambda3`, `-lambda5`: at λ = 2, 3, 5; `pair-`: two 784-256-10 peers. Label\n"
-                + "noise, where a section has it, is on the training split only (`data.label-noise`); validation\n"
-                + "and test labels are clean.\n",
-            sample.training().batchSize(), sample.training().learningRate(), sample.distillation().lambda(),
-            sample.data().validationSize(), seeds));
+                + "(reference.conf; otherwise none), `-t1`: at T = 1, `-lambda1`, `-lambda2`, `-lambda3`, `-lambda5`: at\n"
+                + "λ = 1, 2, 3, 5; `co-teaching` / `jocor`: `distillation.selection.method` with `forget-rate = auto`\n"
+                + "(ε estimated by each peer halfway through its first epoch), over `dml` links, λ = 0 unless\n"
+                + "`-lambdaN`; `pair-`: two 784-256-10 peers. Label noise, where a section has it, is on the training\n"
+                + "split only (`data.label-noise`, `data.label-noise-type`); validation and test labels are clean.\n"
+                + "*chosen on validation* (noisy-label sections): per seed, the mode whose best peer has the highest\n"
+                + "validation accuracy, and that peer's test accuracy: what a user gets by trying every mode and\n"
+                + "keeping the one validation prefers; the test split chooses nothing.\n",
+            sample.training().batchSize(), sample.training().learningRate(), sample.data().validationSize());
+  }
+
+  /** One Markdown section per setting, keyed by its heading. */
+  private static Map<String, String> sections(
+      Map<Setting, Map<String, List<Result>>> results, String command, int seeds, Map<Setting, CohortSettings> samples) {
+    Map<String, String> sections = new LinkedHashMap<>();
     for (var bySetting : results.entrySet()) {
-      CohortSettings used = samples.get(bySetting.getKey());
-      md.append("\n## ").append(bySetting.getKey().name()).append("\n\n")
-          .append(String.format(Locale.ROOT, "T = %s, label noise %s.%n%n", used.distillation().temperature(),
-              used.data().labelNoise() > 0 ? String.format(Locale.ROOT, "%.0f %%", 100 * used.data().labelNoise())
-                  : "none"))
+      Setting setting = bySetting.getKey();
+      CohortSettings used = samples.get(setting);
+      StringBuilder md = new StringBuilder();
+      md.append(String.format(Locale.ROOT, "Generated on %s by `%s`, %d seeds. T = %s, label noise %s.%n%n",
+              LocalDate.now(), command, seeds, used.distillation().temperature(),
+              used.data().labelNoise() > 0 ? String.format(Locale.ROOT, "%.0f %% %s", 100 * used.data().labelNoise(),
+                  used.data().labelNoiseType().key()) : "none"))
           .append("| topology | peers: test accuracy, last epoch (mean ± sd) | best peer (chosen on validation) | vs the same peers trained independently |\n")
           .append("| --- | --- | --- | --- |\n");
-      for (var byMode : bySetting.getValue().entrySet()) {
-        List<Result> runs = byMode.getValue();
+      Map<String, List<Result>> byMode = bySetting.getValue();
+      for (var mode : byMode.entrySet()) {
+        List<Result> runs = mode.getValue();
         List<String> peerCells = new ArrayList<>();
         for (String peer : runs.get(0).peerTest().keySet()) {
           peerCells.add(peer + " " + meanSd(runs.stream().map(r -> r.peerTest().get(peer)).toList()));
         }
         peerCells.add("mean " + meanSd(runs.stream().map(Result::peerMean).toList()));
-        String baselineMode = LearningModes.MODES.get(byMode.getKey()).baseline();
-        List<Result> baseline = baselineMode == null ? null : bySetting.getValue().get(baselineMode);
-        md.append("| ").append(byMode.getKey()).append(" | ").append(String.join("; ", peerCells)).append(" | ")
+        String baselineMode = LearningModes.MODES.get(mode.getKey()).baseline();
+        List<Result> baseline = baselineMode == null ? null : byMode.get(baselineMode);
+        md.append("| ").append(mode.getKey()).append(" | ").append(String.join("; ", peerCells)).append(" | ")
             .append(meanSd(runs.stream().map(Result::bestTest).toList())).append(" | ")
             .append(baseline == null ? "—" : comparison(runs, baseline))
             .append(" |\n");
       }
+      if (setting.chooses()) {
+        md.append(chosenRow(byMode));
+      }
+      sections.put(setting.name(), md.toString());
     }
-    return md.toString();
+    return sections;
+  }
+
+  /**
+   * Per seed, the mode whose best peer validates best (the first in the table on a tie), and its
+   * test accuracy; compared with the independent pair when the section has it.
+   */
+  private static String chosenRow(Map<String, List<Result>> byMode) {
+    int seeds = byMode.values().stream().mapToInt(List::size).min().orElse(0);
+    List<String> picks = new ArrayList<>();
+    List<Double> tests = new ArrayList<>();
+    for (int seed = 0; seed < seeds; seed++) {
+      String pick = null;
+      double bestValidation = Double.NEGATIVE_INFINITY;
+      for (var mode : byMode.entrySet()) {
+        double validation = mode.getValue().get(seed).bestValidation();
+        if (validation > bestValidation) {
+          bestValidation = validation;
+          pick = mode.getKey();
+        }
+      }
+      picks.add("seed " + (seed + 1) + ": " + pick);
+      tests.add(byMode.get(pick).get(seed).bestTest());
+    }
+    List<Result> independent = byMode.get("pair-independent");
+    String versus = independent == null ? "—"
+        : "best " + difference(tests, independent.stream().map(Result::bestTest).toList());
+    return "| **chosen on validation** | " + String.join("; ", picks) + " | " + meanSd(tests) + " | " + versus + " |\n";
   }
 
   private static String comparison(List<Result> runs, List<Result> baseline) {

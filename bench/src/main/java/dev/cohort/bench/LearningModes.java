@@ -49,6 +49,15 @@ final class LearningModes {
     }
     MODES.put("pair-dml-validation", new Mode("dml", two, "pair-independent", weighting("validation")));
     MODES.put("pair-dml-selective", new Mode("dml", two, "pair-independent", weighting("selective")));
+    // Small-loss selection (noisy labels): co-teaching and JoCoR, ε estimated (auto), with and without distillation.
+    MODES.put("pair-co-teaching", new Mode("dml", two, "pair-independent",
+        weighting("none", "distillation.lambda", 0, "distillation.selection.method", "co-teaching")));
+    for (int lambda : new int[] {1, 5}) {
+      MODES.put("pair-co-teaching-lambda" + lambda, new Mode("dml", two, "pair-independent",
+          weighting("none", "distillation.lambda", lambda, "distillation.selection.method", "co-teaching")));
+      MODES.put("pair-jocor-lambda" + lambda, new Mode("dml", two, "pair-independent",
+          weighting("none", "distillation.lambda", lambda, "distillation.selection.method", "jocor")));
+    }
     MODES.put("ta-independent", new Mode("independent", chain, null, own));
     MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", none));
     MODES.put("ta-chain-validation", new Mode("ta-chain", chain, "ta-independent", weighting("validation")));

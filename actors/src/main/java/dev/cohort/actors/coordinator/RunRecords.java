@@ -49,15 +49,17 @@ final class RunRecords {
     run.event(resumed ? "run-resumed" : "run-started", Map.of("run", settings.runId(), "peers", settings.peers().size(),
         "nodes", settings.cluster().nodes(), "topology", topology,
         "label_noise", settings.data().labelNoise(), "label_noise_type", settings.data().labelNoiseType().key(),
-        "teacher_weighting", settings.distillation().teacherWeighting().name().toLowerCase(Locale.ROOT)));
+        "teacher_weighting", settings.distillation().teacherWeighting().name().toLowerCase(Locale.ROOT),
+        "selection", settings.distillation().selection().describe()));
   }
 
   /** The terminal's first line, once the run can go on. */
   void announceWaiting() {
     console.accept(String.format(Locale.ROOT,
-        "run %s: %d peers, %s (T=%s, λ=%s), %d epochs, waiting for %d node(s)",
+        "run %s: %d peers, %s (T=%s, λ=%s%s), %d epochs, waiting for %d node(s)",
         settings.runId(), settings.peers().size(), settings.distillation().topologyName(),
         settings.distillation().temperature(), settings.distillation().lambda(),
+        settings.distillation().selection().active() ? ", " + settings.distillation().selection().describe() : "",
         settings.training().epochs(), settings.cluster().nodes()));
   }
 

@@ -115,6 +115,15 @@ class BadInputTest {
         bad("codistillation of one", good, "run FILE --set peers=[{name=a}] --set distillation.topology=codistill",
             "codistill needs at least 2"),
         bad("kd of one", good, "run FILE --set peers=[{name=a}] --set distillation.topology=kd", "kd needs at least 2"),
+        bad("co-teaching of one", good, "run FILE --set peers=[{name=a}] --set distillation.topology=independent"
+            + " --set distillation.selection.method=co-teaching", "cohort.distillation.selection.method = co-teaching"
+            + " needs at least 2 peers"),
+        bad("selection without teachers", good, "run FILE --set distillation.topology=independent"
+            + " --set distillation.selection.method=jocor", "selection.method = jocor needs a lock-step topology"),
+        bad("forget everything", good, "run FILE --set distillation.selection.forget-rate=1.5",
+            "cohort.distillation.selection.forget-rate = 1.5", "[0, 1) or auto"),
+        bad("noise of no kind", good, "run FILE --set data.label-noise-type=asym", "cohort.data.label-noise-type = 'asym'",
+            "[symmetric, pair]"),
         bad("synthetic classes", good, "run FILE --set data.synthetic.classes=200000", "cohort.data.synthetic.classes = 200000"),
         bad("zero epochs", good, "run FILE --set training.epochs=0", "cohort.training.epochs = 0"),
         bad("negative lambda", good, "run FILE --set distillation.lambda=-1", "cohort.distillation.lambda = -1"),

@@ -25,12 +25,17 @@ class LaunchEndToEndTest {
 
   /** {@code cohort run FILE --nodes 2}: what it printed, after checking it succeeded. */
   private static String runOnTwoJvms(Path file) {
+    return run(file, 2);
+  }
+
+  /** {@code cohort run FILE --nodes N}: what it printed, after checking it succeeded. */
+  private static String run(Path file, int nodes) {
     PrintStream originalOut = System.out;
     ByteArrayOutputStream out = new ByteArrayOutputStream();
     System.setOut(new PrintStream(out, true, StandardCharsets.UTF_8));
     int code;
     try {
-      code = Main.run(new String[] {"run", file.toString(), "--nodes", "2"});
+      code = Main.run(new String[] {"run", file.toString(), "--nodes", String.valueOf(nodes)});
     } finally {
       System.setOut(originalOut);
     }
@@ -72,6 +77,46 @@ class LaunchEndToEndTest {
     assertTrue(
         ProcessHandle.current().descendants().noneMatch(ProcessHandle::isAlive),
         "every JVM the launcher started has exited");
+  }
+
+  /**
+   * Co-teaching under pair label noise is lock-step, so the same run on two JVMs (predictions and
+   * the selection they drive crossing Artery) learns exactly what it learns in one: every
+   * report's losses and accuracies, and the exported model's test accuracy.
+   */
+  @Test
+  void coTeachingOnTwoJvmsLearnsExactlyWhatItLearnsInOne() throws IOException {
+    Path runs = dir.resolve("runs");
+    List<List<String>> learnt = new java.util.ArrayList<>();
+    for (int nodes : new int[] {1, 2}) {
+      Path file = dir.resolve("co-teaching-" + nodes + ".conf");
+      Files.writeString(file, "cohort {\n"
+          + "  run { id = \"co-teaching-" + nodes + "\", directory = \"" + runs + "\" }\n"
+          + "  data { format = synthetic, validation-size = 100, label-noise = 0.35, label-noise-type = pair,\n"
+          + "         synthetic { train-examples = 400, test-examples = 100, features = 10, classes = 3 } }\n"
+          + "  training { epochs = 3, batch-size = 40, learning-rate = 0.01, report-every = 2 }\n"
+          + "  distillation { lambda = 1, selection { method = co-teaching, forget-rate = auto, ramp-epochs = 1 } }\n"
+          + "  peers = [ { name = a, hidden = [8] }, { name = b, hidden = [8] } ]\n"
+          + "}\n");
+      String printed = run(file, nodes);
+      List<String> lines = new java.util.ArrayList<>();
+      for (String line : Files.readAllLines(runs.resolve("co-teaching-" + nodes).resolve("metrics.jsonl"))) {
+        var report = new com.fasterxml.jackson.databind.ObjectMapper().readTree(line);
+        if (report.has("peer")) { // what was learnt, step by step, without the timings
+          lines.add(report.get("peer").asText() + " step " + report.get("step") + " ce " + report.get("ce_loss")
+              + " kd " + report.get("kd_loss") + " train " + report.get("train_accuracy") + " val "
+              + report.path("val_accuracy") + " " + report.path("val_loss"));
+        }
+      }
+      lines.sort(null);
+      learnt.add(lines);
+      String exported = printed.replaceAll("(?s).*(exported \\S+ \\(MLP[^\n]*).*", "$1");
+      learnt.add(List.of(exported));
+    }
+    assertTrue(learnt.get(0).size() >= 12, "two peers' reports over 3 epochs: " + learnt.get(0));
+    assertTrue(learnt.get(1).get(0).startsWith("exported "), learnt.get(1).get(0));
+    assertEquals(learnt.get(0), learnt.get(2), "the same reports, one JVM or two");
+    assertEquals(learnt.get(1), learnt.get(3), "the same exported peer and test accuracy");
   }
 
   /**

@@ -1,6 +1,7 @@
 package dev.cohort.actors.config;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -94,6 +95,36 @@ class SettingsParserTest {
     assertEquals("cohort.distillation.teacher-weighting = 'best' is not valid: expected one of [auto, none,"
         + " validation, correction, selective]", failure("cohort.distillation.teacher-weighting = best"));
     assertTrue(failure("cohort.data.csv.standardize = maybe").contains("standardize"));
+  }
+
+  @Test
+  void smallLossSelectionIsReadAndImpossibleSettingsAreRefusedNamingTheKey() {
+    CohortSettings.Selection defaults = SettingsParser.parse(ConfigFactory.empty()).distillation().selection();
+    assertFalse(defaults.active());
+    assertTrue(defaults.autoRate(), "forget-rate = auto by default");
+    assertEquals(10, defaults.rampEpochs());
+    CohortSettings.Selection set = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.distillation.selection { method = jocor, forget-rate = 0.45, ramp-epochs = 5 }")).distillation()
+        .selection();
+    assertEquals(dev.cohort.model.distill.SmallLossSelection.Method.JOCOR, set.method());
+    assertEquals(0.45, set.forgetRate());
+    assertEquals("jocor (ε=0.45, ramp 5 epochs)", set.describe());
+    assertEquals("cohort.distillation.selection.forget-rate = 1.0 is not valid: expected a rate in [0, 1) or auto:"
+        + " the share of each batch a student leaves out", failure("cohort.distillation.selection.forget-rate = 1"));
+    assertEquals("cohort.distillation.selection.forget-rate = 'often' is not valid: expected a rate in [0, 1) or auto",
+        failure("cohort.distillation.selection.forget-rate = often"));
+    assertEquals("cohort.distillation.selection.method = 'coteaching' is not valid: expected one of [none,"
+        + " co-teaching, jocor]", failure("cohort.distillation.selection.method = coteaching"));
+    assertTrue(failure("cohort.distillation.selection.ramp-epochs = -1").contains("selection.ramp-epochs"));
+    assertEquals("cohort.distillation.selection.method = co-teaching needs at least 2 peers (a student ranks its"
+        + " examples by its teachers' losses), and cohort.peers has 1: add a peer, or use method = none",
+        failure("cohort { distillation { topology = independent, selection.method = co-teaching }\n"
+            + " peers = [{ name = solo }] }"));
+    assertEquals("cohort.distillation.selection.method = jocor needs a lock-step topology with teachers (dml,"
+        + " ensemble, ta-chain, ring, kd or custom), found topology = independent",
+        failure("cohort.distillation { topology = independent, selection.method = jocor }"));
+    assertTrue(failure("cohort.distillation { topology = codistill, selection.method = jocor }")
+        .contains("found topology = codistill"));
   }
 
   @Test
