@@ -307,20 +307,24 @@ class TwoNodeCohortTest {
         SerializationExtension.get(Adapter.toClassic(system)).findSerializerFor(PeerInbox.getDefaultInstance()));
   }
 
+  /** Runs {@code settings} on two nodes, taking the second away once its peer b has reported; the outcome. */
+  private RunFinished runLosingTheSecondNode(CohortSettings settings) throws Exception {
+    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
+    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
+    ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
+    // Let b (on the second node) train a little, then take its node away.
+    awaitLine(settings.runPath().resolve("metrics.jsonl"), m -> m.path("peer").asText().equals("b"));
+    ActorTestKit.shutdown(second, Duration.ofSeconds(30));
+    return outcome.get(3, TimeUnit.MINUTES);
+  }
+
   @Test
   void whenANodeLeavesMidRunAndRestartsAreOffThePeerThatRemainsFinishesAndIsExported() throws Exception {
     CohortSettings settings =
         TestCohorts.settings(runs, "node-leaves",
             "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 40\ndistillation.max-wait = 2s", "a", "b");
-    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
-    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
-    ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
+    RunFinished finished = runLosingTheSecondNode(settings);
     Path metrics = settings.runPath().resolve("metrics.jsonl");
-    // Let b (on the second node) train a little, then take its node away.
-    awaitLine(metrics, m -> m.path("peer").asText().equals("b"));
-    ActorTestKit.shutdown(second, Duration.ofSeconds(30));
-
-    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
     assertTrue(finished.getSuccess(), finished.getMessage());
     assertEquals("a", finished.getBestPeer());
     List<JsonNode> events = jsonLines(settings.runPath().resolve("events.jsonl"));
@@ -394,14 +398,8 @@ class TwoNodeCohortTest {
     CohortSettings settings = TestCohorts.settings(runs, "co-teaching-loss",
         "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 40\ndistillation.max-wait = 2s\n"
             + "distillation.selection { method = co-teaching, forget-rate = 0.3, ramp-epochs = 0 }", "a", "b");
-    CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
-    ActorSystem<NodeGuardian.Command> first = launcher(settings, outcome);
-    ActorSystem<NodeGuardian.Command> second = trainer(address(first), new CompletableFuture<>());
+    RunFinished finished = runLosingTheSecondNode(settings);
     Path metrics = settings.runPath().resolve("metrics.jsonl");
-    awaitLine(metrics, m -> m.path("peer").asText().equals("b"));
-    ActorTestKit.shutdown(second, Duration.ofSeconds(30));
-
-    RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
     assertTrue(finished.getSuccess(), finished.getMessage());
     assertEquals("a", finished.getBestPeer());
     List<JsonNode> reports = peerReports(metrics).stream().filter(m -> m.get("peer").asText().equals("a")).toList();

@@ -8,9 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.cohort.model.nn.MlpPreset;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
 import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -18,7 +16,6 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 
 class DistillationLossTest {
 
@@ -131,29 +128,14 @@ class DistillationLossTest {
     INDArray labels = b.labels();
     double[][] analytic =
         loss.computeGradient(labels, b.logits(), new ActivationIdentity(), null).toDoubleMatrix();
-    double h = 1e-6;
+    double[][] numeric = LossChecks.numericGradient(loss, labels, b.z(), 1e-6);
     for (int r = 0; r < b.z().length; r++) {
       for (int c = 0; c < CLASSES; c++) {
-        double[][] plus = deepCopy(b.z());
-        double[][] minus = deepCopy(b.z());
-        plus[r][c] += h;
-        minus[r][c] -= h;
-        double numeric =
-            (loss.computeScore(labels, Nd4j.create(plus), new ActivationIdentity(), null, false)
-                    - loss.computeScore(labels, Nd4j.create(minus), new ActivationIdentity(), null, false))
-                / (2 * h);
-        assertEquals(numeric, analytic[r][c], 1e-6, "row " + r + " class " + c);
+        assertEquals(numeric[r][c], analytic[r][c], 1e-6, "row " + r + " class " + c);
       }
     }
   }
 
-  private static double[][] deepCopy(double[][] a) {
-    double[][] copy = new double[a.length][];
-    for (int i = 0; i < a.length; i++) {
-      copy[i] = a[i].clone();
-    }
-    return copy;
-  }
 
   @Test
   void theSoftTermsGradientScalesAsOneOverTBeforeTheTSquaredFactor() {
@@ -202,7 +184,7 @@ class DistillationLossTest {
   @Test
   void aZeroTargetRowAddsNeitherLossNorGradient() {
     Batch b = batch(3, 15);
-    double[][] t = deepCopy(b.t());
+    double[][] t = java.util.Arrays.stream(b.t()).map(double[]::clone).toArray(double[][]::new);
     t[1] = new double[CLASSES];
     Batch withoutTeacher = new Batch(b.z(), b.y(), t);
     DistillationLoss loss = new DistillationLoss(1.0, 2.0);
@@ -252,35 +234,10 @@ class DistillationLossTest {
   @ParameterizedTest(name = "λ={0}, T={1}")
   @CsvSource({"0.5, 1.0", "1.0, 4.0"})
   void passesDl4jsGradientCheckInDoublePrecision(double lambda, double temperature) {
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    try {
-      MlpPreset preset = new MlpPreset(5, List.of(6), CLASSES);
-      MultiLayerConfiguration conf =
-          preset.configuration(42, new NoOp(), new DistillationLoss(lambda, temperature), DataType.DOUBLE);
-      MultiLayerNetwork network = new MultiLayerNetwork(conf);
-      network.init();
-      SplittableRandom random = new SplittableRandom(7);
-      double[][] x = new double[8][5];
-      for (double[] row : x) {
-        for (int i = 0; i < row.length; i++) {
-          row[i] = random.nextDouble() * 2 - 1;
-        }
-      }
-      Batch b = batch(8, 18);
-      boolean ok =
-          GradientCheckUtil.checkGradients(
-              new GradientCheckUtil.MLNConfig()
-                  .net(network)
-                  .input(Nd4j.create(x))
-                  .labels(b.labels())
-                  .epsilon(1e-6)
-                  .maxRelError(1e-5)
-                  .minAbsoluteError(1e-9));
-      assertTrue(ok, "DL4J gradient check failed");
-    } finally {
-      Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
-    }
+    assertTrue(LossChecks.passesDl4jGradientCheck(new DistillationLoss(lambda, temperature), batch(8, 18).labels(), CLASSES),
+        "DL4J gradient check failed");
   }
+
 
   @Test
   void survivesTheJsonRoundTripOfANetworkConfiguration() {

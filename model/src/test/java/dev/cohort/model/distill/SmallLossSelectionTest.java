@@ -6,12 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import dev.cohort.model.nn.MlpPreset;
 import java.util.List;
 import java.util.SplittableRandom;
-import org.deeplearning4j.gradientcheck.GradientCheckUtil;
-import org.deeplearning4j.nn.conf.MultiLayerConfiguration;
-import org.deeplearning4j.nn.multilayer.MultiLayerNetwork;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -19,7 +15,6 @@ import org.nd4j.linalg.activations.impl.ActivationIdentity;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
-import org.nd4j.linalg.learning.config.NoOp;
 
 class SmallLossSelectionTest {
 
@@ -207,16 +202,10 @@ class SmallLossSelectionTest {
     assertEquals(ceKept + kdAll, coTeachingScore, 1e-5, "co-teaching: CE over the kept rows, KD over all");
     for (INDArray labelArray : List.of(jocor, coTeaching)) {
       double[][] analytic = loss.computeGradient(labelArray, logits, new ActivationIdentity(), null).toDoubleMatrix();
-      double h = 1e-6;
+      double[][] numeric = LossChecks.numericGradient(loss, labelArray, z, 1e-6);
       for (int r = 0; r < 5; r++) {
         for (int c = 0; c < CLASSES; c++) {
-          double[][] plus = copy(z);
-          double[][] minus = copy(z);
-          plus[r][c] += h;
-          minus[r][c] -= h;
-          double numeric = (loss.computeScore(labelArray, Nd4j.create(plus), new ActivationIdentity(), null, false)
-              - loss.computeScore(labelArray, Nd4j.create(minus), new ActivationIdentity(), null, false)) / (2 * h);
-          assertEquals(numeric, analytic[r][c], 1e-5, "row " + r + " class " + c);
+          assertEquals(numeric[r][c], analytic[r][c], 1e-5, "row " + r + " class " + c);
           if (weights[r] == 0 && labelArray == jocor) {
             assertEquals(0, analytic[r][c], 1e-12, "a dropped row has no gradient under JoCoR");
           }
@@ -230,48 +219,19 @@ class SmallLossSelectionTest {
         DataType.FLOAT).castTo(DataType.DOUBLE);
   }
 
-  private static double[][] copy(double[][] a) {
-    double[][] out = new double[a.length][];
-    for (int i = 0; i < a.length; i++) {
-      out[i] = a[i].clone();
-    }
-    return out;
-  }
 
   @Test
   void theSelectedLossPassesDl4jsGradientCheckInDoublePrecision() {
-    Nd4j.setDefaultDataTypes(DataType.DOUBLE, DataType.DOUBLE);
-    try {
-      MultiLayerConfiguration conf = new MlpPreset(5, List.of(6), CLASSES)
-          .configuration(42, new NoOp(), new DistillationLoss(1.5, 2.0), DataType.DOUBLE);
-      MultiLayerNetwork network = new MultiLayerNetwork(conf);
-      network.init();
-      SplittableRandom random = new SplittableRandom(7);
-      double[][] x = new double[8][5];
-      for (double[] row : x) {
-        for (int i = 0; i < row.length; i++) {
-          row[i] = random.nextDouble() * 2 - 1;
-        }
+    int[] labels = {0, 1, 2, 3, 0, 1, 2, 3};
+    float[] weights = SmallLossSelection.keepSmallest(new double[] {5, 1, 4, 2, 8, 3, 7, 6}, 0.5);
+    float[] target = softened(logits(8, 30), 2.0);
+    for (int r = 0; r < 8; r++) {
+      for (int c = 0; c < CLASSES; c++) {
+        target[r * CLASSES + c] *= weights[r];
       }
-      int[] labels = {0, 1, 2, 3, 0, 1, 2, 3};
-      float[] weights = SmallLossSelection.keepSmallest(new double[] {5, 1, 4, 2, 8, 3, 7, 6}, 0.5);
-      float[] target = softened(logits(8, 30), 2.0);
-      for (int r = 0; r < 8; r++) {
-        for (int c = 0; c < CLASSES; c++) {
-          target[r * CLASSES + c] *= weights[r];
-        }
-      }
-      boolean ok = GradientCheckUtil.checkGradients(new GradientCheckUtil.MLNConfig()
-          .net(network)
-          .input(Nd4j.create(x))
-          .labels(labelArray(labels, new StepTarget(target, weights)))
-          .epsilon(1e-6)
-          .maxRelError(1e-5)
-          .minAbsoluteError(1e-9));
-      assertTrue(ok, "DL4J gradient check failed on the selected loss");
-    } finally {
-      Nd4j.setDefaultDataTypes(DataType.FLOAT, DataType.FLOAT);
     }
+    assertTrue(LossChecks.passesDl4jGradientCheck(new DistillationLoss(1.5, 2.0),
+        labelArray(labels, new StepTarget(target, weights)), CLASSES), "DL4J gradient check failed on the selected loss");
   }
 
   /** Draws (prediction, label) pairs from a model's confusion M and a noise transition of the given kind. */
