@@ -375,6 +375,11 @@ class TwoNodeCohortTest {
       Double rate = checkpointedForgetRate(one, peer);
       assertTrue(rate != null && rate > 0 && rate < 0.9, peer + " estimated ε and checkpointed it: " + rate);
       assertEquals(rate, checkpointedForgetRate(two, peer), peer);
+      // Epoch 1 keeps every example (the ramp starts at 0); epochs 2 and 3 keep ⌊(1 − ε)·50⌋ of each batch of 50.
+      List<Double> kept = onTwo.get(peer).stream().filter(m -> m.get("epoch_end").asBoolean())
+          .map(m -> m.get("kept_fraction").asDouble()).toList();
+      double keptAfterRamp = dev.cohort.model.distill.SmallLossSelection.kept(50, rate) / 50.0;
+      assertEquals(List.of(1.0, keptAfterRamp, keptAfterRamp), kept, peer + " at ε = " + rate);
     }
   }
 
@@ -390,6 +395,8 @@ class TwoNodeCohortTest {
     var alone = runOnTwoNodes(independent);
     for (String peer : List.of("a", "b")) {
       assertEquals(learning(alone.get(peer)), learning(mutual.get(peer)), peer);
+      assertTrue(mutual.get(peer).stream().allMatch(m -> m.get("kept_fraction").asDouble() == 1.0),
+          peer + ": without selection every example trains");
     }
   }
 

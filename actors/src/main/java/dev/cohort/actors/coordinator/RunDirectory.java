@@ -80,6 +80,7 @@ final class RunDirectory implements Closeable {
     line.put("wait_fraction", report.getWaitFraction());
     line.put("codec_fraction", report.getCodecFraction());
     line.put("prediction_bytes", report.getPredictionBytes());
+    line.put("kept_fraction", report.getKeptFraction());
     line.put("teacher_timeouts", report.getTeacherTimeouts());
     line.put("mean_staleness", report.getMeanStaleness());
     line.put("max_staleness", report.getMaxStaleness());

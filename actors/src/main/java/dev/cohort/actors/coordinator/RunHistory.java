@@ -66,6 +66,7 @@ public record RunHistory(
         .setWaitFraction(line.path("wait_fraction").asDouble())
         .setCodecFraction(line.path("codec_fraction").asDouble())
         .setPredictionBytes(line.path("prediction_bytes").asDouble())
+        .setKeptFraction(line.path("kept_fraction").asDouble(1))
         .setTeacherTimeouts(line.path("teacher_timeouts").asLong())
         .setMeanStaleness(line.path("mean_staleness").asDouble())
         .setMaxStaleness(line.path("max_staleness").asLong())

@@ -20,7 +20,7 @@ final class DashboardMetrics {
 
   private static final List<String> PEER_GAUGES = List.of(
       "epoch", "step", "ce_loss", "kd_loss", "train_accuracy", "val_accuracy", "val_loss", "steps_per_second",
-      "wait_fraction", "codec_fraction", "prediction_bytes", "mean_staleness", "max_staleness", "teacher_timeouts", "restarts");
+      "wait_fraction", "codec_fraction", "prediction_bytes", "kept_fraction", "mean_staleness", "max_staleness", "teacher_timeouts", "restarts");
   private static final List<String> STATUSES =
       List.of("starting", "training", "waiting", "lagging", "restarting", "dead", "finished");
 

@@ -43,6 +43,7 @@ final class PeerRow {
   double waitFraction;
   double codecFraction;
   double predictionBytes;
+  double keptFraction = 1;
   double meanStaleness;
   long maxStaleness;
   long teacherTimeouts;
@@ -79,6 +80,7 @@ final class PeerRow {
     waitFraction = line.path("wait_fraction").asDouble();
     codecFraction = line.path("codec_fraction").asDouble();
     predictionBytes = line.path("prediction_bytes").asDouble();
+    keptFraction = line.path("kept_fraction").asDouble(1);
     meanStaleness = line.path("mean_staleness").asDouble();
     maxStaleness = line.path("max_staleness").asLong();
     teacherTimeouts = line.path("teacher_timeouts").asLong();
@@ -149,6 +151,7 @@ final class PeerRow {
     row.put("wait_fraction", waitFraction);
     row.put("codec_fraction", codecFraction);
     row.put("prediction_bytes", predictionBytes);
+    row.put("kept_fraction", keptFraction);
     row.put("mean_staleness", meanStaleness);
     row.put("max_staleness", maxStaleness);
     row.put("teacher_timeouts", teacherTimeouts);

@@ -10,6 +10,7 @@ final class ReportWindow {
   private double distillation;
   private long correct;
   private long examples;
+  private long kept;
   private long steps;
   private long waitNanos;
   private long codecNanos;
@@ -21,11 +22,13 @@ final class ReportWindow {
   private long maxStaleness;
   private long startedNanos = System.nanoTime();
 
-  void addStep(DistillationLoss.Parts parts, int correctInBatch, int batchSize) {
+  /** @param keptRows the rows whose labels trained (all of them without small-loss selection) */
+  void addStep(DistillationLoss.Parts parts, int correctInBatch, int batchSize, int keptRows) {
     crossEntropy += parts.crossEntropy() * batchSize;
     distillation += parts.distillation() * batchSize;
     correct += correctInBatch;
     examples += batchSize;
+    kept += keptRows;
     steps++;
   }
 
@@ -71,11 +74,13 @@ final class ReportWindow {
         .setMeanStaleness(stalenessCount == 0 ? 0 : (double) stalenessSum / stalenessCount)
         .setMaxStaleness(maxStaleness)
         .setCodecFraction(Math.min(1.0, codecNanos / 1e9 / seconds))
-        .setPredictionBytes(sentMessages == 0 ? 0 : (double) sentBytes / sentMessages);
+        .setPredictionBytes(sentMessages == 0 ? 0 : (double) sentBytes / sentMessages)
+        .setKeptFraction(examples == 0 ? 1 : (double) kept / examples);
     crossEntropy = 0;
     distillation = 0;
     correct = 0;
     examples = 0;
+    kept = 0;
     steps = 0;
     waitNanos = 0;
     codecNanos = 0;

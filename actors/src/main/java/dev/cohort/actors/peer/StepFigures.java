@@ -12,9 +12,10 @@ final class StepFigures {
   private final ReportWindow sinceReport = new ReportWindow();
   private final ReportWindow sinceEpoch = new ReportWindow();
 
-  void addStep(DistillationLoss.Parts parts, int correctInBatch, int batchSize) {
-    sinceReport.addStep(parts, correctInBatch, batchSize);
-    sinceEpoch.addStep(parts, correctInBatch, batchSize);
+  /** @param keptRows the rows whose labels trained (all of them without small-loss selection) */
+  void addStep(DistillationLoss.Parts parts, int correctInBatch, int batchSize, int keptRows) {
+    sinceReport.addStep(parts, correctInBatch, batchSize, keptRows);
+    sinceEpoch.addStep(parts, correctInBatch, batchSize, keptRows);
   }
 
   void addWait(long nanos) {

@@ -235,7 +235,7 @@ final class StepLoop {
     currentLabels = labels;
     if (position.frozen()) {
       FrozenTeacher.Served served = frozenTeacher.serve(id, stepInput.of(data.train(), rows), labels);
-      finishStep(served.logits(), served.labelMatrix(), labels);
+      finishStep(served.logits(), served.labelMatrix(), labels, labels.length);
       return;
     }
     mode.beforeStep(id);
@@ -243,7 +243,7 @@ final class StepLoop {
     network.distillationWeight(settings.distillation().lambdaAt(position.step()));
     PeerNetwork.Step trained = network.train(stepInput.of(data.train(), rows), labels, this::fillTarget);
     position.stepTaken();
-    finishStep(trained.logitValues(), trained.labelValues(), labels);
+    finishStep(trained.logitValues(), trained.labelValues(), labels, trained.target().keptRows(labels.length));
   }
 
   /**
@@ -261,7 +261,7 @@ final class StepLoop {
   }
 
   /** The bookkeeping after a step: figures, checkpoint, progress to one-way teachers, report. */
-  private void finishStep(float[] logits, float[] labelMatrix, int[] labels) throws IOException {
+  private void finishStep(float[] logits, float[] labelMatrix, int[] labels, int keptRows) throws IOException {
     int rows = labels.length;
     int classes = data.train().classes();
     DistillationLoss.Parts loss = network.loss().parts(logits, labelMatrix, rows, classes);
@@ -273,7 +273,7 @@ final class StepLoop {
         && position.batchIndex() < schedule.batchesPerEpoch()) {
       records.checkpoint(position.state()); // the epoch's last step checkpoints at the epoch's end, after evaluating
     }
-    figures.addStep(loss, PeerNetwork.correct(logits, labels, classes), rows);
+    figures.addStep(loss, PeerNetwork.correct(logits, labels, classes), rows, keptRows);
     links.progress(currentId, exchange.oneWayTeachers());
     if ((currentId + 1) % settings.training().reportEvery() == 0) {
       records.report(PeerReport.newBuilder(), position);

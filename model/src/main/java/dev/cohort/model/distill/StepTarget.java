@@ -20,6 +20,18 @@ public record StepTarget(float[] target, float[] labelWeights) {
     return new StepTarget(target, null);
   }
 
+  /** Of the step's {@code rows}, those whose labels train (weight > 0): all of them without weights. */
+  public int keptRows(int rows) {
+    if (labelWeights == null) {
+      return rows;
+    }
+    int kept = 0;
+    for (float weight : labelWeights) {
+      kept += weight > 0 ? 1 : 0;
+    }
+    return kept;
+  }
+
   /** The weight of row {@code r}'s label. */
   public float labelWeight(int r) {
     return labelWeights == null ? 1f : labelWeights[r];
