@@ -131,7 +131,8 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
     Cluster cluster = Cluster.get(context.getSystem());
     this.selfAddress = cluster.selfMember().address();
     this.nodes = new NodeDirectory(cluster);
-    PeerResults results = new PeerResults(settings.peers().stream().map(PeerSpec::name).toList());
+    PeerResults results = new PeerResults(settings.peers().stream().map(PeerSpec::name).toList(),
+        settings.distillation().selection().active());
     this.records = new RunRecords(settings, new RunDirectory(settings.runPath(),
         DashboardLink.start(context, settings, console,
             context.messageAdapter(RunControl.class, Coordinator::fromDashboard))), console, results);

@@ -11,13 +11,14 @@ import java.util.TreeMap;
 
 /**
  * The per-epoch, per-peer lines the coordinator prints: the loss split into CE and KD,
- * accuracies. Each epoch's rows come out together, in the cohort file's order, once every live
+ * accuracies, and with small-loss selection the share of the examples kept. Each epoch's rows come out together, in the cohort file's order, once every live
  * peer has reported that epoch (or gone past it). A coordinator that takes a run over, or resumes
  * it, starts after the epochs its predecessor printed. Only epochs not printed yet are kept.
  */
 final class EpochTable {
 
   private final List<String> order;
+  private final boolean kept;
   private final TreeMap<Integer, Map<String, PeerReport>> epochs = new TreeMap<>();
   private final Map<Integer, String> cohortLines = new HashMap<>();
   private final Map<String, Integer> latest = new HashMap<>();
@@ -25,7 +26,13 @@ final class EpochTable {
 
   /** @param order the peers in the cohort file's order */
   EpochTable(List<String> order) {
+    this(order, false);
+  }
+
+  /** @param kept whether the rows end with the share of examples kept (small-loss selection) */
+  EpochTable(List<String> order, boolean kept) {
     this.order = List.copyOf(order);
+    this.kept = kept;
   }
 
   void add(PeerReport epochEnd) {
@@ -57,7 +64,7 @@ final class EpochTable {
       Map<String, PeerReport> reports = epochs.remove(++printed);
       for (String peer : order) {
         if (reports != null && reports.containsKey(peer)) {
-          rows.add(row(reports.get(peer)));
+          rows.add(row(String.valueOf(reports.get(peer).getEpoch()), reports.get(peer), kept));
         }
       }
       String cohort = cohortLines.remove(printed);
@@ -77,18 +84,15 @@ final class EpochTable {
     return List.of();
   }
 
-  static String header() {
+  /** @param kept with the column of the share of examples kept (small-loss selection) */
+  static String header(boolean kept) {
     return String.format(
         Locale.ROOT, "%5s  %-14s %8s %8s %9s %8s %8s %7s %8s",
-        "epoch", "peer", "ce", "kd", "train_acc", "val_acc", "steps/s", "wait%", "timeouts");
-  }
-
-  static String row(PeerReport report) {
-    return row(String.valueOf(report.getEpoch()), report);
+        "epoch", "peer", "ce", "kd", "train_acc", "val_acc", "steps/s", "wait%", "timeouts") + (kept ? "   kept%" : "");
   }
 
   /** A row whose first column reads {@code label} instead of the epoch (e.g. a KD teacher's own epochs). */
-  static String row(String label, PeerReport report) {
+  static String row(String label, PeerReport report, boolean kept) {
     return String.format(
         Locale.ROOT, "%5s  %-14s %8.4f %8.4f %9.4f %8.4f %8.1f %7.1f %8d",
         label,
@@ -99,6 +103,6 @@ final class EpochTable {
         report.getValAccuracy(),
         report.getStepsPerSecond(),
         100 * report.getWaitFraction(),
-        report.getTeacherTimeouts());
+        report.getTeacherTimeouts()) + (kept ? String.format(Locale.ROOT, " %7.1f", 100 * report.getKeptFraction()) : "");
   }
 }

@@ -31,7 +31,12 @@ final class PeerResults {
   private final EpochTable table;
 
   PeerResults(List<String> peers) {
-    this.table = new EpochTable(peers);
+    this(peers, false);
+  }
+
+  /** @param showsKept whether the table's rows end with the share of examples kept (small-loss selection) */
+  PeerResults(List<String> peers, boolean showsKept) {
+    this.table = new EpochTable(peers, showsKept);
   }
 
   /** Keeps a report (the furthest one of each peer) and says what it was. */

@@ -92,7 +92,7 @@ final class RunLifecycle {
     phase = Phase.TRAINING;
     records.event("training-started", Map.of("peers", roster.names()));
     records.print("all " + roster.registered() + " peers registered; training starts");
-    records.print(EpochTable.header());
+    records.print(EpochTable.header(settings.distillation().selection().active()));
     roster.startTraining();
   }
 

@@ -108,7 +108,7 @@ final class RunRecords {
 
   /** A KD teacher's epoch of its own training, a row of its own in the table. */
   void teacherEpoch(PeerReport report) {
-    console.accept(EpochTable.row("T" + report.getEpoch(), report));
+    console.accept(EpochTable.row("T" + report.getEpoch(), report, settings.distillation().selection().active()));
   }
 
   /** Prints each epoch's rows once every live peer has reported it. */

@@ -60,4 +60,18 @@ class EpochTableTest {
     table.add(end("b", 1));
     assertTrue(table.completedRows(List.of("a", "b")).isEmpty());
   }
+
+  @Test
+  void withSmallLossSelectionEachRowEndsWithTheShareOfExamplesKept() {
+    EpochTable selecting = new EpochTable(List.of("a"), true);
+    selecting.add(end("a", 1).toBuilder().setKeptFraction(0.6).build());
+    String row = selecting.completedRows(List.of("a")).get(0);
+    assertTrue(row.endsWith("    60.0"), row);
+    assertTrue(EpochTable.header(true).endsWith("kept%"));
+    assertEquals(EpochTable.header(true).length(), row.length(), "the column sits under its heading");
+    table.add(end("a", 1));
+    table.add(end("b", 1));
+    assertEquals(EpochTable.header(false).length(), table.completedRows(List.of("a", "b")).get(0).length(),
+        "without selection, no such column");
+  }
 }
