@@ -210,6 +210,38 @@ class TwoNodeCohortTest {
     assertEveryPeerDistilsWithoutTimeouts(runOnTwoNodes(settings), "a", "b", "c", "d");
   }
 
+  @Test
+  void randomKPeersDistilFromTheirDrawnTeachersAcrossTheNodesThroughEveryRedraw() throws Exception {
+    // 5 peers, 2 teachers each, redrawn every 3 batches (8 batches an epoch, 2 epochs): every
+    // report's steps distil and nobody waits in vain, so senders and waiters agree on each draw and
+    // flow control lets the new students through at every redraw.
+    CohortSettings settings = TestCohorts.settings(runs, "random-k",
+        "cluster.nodes = 2\ntraining.epochs = 2\n"
+            + "distillation { topology = random-k, random-k { k = 2, redraw-every = 3 } }", "a", "b", "c", "d", "e");
+    assertEveryPeerDistilsWithoutTimeouts(runOnTwoNodes(settings), "a", "b", "c", "d", "e");
+  }
+
+  @Test
+  void underRandomKALostNodesPeerIsLeftOutOfEveryDrawAndTheOthersFinish() throws Exception {
+    // a and c on the first node, b on the second, which goes; each draws 1 teacher every 2 batches,
+    // so a block that drew b distils from nobody (cross-entropy alone), the others from the survivor.
+    CohortSettings settings = TestCohorts.settings(runs, "random-k-loss",
+        "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 200\ndistillation.max-wait = 2s\n"
+            + "distillation { topology = random-k, random-k { k = 1, redraw-every = 2 } }", "a", "b", "c");
+    RunFinished finished = runLosingTheSecondNode(settings);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    List<JsonNode> reports = peerReports(settings.runPath().resolve("metrics.jsonl"));
+    for (String peer : List.of("a", "c")) {
+      List<JsonNode> own = reports.stream().filter(m -> m.get("peer").asText().equals(peer)).toList();
+      JsonNode last = own.get(own.size() - 1);
+      assertTrue(last.get("finished").asBoolean() && last.get("epoch").asInt() == 200, peer + " trained every epoch");
+      assertTrue(own.subList(own.size() / 2, own.size()).stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0),
+          peer + ": once b was gone, nobody waited for it");
+      assertTrue(own.subList(own.size() / 2, own.size()).stream().anyMatch(m -> m.get("kd_loss").asDouble() > 0),
+          peer + " still distilled from the survivor when drawn");
+    }
+  }
+
   /** Every report of each peer has a distillation term, and no teacher ever missed its wait. */
   private static void assertEveryPeerDistilsWithoutTimeouts(java.util.Map<String, List<JsonNode>> metrics, String... peers) {
     for (String peer : peers) {
@@ -402,8 +434,10 @@ class TwoNodeCohortTest {
 
   @Test
   void aPeerLostUnderCoTeachingLeavesItsPartnerTrainingOnCrossEntropyAlone() throws Exception {
+    // 300 epochs of 8 tiny batches: long enough that b's node is gone well before a's last epoch
+    // (40 took 3 s on a loaded machine, and once both peers had finished before the node was stopped).
     CohortSettings settings = TestCohorts.settings(runs, "co-teaching-loss",
-        "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 40\ndistillation.max-wait = 2s\n"
+        "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 300\ndistillation.max-wait = 2s\n"
             + "distillation.selection { method = co-teaching, forget-rate = 0.3, ramp-epochs = 0 }", "a", "b");
     RunFinished finished = runLosingTheSecondNode(settings);
     Path metrics = settings.runPath().resolve("metrics.jsonl");
@@ -412,7 +446,9 @@ class TwoNodeCohortTest {
     List<JsonNode> reports = peerReports(metrics).stream().filter(m -> m.get("peer").asText().equals("a")).toList();
     JsonNode last = reports.get(reports.size() - 1);
     assertTrue(last.get("finished").asBoolean());
-    assertEquals(40, last.get("epoch").asInt(), "a trained every epoch");
+    assertEquals(300, last.get("epoch").asInt(), "a trained every epoch");
+    assertTrue(jsonLines(settings.runPath().resolve("events.jsonl")).stream()
+        .anyMatch(e -> e.get("event").asText().equals("peer-lost") && e.get("peer").asText().equals("b")));
     assertEquals(0.0, last.get("kd_loss").asDouble(), "no teacher left");
     assertEquals(0, last.get("teacher_timeouts").asLong(), "and nobody waited for");
     assertTrue(last.get("ce_loss").asDouble() > 0 && Double.isFinite(last.get("ce_loss").asDouble()));

@@ -41,6 +41,7 @@ public record CohortSettings(
     ENSEMBLE,
     TA_CHAIN,
     RING,
+    RANDOM_K,
     CODISTILL,
     KD,
     CUSTOM

@@ -259,7 +259,7 @@ public final class SettingsParser {
       }
       if (preset == CohortSettings.TopologyPreset.INDEPENDENT || preset == CohortSettings.TopologyPreset.CODISTILL) {
         throw new CohortConfigException(key + " needs a lock-step topology with teachers (dml, ensemble, ta-chain,"
-            + " ring, kd or custom), found topology = " + c.getString("distillation.topology"));
+            + " ring, random-k, kd or custom), found topology = " + c.getString("distillation.topology"));
       }
     }
     return new CohortSettings.Selection(method, rate, ramp);
@@ -285,9 +285,20 @@ public final class SettingsParser {
       case ENSEMBLE -> Topology.ensemble(names);
       case TA_CHAIN -> Topology.chain(names, c.getBoolean("distillation.back-links"));
       case RING -> Topology.ring(names);
+      case RANDOM_K -> randomK(c, names);
       case KD -> Topology.teacher(names); // the first peer teaches, the others learn
       case CUSTOM -> customTopology(names, links);
     };
+  }
+
+  private static Topology randomK(Config c, List<String> names) {
+    int k = c.getInt("distillation.random-k.k");
+    if (k < 1 || k >= names.size()) {
+      throw invalid("distillation.random-k.k", k, "1.." + (names.size() - 1) + ": each student's teachers are drawn"
+          + " from the " + (names.size() - 1) + " other peers of cohort.peers");
+    }
+    int every = atLeast(c, "distillation.random-k.redraw-every", 1, "");
+    return Topology.randomK(names, k, every, c.getLong("training.seed"));
   }
 
   private static Topology customTopology(List<String> names, List<? extends ConfigObject> entries) {

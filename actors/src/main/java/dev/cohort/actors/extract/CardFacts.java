@@ -105,9 +105,18 @@ public final class CardFacts {
     };
   }
 
-  /** The peer's teachers in the run's topology, with their weights ("itself" for a self-link). */
+  /**
+   * The peer's teachers in the run's topology, with their weights ("itself" for a self-link);
+   * under random-k, the draw it learnt from.
+   */
   public static List<String> teachers(CohortSettings settings, String peer) {
-    return settings.distillation().topology().teachersOf(peer).stream()
+    Topology topology = settings.distillation().topology();
+    if (topology.draw().isPresent()) {
+      Topology.Draw draw = topology.draw().get();
+      return List.of(String.format(Locale.ROOT, "%d of %s, redrawn every %d batches (random-k)", draw.k(),
+          topology.peers().stream().filter(p -> !p.equals(peer)).toList(), draw.every()));
+    }
+    return topology.teachersOf(peer).stream()
         .map((Topology.Link link) -> String.format(Locale.ROOT, "%s (weight %s)",
             link.teacher().equals(peer) ? "itself" : link.teacher(), link.weight()))
         .toList();

@@ -15,7 +15,10 @@ import java.util.TreeSet;
 /**
  * One peer's side of its links: which teachers it waits for and with what weight, the predictions
  * they sent (kept by batch until used, so early ones are never lost), and how far each of its
- * students has trained (for flow control). Plain Java, no actor: the trainer owns one.
+ * students has trained (for flow control). Plain Java, no actor: the trainer owns one. Under a
+ * topology that redraws its links ({@code random-k}), {@link #teachers()} and {@link #students()}
+ * are every peer it may be linked with, and {@link #teachersAt} / {@link #studentsAt} the ones
+ * that count at a batch.
  */
 final class Exchange {
 
@@ -35,8 +38,16 @@ final class Exchange {
   private final Map<String, Double> teacherAccuracy = new HashMap<>();
   private double ownAccuracy = Double.NaN;
   private Set<String> unreachable = Set.of();
+  private final String self;
+  private final Topology topology;
+  /** The topology's draw for the block of batches last asked about (random-k): its teachers and students of this peer. */
+  private long drawnBlock = Long.MIN_VALUE;
+  private Set<String> drawnTeachers = Set.of();
+  private Set<String> drawnStudents = Set.of();
 
   Exchange(String self, Topology topology, TeacherWeighting weighting) {
+    this.self = self;
+    this.topology = topology;
     this.weighting = weighting;
     double ownWeight = 0;
     for (Topology.Link link : topology.teachersOf(self)) {
@@ -81,9 +92,48 @@ final class Exchange {
     return students;
   }
 
-  /** Teachers that do not learn from this peer: they hear of its progress only by message. */
-  List<String> oneWayTeachers() {
-    return teachers.keySet().stream().filter(t -> !students.contains(t)).toList();
+  /** The teachers whose predictions count for {@code batchId}: all of them, or random-k's draw of those still here. */
+  Set<String> teachersAt(long batchId) {
+    if (topology.draw().isEmpty()) {
+      return teachers.keySet();
+    }
+    draw(batchId);
+    Set<String> present = new TreeSet<>(drawnTeachers);
+    present.retainAll(teachers.keySet());
+    return present;
+  }
+
+  /** The students that wait for this peer's predictions on {@code batchId}. */
+  Set<String> studentsAt(long batchId) {
+    if (topology.draw().isEmpty()) {
+      return students;
+    }
+    draw(batchId);
+    Set<String> present = new TreeSet<>(drawnStudents);
+    present.retainAll(students);
+    return present;
+  }
+
+  private void draw(long batchId) {
+    long block = Math.floorDiv(batchId, (long) topology.draw().orElseThrow().every());
+    if (block != drawnBlock) {
+      drawnBlock = block;
+      drawnTeachers = topology.teachersAt(self, batchId);
+      drawnStudents = topology.studentsAt(self, batchId);
+    }
+  }
+
+  /**
+   * Who hears of this peer's progress by message once it has trained {@code batchId} (its
+   * students hear it from its predictions): teachers that do not learn from it; under random-k,
+   * the teachers it will have {@code window} batches on, which hold their step on that batch until
+   * it is at most {@code window} behind.
+   */
+  List<String> progressRecipients(long batchId, int window) {
+    if (topology.draw().isEmpty()) {
+      return teachers.keySet().stream().filter(t -> !students.contains(t)).toList();
+    }
+    return List.copyOf(teachersAt(batchId + window));
   }
 
   boolean usesOwnPredictions() {
@@ -190,7 +240,7 @@ final class Exchange {
 
   /** Reachable teachers that have not answered for {@code batchId} and may still. */
   Set<String> missing(long batchId) {
-    Set<String> missing = new TreeSet<>(teachers.keySet());
+    Set<String> missing = new TreeSet<>(teachersAt(batchId));
     missing.removeAll(received.getOrDefault(batchId, Map.of()).keySet());
     missing.removeIf(t -> teacherPosition.getOrDefault(t, Long.MIN_VALUE) > batchId);
     missing.removeAll(unreachable);
@@ -210,7 +260,11 @@ final class Exchange {
     Map<String, Received> answers = received.getOrDefault(batchId, Map.of());
     long stalenessSum = 0;
     long maxStaleness = 0;
+    Set<String> counting = teachersAt(batchId);
     for (Map.Entry<String, Double> teacher : teachers.entrySet()) {
+      if (!counting.contains(teacher.getKey())) {
+        continue;
+      }
       Received q = answers.get(teacher.getKey());
       boolean admitted = !weighting.gatesOnValidation()
           || TeacherWeighting.admits(teacherAccuracy.getOrDefault(teacher.getKey(), Double.NaN), ownAccuracy);
@@ -243,11 +297,14 @@ final class Exchange {
 
   /**
    * Linked peers (students; in codistillation, whose links go both ways, also the teachers) more
-   * than {@code window} batches behind {@code batchId}: this peer must not start it yet.
+   * than {@code window} batches behind {@code batchId}: this peer must not start it yet. Under
+   * random-k only the students of that batch's draw hold it back.
    */
   List<String> studentsBehind(long batchId, int window) {
+    Set<String> waiting = studentsAt(batchId);
     return studentProgress.entrySet().stream()
         .filter(e -> e.getValue() < batchId - window)
+        .filter(e -> waiting.contains(e.getKey()))
         .map(Map.Entry::getKey)
         .filter(peer -> !unreachable.contains(peer))
         .sorted()

@@ -67,7 +67,7 @@ final class Links implements Outbox {
   @Override
   public void toStudents(long batchId, long modelStep, int rows, float[] softened) {
     Map<ProbabilityCodec.Format, List<PeerInbox>> encoded = new HashMap<>();
-    for (String student : exchange.students()) {
+    for (String student : exchange.studentsAt(batchId)) {
       List<PeerInbox> messages =
           encoded.computeIfAbsent(softening.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format));
       messages.forEach(peers.get(student)::tell);

@@ -274,7 +274,7 @@ final class StepLoop {
       records.checkpoint(position.state()); // the epoch's last step checkpoints at the epoch's end, after evaluating
     }
     figures.addStep(loss, PeerNetwork.correct(logits, labels, classes), rows, keptRows);
-    links.progress(currentId, exchange.oneWayTeachers());
+    links.progress(currentId, exchange.progressRecipients(currentId, settings.distillation().window()));
     if ((currentId + 1) % settings.training().reportEvery() == 0) {
       records.report(PeerReport.newBuilder(), position);
     }

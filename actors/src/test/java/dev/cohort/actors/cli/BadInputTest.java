@@ -124,6 +124,13 @@ class BadInputTest {
             "cohort.distillation.selection.forget-rate = 1.5", "[0, 1) or auto"),
         bad("noise of no kind", good, "run FILE --set data.label-noise-type=asym", "cohort.data.label-noise-type = 'asym'",
             "[symmetric, pair]"),
+        bad("random-k as large as the cohort", good, "run FILE --set distillation.topology=random-k"
+            + " --set distillation.random-k.k=2", "cohort.distillation.random-k.k = 2", "1..1"),
+        bad("random-k never redrawn", good, "run FILE --set distillation.topology=random-k"
+            + " --set distillation.random-k.k=1 --set distillation.random-k.redraw-every=0",
+            "cohort.distillation.random-k.redraw-every = 0"),
+        bad("random-k of one", good, "run FILE --set peers=[{name=a}] --set distillation.topology=random-k",
+            "random-k needs at least 2"),
         bad("synthetic classes", good, "run FILE --set data.synthetic.classes=200000", "cohort.data.synthetic.classes = 200000"),
         bad("zero epochs", good, "run FILE --set training.epochs=0", "cohort.training.epochs = 0"),
         bad("negative lambda", good, "run FILE --set distillation.lambda=-1", "cohort.distillation.lambda = -1"),

@@ -121,10 +121,19 @@ class SettingsParserTest {
         failure("cohort { distillation { topology = independent, selection.method = co-teaching }\n"
             + " peers = [{ name = solo }] }"));
     assertEquals("cohort.distillation.selection.method = jocor needs a lock-step topology with teachers (dml,"
-        + " ensemble, ta-chain, ring, kd or custom), found topology = independent",
+        + " ensemble, ta-chain, ring, random-k, kd or custom), found topology = independent",
         failure("cohort.distillation { topology = independent, selection.method = jocor }"));
     assertTrue(failure("cohort.distillation { topology = codistill, selection.method = jocor }")
         .contains("found topology = codistill"));
+  }
+
+  @Test
+  void randomKIsReadFromItsSectionAndTheRunsSeed() {
+    CohortSettings settings = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { training.seed = 9, distillation { topology = random-k, random-k { k = 1, redraw-every = 7 } } }"));
+    assertEquals(dev.cohort.model.distill.Topology.randomK(List.of("mlp-a", "mlp-b"), 1, 7, 9),
+        settings.distillation().topology());
+    assertEquals("random-k", settings.distillation().topologyName());
   }
 
   @Test
@@ -136,7 +145,7 @@ class SettingsParserTest {
   @Test
   void anUnknownTopologyNamesTheKeyTheValueAndTheChoices() {
     assertEquals(
-        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, ring, codistill, kd, custom]",
+        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, ring, random-k, codistill, kd, custom]",
         failure("cohort.distillation.topology = mutual"));
   }
 

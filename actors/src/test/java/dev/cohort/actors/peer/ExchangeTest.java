@@ -70,11 +70,11 @@ class ExchangeTest {
   @Test
   void studentsThatAreAlsoTeachersReportProgressThroughTheirPredictions() {
     Exchange dml = exchange("a", Topology.mutual(List.of("a", "b")));
-    assertEquals(List.of(), dml.oneWayTeachers());
+    assertEquals(List.of(), dml.progressRecipients(0, 4));
     dml.predictionsFrom("b", 7, 7, B, Double.NaN);
     assertEquals(List.of(), dml.studentsBehind(10, 4), "b has trained through 6");
     Exchange small = exchange("small", Topology.chain(List.of("large", "small"), false));
-    assertEquals(List.of("large"), small.oneWayTeachers());
+    assertEquals(List.of("large"), small.progressRecipients(0, 4));
   }
 
   @Test
@@ -246,4 +246,41 @@ class ExchangeTest {
     assertArrayEquals(new float[] {0.2f, 0.8f, 0f, 0f}, exchange.takeTarget(1, student, 4, new int[] {1, 0}).values(),
         1e-6f, "a is behind the student on validation: only b");
   }
+
+  @Test
+  void underRandomKOnlyTheDrawOfTheBatchIsWaitedForUsedSentToAndWaitedOn() {
+    List<String> peers = List.of("a", "b", "c", "d", "s");
+    Topology topology = Topology.randomK(peers, 2, 3, 7);
+    Exchange exchange = exchange("s", topology);
+    assertEquals(Set.of("a", "b", "c", "d"), exchange.teachers(), "linked with everyone");
+    for (long batch = 0; batch < 12; batch++) {
+      Set<String> drawn = topology.teachersAt("s", batch);
+      assertEquals(drawn, exchange.teachersAt(batch));
+      assertEquals(drawn, exchange.missing(batch), "batch " + batch + ": only the drawn teachers are waited for");
+      assertEquals(topology.studentsAt("s", batch), exchange.studentsAt(batch));
+      // Every peer answers; only the drawn ones make the target.
+      for (String teacher : peers.subList(0, 4)) {
+        exchange.predictionsFrom(teacher, batch, batch, drawn.contains(teacher) ? A : B, Double.NaN);
+      }
+      Exchange.Target target = exchange.takeTarget(batch, OWN, 2, ROW_OF_CLASS_0);
+      assertEquals(2, target.teachersUsed());
+      assertArrayEquals(A, target.values(), 1e-6f, "batch " + batch);
+    }
+    // Flow control: a student of the batch's draw holds it back; one outside the draw does not.
+    Exchange teacher = exchange("a", topology);
+    long batch = 30;
+    Set<String> students = teacher.studentsAt(batch);
+    for (String peer : List.of("b", "c", "d", "s")) {
+      teacher.progressOf(peer, students.contains(peer) ? 0 : 1000);
+    }
+    assertEquals(List.copyOf(new java.util.TreeSet<>(students)), teacher.studentsBehind(batch, 4));
+    assertEquals(List.copyOf(topology.teachersAt("a", batch + 4)), teacher.progressRecipients(batch, 4),
+        "its progress goes to the teachers it will wait for 4 batches on");
+    // A drawn teacher that is gone is not waited for: the rest of the draw counts.
+    String gone = exchange.teachersAt(60).iterator().next();
+    exchange.remove(gone);
+    assertEquals(1, exchange.missing(60).size());
+    assertFalse(exchange.missing(60).contains(gone));
+  }
 }
+
