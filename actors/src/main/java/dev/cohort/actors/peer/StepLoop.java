@@ -29,7 +29,8 @@ import org.slf4j.Logger;
  * it holds nobody back). It owns what a step works with, made once from the peer's setup: its
  * batch schedule (the whole training split in lock-step, its own shard in codistillation), where it
  * starts (a checkpoint's position, or the batch a failover rejoins at), the peer's
- * {@link Softening}, the exchange along its links and the mode of its steps. Plain Java on the
+ * {@link Softening}, the exchange along its links, the mode of its steps and its
+ * {@link ExampleSelection}. Plain Java on the
  * peer's thread; the trainer actor owns the timers and the next-step messages, which it arms and
  * sends as {@link Host} asks.
  */
@@ -260,7 +261,10 @@ final class StepLoop {
     return selection.apply(target, z, currentLabels, classes, settings.distillation().lambdaAt(position.step()));
   }
 
-  /** The bookkeeping after a step: figures, checkpoint, progress to one-way teachers, report. */
+  /**
+   * The bookkeeping after a step: figures, checkpoint, progress to the teachers that do not hear
+   * it from this peer's predictions, report.
+   */
   private void finishStep(float[] logits, float[] labelMatrix, int[] labels, int keptRows) throws IOException {
     int rows = labels.length;
     int classes = data.train().classes();
