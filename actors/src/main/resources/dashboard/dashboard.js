@@ -158,6 +158,7 @@
       cell(tr, fmt(r.val_loss, 4));
       cell(tr, fmt(r.steps_per_second, 1));
       cell(tr, r.wait_fraction !== undefined ? fmt(100 * r.wait_fraction, 1) + '%' : '–');
+      cell(tr, r.kept_fraction !== undefined ? fmt(100 * r.kept_fraction, 1) + '%' : '–');
       cell(tr, fmt(r.mean_staleness, 2) + ' / ' + (r.max_staleness ?? '–'));
       cell(tr, String(r.restarts ?? 0));
       cell(tr, ago(r.last_seen));

@@ -93,6 +93,9 @@ class DashboardBrowserTest {
       WebDriver page = browser;
       wait.withMessage(() -> "the peers' statuses: " + statuses(page))
           .until(d -> statuses(d).matches(".*alpha (training|waiting).*"));
+      assertEquals("100.0%", ((JavascriptExecutor) browser).executeScript(
+          "return document.querySelector('#peers tr[data-peer=alpha]').cells[14].textContent"),
+          "no small-loss selection: every example trains");
       chartInteractions(browser, wait);
       wait.until(ExpectedConditions.textToBe(By.id("connection"), "live"));
 
