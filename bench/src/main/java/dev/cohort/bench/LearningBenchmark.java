@@ -72,7 +72,7 @@ public final class LearningBenchmark implements Callable<Integer> {
   private String pairNoiseRate;
 
   @Option(names = "--settings", split = ",", paramLabel = "SETTING",
-      description = "some of subset, full, noise, noisy-symmetric, noisy-pair, noisy-clean (default: all)")
+      description = "some of subset, full, noise, noisy-symmetric, noisy-pair, noisy-clean, sparse-noise (default: all)")
   private List<String> settingKeys;
 
   @Option(names = "--modes", split = ",", paramLabel = "MODE", description = "the modes to run (default: each setting's)")
@@ -97,7 +97,8 @@ public final class LearningBenchmark implements Callable<Integer> {
     double noise = rate(noiseRate, "--noise");
     double pairNoise = rate(pairNoiseRate, "--pair-noise");
     List<String> settingKeys = this.settingKeys == null
-        ? List.of("subset", "full", "noise", "noisy-symmetric", "noisy-pair", "noisy-clean") : this.settingKeys;
+        ? List.of("subset", "full", "noise", "noisy-symmetric", "noisy-pair", "noisy-clean", "sparse-noise")
+        : this.settingKeys;
     Path runs = this.runs != null ? this.runs
         : Path.of("runs", "bench-" + LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
     Config overrides = ConfigFactory.empty();
@@ -132,6 +133,10 @@ public final class LearningBenchmark implements Callable<Integer> {
     known.put("noisy-pair", new Setting("noisy-pair", String.format(Locale.ROOT,
         "Noisy labels: %d-image subset, %.0f %% pair noise, %d epochs, T = 1", subset, 100 * pairNoise, subsetEpochs),
         subset, subsetEpochs, noiseConfig(pairNoise, "pair"), selection, true));
+    known.put("sparse-noise", new Setting("sparse-noise", String.format(Locale.ROOT,
+        "Eight peers, sparse exchange: %d-image subset, %.0f %% symmetric noise, %d epochs, T = 1, λ = 5", subset,
+        100 * noise, subsetEpochs), subset, subsetEpochs, noiseConfig(noise, "symmetric"),
+        List.of("eight-independent", "eight-dml", "eight-ring", "eight-random-k"), false));
     known.put("noisy-clean", new Setting("noisy-clean", String.format(Locale.ROOT,
         "Noisy labels: %d-image subset, clean labels, %d epochs, T = 1", subset, subsetEpochs),
         subset, subsetEpochs, noiseConfig(0, "symmetric"), selection, true));
@@ -243,7 +248,8 @@ public final class LearningBenchmark implements Callable<Integer> {
                 + "(reference.conf; otherwise none), `-t1`: at T = 1, `-lambda1`, `-lambda2`, `-lambda3`, `-lambda5`: at\n"
                 + "λ = 1, 2, 3, 5; `co-teaching` / `jocor`: `distillation.selection.method` with `forget-rate = auto`\n"
                 + "(ε estimated by each peer halfway through its first epoch), over `dml` links, λ = 0 unless\n"
-                + "`-lambdaN`; `pair-`: two 784-256-10 peers. Label noise, where a section has it, is on the training\n"
+                + "`-lambdaN`; `pair-`: two 784-256-10 peers; `eight-`: eight 784-256-10 peers at λ = 5, `random-k` with k = 2\n"
+                + "redrawn every 10 batches. Label noise, where a section has it, is on the training\n"
                 + "split only (`data.label-noise`, `data.label-noise-type`); validation and test labels are clean.\n"
                 + "*chosen on validation* (noisy-label sections): per seed, the mode whose best peer has the highest\n"
                 + "validation accuracy, and that peer's test accuracy: what a user gets by trying every mode and\n"

@@ -58,6 +58,17 @@ final class LearningModes {
       MODES.put("pair-jocor-lambda" + lambda, new Mode("dml", two, "pair-independent",
           weighting("none", "distillation.lambda", lambda, "distillation.selection.method", "jocor")));
     }
+    // Eight peers: what sparse exchange costs (issue 23), at λ = 5.
+    List<Map<String, Object>> eight = new java.util.ArrayList<>();
+    for (char name = 'a'; name < 'a' + 8; name++) {
+      eight.add(mlp("mlp-" + name, 256));
+    }
+    MODES.put("eight-independent", new Mode("independent", eight, null, own));
+    for (String topology : List.of("dml", "ring", "random-k")) {
+      MODES.put("eight-" + topology, new Mode(topology, eight, "eight-independent",
+          weighting("none", "distillation.lambda", 5, "distillation.random-k.k", 2,
+              "distillation.random-k.redraw-every", 10)));
+    }
     MODES.put("ta-independent", new Mode("independent", chain, null, own));
     MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", none));
     MODES.put("ta-chain-validation", new Mode("ta-chain", chain, "ta-independent", weighting("validation")));
