@@ -24,7 +24,9 @@ import org.nd4j.shade.jackson.annotation.JsonProperty;
  * {@code ∂/∂z KL(t ‖ softmax(z/T)) = (p^T − t)/T}; the total gradient is {@code (p − y) + λ·T·(p^T − t)}.
  *
  * <p>A target row of all zeros means "no teacher answered for this example": it adds neither
- * loss nor gradient, so a step without teachers is exactly a cross-entropy step.
+ * loss nor gradient, so a step without teachers is exactly a cross-entropy step. A row's one-hot
+ * scaled by w counts its cross-entropy w times, and a target row scaled by w its distillation term
+ * w times (0: not at all): how small-loss selection trains on the rows it keeps ({@link StepTarget}).
  *
  * <p>Use it on an {@code OutputLayer} with {@code Activation.IDENTITY} and nOut = C.
  */
