@@ -184,6 +184,11 @@ class TwoNodeCohortTest {
     RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
     assertTrue(finished.getSuccess(), finished.getMessage());
     assertTrue(Files.exists(settings.runPath().resolve("best/model.zip")));
+    return reportsByPeer(settings);
+  }
+
+  /** The run's peer reports, per peer, in order. */
+  private static java.util.Map<String, List<JsonNode>> reportsByPeer(CohortSettings settings) throws IOException {
     return peerReports(settings.runPath().resolve("metrics.jsonl")).stream()
         .collect(java.util.stream.Collectors.groupingBy(m -> m.get("peer").asText()));
   }
@@ -377,8 +382,7 @@ class TwoNodeCohortTest {
     RunFinished finished = outcome.get(3, TimeUnit.MINUTES);
     assertTrue(finished.getSuccess(), finished.getMessage());
     ActorTestKit.shutdown(only, Duration.ofSeconds(30));
-    return peerReports(settings.runPath().resolve("metrics.jsonl")).stream()
-        .collect(java.util.stream.Collectors.groupingBy(m -> m.get("peer").asText()));
+    return reportsByPeer(settings);
   }
 
   /** What a peer's reports say, step by step, without the timings (which differ between any two runs). */

@@ -235,7 +235,7 @@ public final class LearningBenchmark implements Callable<Integer> {
     return "# Does distillation help? Test accuracy by topology\n\n"
         + String.format(Locale.ROOT,
             "Written by `cohort bench learning`; each section names the command that measured it. Every run trains\n"
-                + "its peers from scratch (batch %d, Adam %s, λ = 1.0 unless a mode says otherwise; T per section), picks the best\n"
+                + "its peers from scratch (batch %d, Adam %s, λ = %s unless a mode says otherwise; T per section), picks the best\n"
                 + "peer on the validation split (%,d examples carved from the training set) and exports it; the\n"
                 + "*best peer* column is that peer's test accuracy (chosen on validation). The *peers* column is\n"
                 + "every peer's final checkpoint (the last epoch) on the test split, for this table only. Values\n"
@@ -254,7 +254,8 @@ public final class LearningBenchmark implements Callable<Integer> {
                 + "*chosen on validation* (noisy-label sections): per seed, the mode whose best peer has the highest\n"
                 + "validation accuracy, and that peer's test accuracy: what a user gets by trying every mode and\n"
                 + "keeping the one validation prefers; the test split chooses nothing.\n",
-            sample.training().batchSize(), sample.training().learningRate(), sample.data().validationSize());
+            sample.training().batchSize(), sample.training().learningRate(), sample.distillation().lambda(),
+            sample.data().validationSize());
   }
 
   /** One Markdown section per setting, keyed by its heading. */

@@ -95,15 +95,17 @@ public final class SmallLossSelection {
    * (infinite where the teacher gave the label probability 0).
    */
   public static double crossEntropyOfSoftened(float[] q, int offset, int classes, double temperature, int label) {
+    double[] z = new double[classes]; // T·log q = z/T·T up to a constant: the logits, shifted
     double max = Double.NEGATIVE_INFINITY;
     for (int c = 0; c < classes; c++) {
-      max = Math.max(max, temperature * Math.log(q[offset + c]));
+      z[c] = temperature * Math.log(q[offset + c]);
+      max = Math.max(max, z[c]);
     }
     double sum = 0;
     for (int c = 0; c < classes; c++) {
-      sum += Math.exp(temperature * Math.log(q[offset + c]) - max);
+      sum += Math.exp(z[c] - max);
     }
-    return max + Math.log(sum) - temperature * Math.log(q[offset + label]);
+    return max + Math.log(sum) - z[label];
   }
 
   /**
