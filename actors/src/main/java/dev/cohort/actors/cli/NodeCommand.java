@@ -2,6 +2,7 @@ package dev.cohort.actors.cli;
 
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.launch.BoundedStop;
 import dev.cohort.actors.launch.LaunchOptions;
 import dev.cohort.actors.launch.NodeConfig;
 import dev.cohort.actors.launch.NodeStartup;
@@ -26,6 +27,8 @@ import picocli.CommandLine.Option;
  * the coordinator places on it. It runs until stopped, or until the run ends with
  * {@code --exit-when-finished}, or until its parent process dies with {@code --exit-with-parent}.
  * With {@code --log-file FILE} its whole log goes to FILE and the terminal shows errors only.
+ * Once its actor system begins to terminate (also when the split-brain resolver downed it), the
+ * process exits within {@link BoundedStop#LIMIT} whether or not the system has stopped.
  */
 @Command(name = "node", mixinStandardHelpOptions = true,
     description = "One node that joins an existing cluster: it hosts peers (role trainer) and can take over the"
@@ -80,6 +83,7 @@ final class NodeCommand implements Callable<Integer> {
   private static int serve(Config config, boolean exitWhenFinished, boolean exitWithParent) {
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
     ActorSystem<NodeGuardian.Command> system = NodeStartup.start(NodeGuardian.create(Optional.empty(), outcome), config);
+    CompletableFuture<Void> stopping = BoundedStop.terminationBegins(system);
     if (exitWhenFinished) {
       outcome.thenRun(system::terminate);
     }
@@ -88,7 +92,8 @@ final class NodeCommand implements Callable<Integer> {
       watcher.setDaemon(true);
       watcher.start();
     }
-    system.getWhenTerminated().toCompletableFuture().join();
+    stopping.join();
+    BoundedStop.await(system, BoundedStop.LIMIT, System.err);
     return 0;
   }
 

@@ -257,14 +257,7 @@ public final class Launch {
     }
     children.stop(30);
     system.terminate();
-    try {
-      // Bounded: a downed node's shutdown can hang on a peer mid-step; the process exits anyway.
-      system.getWhenTerminated().toCompletableFuture().get(30, java.util.concurrent.TimeUnit.SECONDS);
-    } catch (java.util.concurrent.TimeoutException | java.util.concurrent.ExecutionException e) {
-      System.err.println("cohort: this node's actor system did not stop within 30 s; exiting anyway");
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-    }
+    BoundedStop.await(system, BoundedStop.LIMIT, System.err);
     Runtime.getRuntime().removeShutdownHook(stopOnInterrupt);
     return new Outcome(finished, false);
   }

@@ -34,6 +34,11 @@ class NetworkNamespacesTest {
 
   private static final Path SCRIPT = Path.of("..", "deploy", "netns", "cohort-netns").toAbsolutePath().normalize();
   private static final Duration RUN_LIMIT = Duration.ofMinutes(6);
+  /**
+   * A cut-off node's exit: about 10 s here (3 s to notice, 3 s stable-after, its shutdown); the
+   * bound covers every coordinated-shutdown phase timing out plus {@code BoundedStop.LIMIT}.
+   */
+  private static final Duration DOWNED_EXIT_LIMIT = Duration.ofSeconds(150);
 
   @TempDir Path dir;
 
@@ -124,7 +129,7 @@ class NetworkNamespacesTest {
       awaitCheckpoint(cluster.run(), victim);
       netns("cut", prefix, "3");
 
-      assertTrue(NodeProcesses.exited(cluster.third(), Duration.ofSeconds(90)),
+      assertTrue(NodeProcesses.exited(cluster.third(), DOWNED_EXIT_LIMIT),
           "the cut-off node downs itself and exits\n" + processes.outputs());
       assertTrue(NodeProcesses.output(cluster.third()).contains("peer " + victim + " pauses: its node reaches only a minority"),
           "its peer stopped training as soon as its node lost the majority\n" + processes.outputs());
@@ -179,7 +184,7 @@ class NetworkNamespacesTest {
       awaitCheckpoint(cluster.run(), victim);
       netns("cut", prefix, "1");
 
-      assertTrue(NodeProcesses.exited(cluster.launcher(), Duration.ofSeconds(90)),
+      assertTrue(NodeProcesses.exited(cluster.launcher(), DOWNED_EXIT_LIMIT),
           "the launcher, cut off, is downed and says so\n" + processes.outputs());
       assertEquals(1, cluster.launcher().process().exitValue(), processes.outputs());
       assertTrue(NodeProcesses.output(cluster.launcher()).contains("this node left the cluster before the run ended"),
