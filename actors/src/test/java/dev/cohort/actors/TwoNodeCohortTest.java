@@ -142,6 +142,9 @@ class TwoNodeCohortTest {
       assertTrue(reports.stream().allMatch(m -> m.get("kd_loss").asDouble() > 0),
           peer + " distilled from the other node's predictions at every step");
       assertEquals(2, reports.stream().filter(m -> m.get("epoch_end").asBoolean()).count());
+      assertMessagesPerStep(reports, 1, true);
+      assertTrue(reports.stream().allMatch(m -> m.get("sent_at_ms").asLong() > 0 && m.get("report_lag_ms").asLong() >= 0),
+          peer + ": every report says when it was sent and how late it was written");
     }
 
     JsonNode card = JSON.readTree(run.resolve("best/model-card.json").toFile());
@@ -212,7 +215,20 @@ class TwoNodeCohortTest {
   void everyPeerOfARingDistilsFromItsPredecessorAcrossTheNodes() throws Exception {
     CohortSettings settings = TestCohorts.settings(runs, "ring",
         "cluster.nodes = 2\ndistillation.topology = ring", "a", "b", "c", "d");
-    assertEveryPeerDistilsWithoutTimeouts(runOnTwoNodes(settings), "a", "b", "c", "d");
+    var metrics = runOnTwoNodes(settings);
+    assertEveryPeerDistilsWithoutTimeouts(metrics, "a", "b", "c", "d");
+    long remote = 0;
+    for (String peer : List.of("a", "b", "c", "d")) {
+      List<JsonNode> reports = metrics.get(peer);
+      for (int i = 1; i < reports.size(); i++) {
+        if (!reports.get(i).get("epoch_end").asBoolean()) {
+          long steps = reports.get(i).get("step").asLong() - reports.get(i - 1).get("step").asLong();
+          assertEquals(steps, reports.get(i).get("predictions_sent").asLong(), peer + ": one successor, one message a step");
+          remote += reports.get(i).get("predictions_sent_remote").asLong();
+        }
+      }
+    }
+    assertTrue(remote > 0, "two nodes: some successors are on the other node");
   }
 
   @Test
@@ -244,6 +260,23 @@ class TwoNodeCohortTest {
           peer + ": once b was gone, nobody waited for it");
       assertTrue(own.subList(own.size() / 2, own.size()).stream().anyMatch(m -> m.get("kd_loss").asDouble() > 0),
           peer + " still distilled from the survivor when drawn");
+    }
+  }
+
+  /**
+   * Each progress report counts the prediction messages its window sent: one per step for each of
+   * {@code students} (the test batches fit in one message), all of them to another node when
+   * {@code remote}.
+   */
+  private static void assertMessagesPerStep(List<JsonNode> reports, int students, boolean remote) {
+    for (int i = 1; i < reports.size(); i++) {
+      JsonNode report = reports.get(i);
+      if (report.get("epoch_end").asBoolean()) {
+        continue;
+      }
+      long steps = report.get("step").asLong() - reports.get(i - 1).get("step").asLong();
+      assertEquals(steps * students, report.get("predictions_sent").asLong(), report.toString());
+      assertEquals(remote ? steps * students : 0, report.get("predictions_sent_remote").asLong(), report.toString());
     }
   }
 

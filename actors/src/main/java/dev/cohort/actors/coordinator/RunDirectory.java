@@ -63,7 +63,8 @@ final class RunDirectory implements Closeable {
 
   void metrics(PeerReport report) {
     Map<String, Object> line = new LinkedHashMap<>();
-    line.put("time", Instant.now().toString());
+    Instant now = Instant.now();
+    line.put("time", now.toString());
     line.put("peer", report.getPeer());
     line.put("node", report.getNode());
     line.put("epoch", report.getEpoch());
@@ -81,6 +82,13 @@ final class RunDirectory implements Closeable {
     line.put("codec_fraction", report.getCodecFraction());
     line.put("prediction_bytes", report.getPredictionBytes());
     line.put("kept_fraction", report.getKeptFraction());
+    line.put("predictions_sent", report.getPredictionsSent());
+    line.put("predictions_sent_remote", report.getPredictionsSentRemote());
+    if (report.getSentAtMillis() > 0) {
+      // the peer's clock and this node's: one machine's, or NTP-close ones across machines
+      line.put("sent_at_ms", report.getSentAtMillis());
+      line.put("report_lag_ms", now.toEpochMilli() - report.getSentAtMillis());
+    }
     line.put("teacher_timeouts", report.getTeacherTimeouts());
     line.put("mean_staleness", report.getMeanStaleness());
     line.put("max_staleness", report.getMaxStaleness());

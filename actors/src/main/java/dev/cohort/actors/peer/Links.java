@@ -70,15 +70,19 @@ final class Links implements Outbox {
     for (String student : exchange.studentsAt(batchId)) {
       List<PeerInbox> messages =
           encoded.computeIfAbsent(softening.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format));
-      messages.forEach(peers.get(student)::tell);
-      ExchangeEvents.sent(self, student, batchId, messages.size());
+      send(student, batchId, messages);
     }
   }
 
   @Override
   public void toStudent(String student, long batchId, long modelStep, int rows, float[] softened) {
-    List<PeerInbox> messages = encode(batchId, modelStep, rows, softened, softening.formatFor(student));
-    messages.forEach(peers.get(student)::tell);
+    send(student, batchId, encode(batchId, modelStep, rows, softened, softening.formatFor(student)));
+  }
+
+  private void send(String student, long batchId, List<PeerInbox> messages) {
+    ActorRef<PeerInbox> ref = peers.get(student);
+    messages.forEach(ref::tell);
+    figures.addSends(messages.size(), !ref.path().address().hasLocalScope());
     ExchangeEvents.sent(self, student, batchId, messages.size());
   }
 

@@ -56,7 +56,8 @@ final class PeerMessages {
                 .setEpoch(epoch)
                 .setStep(step)
                 .setParameterCount(network.parameterCount())
-                .setArchitecture(network.architecture()))
+                .setArchitecture(network.architecture())
+                .setSentAtMillis(System.currentTimeMillis()))
         .build();
   }
 

@@ -16,6 +16,8 @@ final class ReportWindow {
   private long codecNanos;
   private long sentBytes;
   private long sentMessages;
+  private long sends;
+  private long remoteSends;
   private long timeouts;
   private long stalenessSum;
   private long stalenessCount;
@@ -42,6 +44,14 @@ final class ReportWindow {
     if (bytesSent > 0) {
       sentBytes += bytesSent;
       sentMessages++;
+    }
+  }
+
+  /** {@code messages} prediction messages handed to a student, on another node or not. */
+  void addSends(int messages, boolean remote) {
+    sends += messages;
+    if (remote) {
+      remoteSends += messages;
     }
   }
 
@@ -75,7 +85,9 @@ final class ReportWindow {
         .setMaxStaleness(maxStaleness)
         .setCodecFraction(Math.min(1.0, codecNanos / 1e9 / seconds))
         .setPredictionBytes(sentMessages == 0 ? 0 : (double) sentBytes / sentMessages)
-        .setKeptFraction(examples == 0 ? 1 : (double) kept / examples);
+        .setKeptFraction(examples == 0 ? 1 : (double) kept / examples)
+        .setPredictionsSent(sends)
+        .setPredictionsSentRemote(remoteSends);
     crossEntropy = 0;
     distillation = 0;
     correct = 0;
@@ -86,6 +98,8 @@ final class ReportWindow {
     codecNanos = 0;
     sentBytes = 0;
     sentMessages = 0;
+    sends = 0;
+    remoteSends = 0;
     timeouts = 0;
     stalenessSum = 0;
     stalenessCount = 0;

@@ -29,6 +29,12 @@ final class StepFigures {
     sinceEpoch.addCodec(nanos, bytesSent);
   }
 
+  /** {@code messages} prediction messages handed to a student, on another node or not. */
+  void addSends(int messages, boolean remote) {
+    sinceReport.addSends(messages, remote);
+    sinceEpoch.addSends(messages, remote);
+  }
+
   void addTimeouts(int missingTeachers) {
     sinceReport.addTimeouts(missingTeachers);
     sinceEpoch.addTimeouts(missingTeachers);
