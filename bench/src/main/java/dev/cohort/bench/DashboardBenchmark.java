@@ -234,7 +234,8 @@ public final class DashboardBenchmark implements Callable<Integer> {
             lastId[0] = id;
             updates.incrementAndGet();
             if (update.path("kind").asText().equals("peer")) {
-              Long at = sentAt.get(update.path("peer").asText() + ":" + update.path("step").asLong());
+              JsonNode row = update.path("row"); // {"kind": "peer", "row": {"peer": ..., "step": ...}, ...}
+              Long at = sentAt.get(row.path("peer").asText() + ":" + row.path("step").asLong());
               if (at != null) {
                 latencies.add(System.nanoTime() - at);
               }

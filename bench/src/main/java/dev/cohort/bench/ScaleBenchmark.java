@@ -1,0 +1,116 @@
+package dev.cohort.bench;
+
+import dev.cohort.actors.launch.UsageException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/**
+ * {@code cohort bench scale}: where the runtime breaks as the cohort grows. For each size (K peers
+ * on N JVMs of this machine) and each topology, one run of {@link ScaleRun}; the figures go to
+ * docs/SCALE.md ({@link ScaleReport}) with two plots beside it. Sizes run in the order given, the
+ * topologies of one size one after the other, so that they compare within minutes of each other.
+ */
+@Command(name = "scale", mixinStandardHelpOptions = true,
+    description = "K light peers on N JVMs of this machine, per topology: start time, steps/s, messages and bytes per"
+        + " step per node, messages/s, the coordinator's report lag, /api and SSE latency, resident memory;"
+        + " written to docs/SCALE.md.")
+public final class ScaleBenchmark implements Callable<Integer> {
+
+  @Option(names = "--sizes", split = ",", paramLabel = "K@N", defaultValue = "2@2,8@4,16@8,32@16,64@16",
+      description = "peers@JVMs, each JVM hosting K/N peers (default: ${DEFAULT-VALUE})")
+  private List<String> sizes;
+
+  @Option(names = "--topologies", split = ",", paramLabel = "T", defaultValue = "dml,ring,random-k",
+      description = "lock-step topologies (default: ${DEFAULT-VALUE})")
+  private List<String> topologies;
+
+  @Option(names = "--epochs", paramLabel = "E", defaultValue = "3", description = "epochs per run (default: ${DEFAULT-VALUE})")
+  private int epochs;
+
+  @Option(names = "--steps-per-epoch", paramLabel = "S", defaultValue = "100",
+      description = "batches per epoch (default: ${DEFAULT-VALUE})")
+  private int stepsPerEpoch;
+
+  @Option(names = "--batch-size", paramLabel = "B", defaultValue = "32", description = "examples per batch (default: ${DEFAULT-VALUE})")
+  private int batchSize;
+
+  @Option(names = "--from-epoch", paramLabel = "F", defaultValue = "2",
+      description = "rates count from this epoch on; the first is JIT warm-up (default: ${DEFAULT-VALUE})")
+  private int fromEpoch;
+
+  @Option(names = "--random-k", paramLabel = "k", defaultValue = "2", description = "random-k's k (default: ${DEFAULT-VALUE})")
+  private int randomK;
+
+  @Option(names = "--heap", paramLabel = "SIZE", defaultValue = "256m", description = "each JVM's -Xmx (default: ${DEFAULT-VALUE})")
+  private String heap;
+
+  @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "training.seed (default: ${DEFAULT-VALUE})")
+  private int seed;
+
+  @Option(names = "--limit", paramLabel = "MIN", defaultValue = "30", description = "minutes a run may take (default: ${DEFAULT-VALUE})")
+  private int limitMinutes;
+
+  @Option(names = "--runs", paramLabel = "DIR", defaultValue = "runs/bench-scale", description = "where the runs go (default: ${DEFAULT-VALUE})")
+  private Path runs;
+
+  @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/SCALE.md", description = "the report (default: ${DEFAULT-VALUE})")
+  private Path out;
+
+  @Override
+  public Integer call() throws Exception {
+    List<ScaleRun> configurations = new ArrayList<>();
+    for (String size : sizes) {
+      String[] parts = size.trim().split("@");
+      if (parts.length != 2) {
+        throw new UsageException("--sizes: expected K@N such as 16@8, found '" + size + "'");
+      }
+      for (String topology : topologies) {
+        try {
+          configurations.add(new ScaleRun(topology.trim(), Integer.parseInt(parts[0]), Integer.parseInt(parts[1])));
+        } catch (NumberFormatException e) {
+          throw new UsageException("--sizes: expected K@N such as 16@8, found '" + size + "'");
+        } catch (IllegalArgumentException e) {
+          throw new UsageException("--sizes " + size + ": " + e.getMessage());
+        }
+      }
+    }
+    List<String> javaOptions = List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC");
+    ScaleRun.Setup setup = new ScaleRun.Setup(javaOptions, epochs, stepsPerEpoch, batchSize, fromEpoch, seed, randomK,
+        Duration.ofMillis(250), Duration.ofMinutes(limitMinutes));
+    String command = "./cohort bench scale --sizes " + String.join(",", sizes) + " --topologies "
+        + String.join(",", topologies) + " --epochs " + epochs + " --steps-per-epoch " + stepsPerEpoch
+        + (heap.equals("256m") ? "" : " --heap " + heap);
+    System.out.println("scale harness: " + configurations.size() + " runs; each JVM " + String.join(" ", javaOptions));
+    Map<String, List<ScaleRun.Measured>> byTopology = new LinkedHashMap<>();
+    List<ScaleRun.Measured> all = new ArrayList<>();
+    for (ScaleRun configuration : configurations) {
+      String runId = String.format(Locale.ROOT, "scale-%s-k%d-n%d", configuration.topology(), configuration.peers(),
+          configuration.jvms());
+      ScaleRun.Measured measured = configuration.run(runs.toAbsolutePath(), runId, setup);
+      all.add(measured);
+      byTopology.computeIfAbsent(configuration.topology(), t -> new ArrayList<>()).add(measured);
+    }
+    Path folder = out.toAbsolutePath().getParent();
+    Files.createDirectories(folder);
+    String stem = out.getFileName().toString().replaceFirst("\\.md$", "").toLowerCase(Locale.ROOT);
+    Path steps = folder.resolve(stem + "-steps.png");
+    Path messages = folder.resolve(stem + "-messages.png");
+    ScalePlot.write(steps, "Per-peer steps per second against K", "steps/s per peer (median)", byTopology,
+        m -> m.figures().medianStepsPerSecond());
+    ScalePlot.write(messages, "Prediction messages per second, the whole machine", "messages/s", byTopology,
+        m -> m.figures().messagesPerSecond());
+    Files.writeString(out, new ScaleReport(command, setup, all, steps.getFileName().toString(),
+        messages.getFileName().toString()).markdown());
+    System.out.println("written: " + out + ", " + steps + ", " + messages);
+    return 0;
+  }
+}

@@ -1,0 +1,159 @@
+package dev.cohort.bench;
+
+import com.typesafe.config.Config;
+import dev.cohort.actors.launch.ChildNodes;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.ServerSocket;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One configuration of the scale harness: K light peers (MLP 64-32-8 on synthetic data, so that
+ * the runtime, not the arithmetic, is what is measured) on N node JVMs of this machine, each a
+ * fresh process hosting K / N peers ({@code COHORT_SLOTS}), with the heap and collector the setup
+ * gives, talking Artery over loopback. The first JVM is the launcher ({@code cohort run --spawn
+ * 0}: coordinator and dashboard, and its share of peers); the others are {@code cohort node}s that
+ * exit with the run. While it runs, {@link ResidentMemory} samples every JVM and a {@link
+ * DashboardProbe} watches the dashboard.
+ */
+record ScaleRun(String topology, int peers, int jvms) {
+
+  ScaleRun {
+    if (peers < 2 || jvms < 1 || jvms > peers || peers % jvms != 0) {
+      throw new IllegalArgumentException("a scale configuration needs K ≥ 2 peers spread evenly over 1 ≤ N ≤ K JVMs;"
+          + " found K = " + peers + ", N = " + jvms);
+    }
+  }
+
+  /**
+   * How every configuration runs.
+   *
+   * @param javaOptions each JVM's options before the class path (heap, collector)
+   * @param stepsPerEpoch batches of {@code batchSize} examples per epoch
+   * @param fromEpoch rates count from this epoch on (the ones before: JIT warm-up)
+   * @param limit how long a run may take before the harness gives up on it
+   */
+  record Setup(List<String> javaOptions, int epochs, int stepsPerEpoch, int batchSize, int fromEpoch, int seed,
+      int randomK, Duration apiEvery, Duration limit) {}
+
+  /** What the harness measured of one run, besides what the run's own files say. */
+  record Measured(ScaleRun run, ScaleFigures figures, List<Double> apiMillis, long apiFailures,
+      List<Double> sseLagMillis, int sseUpdates, List<Double> residentMegabytes) {}
+
+  int peersPerJvm() {
+    return peers / jvms;
+  }
+
+  String label() {
+    return String.format(Locale.ROOT, "%s K=%d on %d JVM%s", topology, peers, jvms, jvms == 1 ? "" : "s");
+  }
+
+  Measured run(Path runs, String runId, Setup setup) throws IOException, InterruptedException {
+    Path file = writeCohortFile(runs, runId, setup);
+    int port = freePort();
+    List<Process> processes = new ArrayList<>();
+    Instant launched = Instant.now();
+    try {
+      for (int jvm = 0; jvm < jvms; jvm++) {
+        processes.add(start(setup, jvm == 0
+            ? List.of("run", file.toString(), "--spawn", "0", "--port", Integer.toString(port))
+            : List.of("node", "--seed", "127.0.0.1:" + port, "--host", "127.0.0.1", "--port", "0",
+                "--slots", Integer.toString(peersPerJvm()), "--exit-when-finished"),
+            runs.resolve(runId + ".jvm" + (jvm + 1) + ".log")));
+      }
+      Path run = runs.resolve(runId);
+      List<Double> resident;
+      List<Double> api;
+      long apiFailures;
+      ScaleFigures figures;
+      List<Double> sseLag;
+      int sseUpdates;
+      try (ResidentMemory memory = new ResidentMemory(processes.stream().map(Process::pid).toList(), 1000);
+          DashboardProbe probe = new DashboardProbe(run, setup.apiEvery())) {
+        long deadline = System.nanoTime() + setup.limit().toNanos();
+        for (int jvm = 0; jvm < jvms; jvm++) {
+          Process process = processes.get(jvm);
+          if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
+              || process.exitValue() != 0) {
+            throw new IllegalStateException("scale run " + runId + " (" + label() + "): JVM " + (jvm + 1)
+                + (process.isAlive() ? " still running after " + setup.limit().toMinutes() + " min" : " failed")
+                + "; see " + runs.resolve(runId + ".jvm" + (jvm + 1) + ".log"));
+          }
+        }
+        resident = memory.peakMegabytes();
+        apiFailures = probe.apiFailures();
+        figures = ScaleFigures.read(run, launched, setup.fromEpoch());
+        api = probe.apiMillis(figures.allTraining());
+        sseLag = probe.sseLagMillis(figures.sentAtMillis());
+        sseUpdates = probe.sseUpdates();
+      }
+      Measured measured = new Measured(this, figures, api, apiFailures, sseLag, sseUpdates, resident);
+      System.out.printf(Locale.ROOT, "  %-32s start %5.1f s  %7.1f steps/s per peer  %6.2f msg/step/node"
+              + "  %8.0f msg/s  lag p99 %6.1f ms  /api p99 %6.1f ms  RSS %4.0f MiB%n",
+          label(), figures.startSeconds(), figures.medianStepsPerSecond(),
+          ScaleFigures.meanOver(figures.messagesPerStep()), figures.messagesPerSecond(),
+          Stats.quantile(figures.reportLagMillis(), 0.99), Stats.quantile(api, 0.99), Stats.median(resident));
+      return measured;
+    } finally {
+      for (Process process : processes) {
+        if (process.isAlive()) {
+          process.destroyForcibly();
+          process.waitFor(30, TimeUnit.SECONDS);
+        }
+      }
+    }
+  }
+
+  private Path writeCohortFile(Path runs, String runId, Setup setup) throws IOException {
+    List<Map<String, Object>> peerList = new ArrayList<>();
+    for (int i = 1; i <= peers; i++) {
+      peerList.add(CohortFile.peer(String.format(Locale.ROOT, "p%02d", i), "hidden", List.of(32)));
+    }
+    int validation = 400;
+    Config cohort = CohortFile.of(CohortFile.settings(
+        "run.id", runId, "run.directory", runs.toAbsolutePath().toString(),
+        "data.format", "synthetic", "data.validation-size", validation,
+        "data.synthetic.train-examples", setup.stepsPerEpoch() * setup.batchSize() + validation,
+        "data.synthetic.test-examples", 400, "data.synthetic.features", 64, "data.synthetic.classes", 8,
+        "training.epochs", setup.epochs(), "training.batch-size", setup.batchSize(), "training.seed", setup.seed(),
+        "training.checkpoint-every", 0, "training.report-every", Math.max(5, setup.stepsPerEpoch() / 10),
+        "distillation.topology", topology, "distillation.random-k.k", setup.randomK(),
+        "peers", CohortFile.seeded(peerList, setup.seed()),
+        "cluster.nodes", jvms, "cluster.startup-timeout", "10m",
+        "dashboard.enabled", true, "dashboard.port", 0));
+    Files.createDirectories(runs);
+    Path file = runs.resolve(runId + ".conf");
+    Files.writeString(file, CohortFile.render(cohort));
+    return file;
+  }
+
+  /** A fresh node JVM running {@code cohort ARGS} with the setup's options, hosting K / N peers, its output to {@code log}. */
+  private Process start(Setup setup, List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+    command.addAll(setup.javaOptions());
+    command.addAll(List.of("-Dslf4j.internal.verbosity=ERROR", "-cp", System.getProperty("java.class.path"),
+        ChildNodes.MAIN_CLASS));
+    command.addAll(args);
+    ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+    builder.environment().put("OMP_NUM_THREADS", "1");
+    builder.environment().put("COHORT_SLOTS", Integer.toString(peersPerJvm()));
+    builder.environment().put("COHORT_HOST", "127.0.0.1");
+    return builder.start();
+  }
+
+  /** A port free now, for the launcher (the others join it there); taken again at once by that JVM. */
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket()) {
+      socket.bind(new InetSocketAddress("127.0.0.1", 0));
+      return socket.getLocalPort();
+    }
+  }
+}
