@@ -29,6 +29,8 @@ import java.util.TreeMap;
  * @param messagesPerSecond all peers' prediction messages per second of their windows, summed
  * @param reportLagMillis every report's lag from the peer's send to the coordinator's writing it
  * @param sentAtMillis the peer's send time of each report, by "peer:step" (the first such report)
+ * @param countedFrom the first counted report's time, over all peers ({@code countedTo}: the last);
+ *     null when no report was counted
  */
 record ScaleFigures(
     Instant allTraining,
@@ -40,6 +42,8 @@ record ScaleFigures(
     double messagesPerSecond,
     List<Double> reportLagMillis,
     Map<String, Long> sentAtMillis,
+    Instant countedFrom,
+    Instant countedTo,
     long teacherTimeouts,
     boolean finished) {
 
@@ -57,6 +61,8 @@ record ScaleFigures(
 
   static ScaleFigures read(Path run, Instant launched, int fromEpoch) throws IOException {
     Map<String, Sums> byPeer = new TreeMap<>();
+    Instant countedFrom = null;
+    Instant countedTo = null;
     Map<String, Long> lastStep = new HashMap<>();
     Map<String, Instant> firstReport = new HashMap<>();
     Map<String, Long> sentAt = new HashMap<>();
@@ -89,6 +95,9 @@ record ScaleFigures(
       sums.messages += sent;
       sums.remote += line.path("predictions_sent_remote").asLong();
       sums.bytes += sent * line.path("prediction_bytes").asDouble();
+      Instant time = Instant.parse(line.path("time").asText());
+      countedFrom = countedFrom == null || time.isBefore(countedFrom) ? time : countedFrom;
+      countedTo = countedTo == null || time.isAfter(countedTo) ? time : countedTo;
     }
     Map<String, Double> stepsPerSecond = new LinkedHashMap<>();
     Map<String, Double> messages = new TreeMap<>();
@@ -110,7 +119,7 @@ record ScaleFigures(
       finished |= event.path("event").asText().equals("run-finished") && event.path("success").asBoolean();
     }
     return new ScaleFigures(allTraining, Duration.between(launched, allTraining).toMillis() / 1000.0, stepsPerSecond, messages,
-        remote, bytes, perSecond, lags, sentAt, timeouts, finished);
+        remote, bytes, perSecond, lags, sentAt, countedFrom, countedTo, timeouts, finished);
   }
 
   /** The median over the peers of their steps per second. */

@@ -52,6 +52,7 @@ final class ScaleReport {
         .append(setup.apiEvery().toMillis()).append(" ms and another reads its Server-Sent Events.\n\n");
     targets(md);
     table(md);
+    cpuTable(md);
     md.append("![Per-peer steps per second against K](").append(stepsPlot).append(")\n\n");
     md.append("![Prediction messages per second against K](").append(messagesPlot).append(")\n\n");
     if (Files.isRegularFile(NOTES)) {
@@ -68,7 +69,8 @@ final class ScaleReport {
     md.append("## Targets of issue 23 this run speaks to\n\n| what | target | measured | met |\n| --- | --- | --- | --- |\n");
     find(r -> r.topology().equals("dml") && r.peers() == 16 && r.jvms() == 8).ifPresent(m -> row(md,
         "prediction messages the machine moves a second, dml, K = 16 on 8 JVMs", "≥ 15,000",
-        String.format(Locale.ROOT, "%,.0f", m.figures().messagesPerSecond()), m.figures().messagesPerSecond() >= 15_000));
+        String.format(Locale.ROOT, "%,.0f (%.0f µs of CPU per message, all threads of all JVMs)",
+            m.figures().messagesPerSecond(), m.cpuMicrosPerMessage()), m.figures().messagesPerSecond() >= 15_000));
     int largest = runs.stream().mapToInt(m -> m.run().peers()).max().orElse(0);
     for (ScaleRun.Measured m : runs) {
       if (m.run().peers() != largest) {
@@ -130,6 +132,30 @@ final class ScaleReport {
           number(Stats.quantile(m.sseLagMillis(), 0.99)), Stats.median(m.residentMegabytes()),
           m.residentMegabytes().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
           f.teacherTimeouts()));
+    }
+    md.append('\n');
+  }
+
+  private void cpuTable(StringBuilder md) {
+    md.append("## CPU per prediction message\n\n")
+        .append("Every thread of every JVM, read from `/proc/PID/task/*/stat` every 0.5 s while the counted reports")
+        .append(" were written, grouped by thread name: `cores busy` is the CPU seconds per second of all the JVMs")
+        .append(" together; each group's µs per message is its CPU per second over the messages the machine moved")
+        .append(" per second. `trainer` includes the steps' own arithmetic (and the encoding and decoding, which run on")
+        .append(" the trainer's thread); `Artery` is the remote dispatcher running Artery's streams and the TCP")
+        .append(" selector; `dispatchers` the other Pekko threads (actors' mailboxes, the scheduler, cluster gossip).")
+        .append(" The harness's own JVM (this sampling, the dashboard clients) is not counted.\n\n")
+        .append("| configuration | msg/s | cores busy | µs CPU / msg | trainer | Artery | dispatchers | GC | JIT | other |\n")
+        .append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |\n");
+    for (ScaleRun.Measured m : runs) {
+      double busy = m.cpuPerSecond().values().stream().mapToDouble(Double::doubleValue).sum();
+      md.append(String.format(Locale.ROOT, "| %s | %,.0f | %.2f | %s |", m.run().label(), m.figures().messagesPerSecond(),
+          busy, number(m.cpuMicrosPerMessage())));
+      for (ThreadCpu.Group group : List.of(ThreadCpu.Group.TRAINER, ThreadCpu.Group.ARTERY, ThreadCpu.Group.DISPATCHERS,
+          ThreadCpu.Group.GC, ThreadCpu.Group.JIT, ThreadCpu.Group.OTHER)) {
+        md.append(' ').append(number(m.cpuMicrosPerMessage(group))).append(" |");
+      }
+      md.append('\n');
     }
     md.append('\n');
   }

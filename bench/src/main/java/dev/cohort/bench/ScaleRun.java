@@ -12,6 +12,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
+import java.util.EnumMap;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
@@ -21,8 +22,8 @@ import java.util.concurrent.TimeUnit;
  * fresh process hosting K / N peers ({@code COHORT_SLOTS}), with the heap and collector the setup
  * gives, talking Artery over loopback. The first JVM is the launcher ({@code cohort run --spawn
  * 0}: coordinator and dashboard, and its share of peers); the others are {@code cohort node}s that
- * exit with the run. While it runs, {@link ResidentMemory} samples every JVM and a {@link
- * DashboardProbe} watches the dashboard.
+ * exit with the run. While it runs, {@link ResidentMemory} and {@link ThreadCpu} sample every JVM
+ * and a {@link DashboardProbe} watches the dashboard.
  */
 record ScaleRun(String topology, int peers, int jvms) {
 
@@ -45,8 +46,24 @@ record ScaleRun(String topology, int peers, int jvms) {
       int randomK, Duration apiEvery, Duration limit) {}
 
   /** What the harness measured of one run, besides what the run's own files say. */
+  /**
+   * @param cpuPerSecond per thread group, the CPU seconds per second the JVMs used together while
+   *     the counted reports were written (2.0: both of two cores busy); {@link #cpuMicrosPerMessage}
+   *     sets them against the messages moved per second
+   */
   record Measured(ScaleRun run, ScaleFigures figures, List<Double> apiMillis, long apiFailures,
-      List<Double> sseLagMillis, int sseUpdates, List<Double> residentMegabytes) {}
+      List<Double> sseLagMillis, int sseUpdates, List<Double> residentMegabytes,
+      Map<ThreadCpu.Group, Double> cpuPerSecond) {
+
+    /** A group's CPU per prediction message moved, in µs (the trainer's includes the steps' arithmetic). */
+    double cpuMicrosPerMessage(ThreadCpu.Group group) {
+      return 1e6 * cpuPerSecond.getOrDefault(group, Double.NaN) / figures.messagesPerSecond();
+    }
+
+    double cpuMicrosPerMessage() {
+      return 1e6 * cpuPerSecond.values().stream().mapToDouble(Double::doubleValue).sum() / figures.messagesPerSecond();
+    }
+  }
 
   int peersPerJvm() {
     return peers / jvms;
@@ -76,7 +93,10 @@ record ScaleRun(String topology, int peers, int jvms) {
       ScaleFigures figures;
       List<Double> sseLag;
       int sseUpdates;
-      try (ResidentMemory memory = new ResidentMemory(processes.stream().map(Process::pid).toList(), 1000);
+      Map<ThreadCpu.Group, Double> cpu = new EnumMap<>(ThreadCpu.Group.class);
+      List<Long> pids = processes.stream().map(Process::pid).toList();
+      try (ResidentMemory memory = new ResidentMemory(pids, 1000);
+          ThreadCpu threads = new ThreadCpu(pids, 500);
           DashboardProbe probe = new DashboardProbe(run, setup.apiEvery())) {
         long deadline = System.nanoTime() + setup.limit().toNanos();
         for (int jvm = 0; jvm < jvms; jvm++) {
@@ -92,14 +112,23 @@ record ScaleRun(String topology, int peers, int jvms) {
         apiFailures = probe.apiFailures();
         figures = ScaleFigures.read(run, launched, setup.fromEpoch());
         api = probe.apiMillis(figures.allTraining());
+        if (figures.countedFrom() != null) {
+          for (long pid : pids) {
+            ThreadCpu.Span span = threads.within(pid, figures.countedFrom(), figures.countedTo());
+            if (span != null) {
+              double seconds = Duration.between(span.from(), span.to()).toNanos() / 1e9;
+              span.usage().forEach((group, usage) -> cpu.merge(group, usage.cpuSeconds() / seconds, Double::sum));
+            }
+          }
+        }
         sseLag = probe.sseLagMillis(figures.sentAtMillis());
         sseUpdates = probe.sseUpdates();
       }
-      Measured measured = new Measured(this, figures, api, apiFailures, sseLag, sseUpdates, resident);
+      Measured measured = new Measured(this, figures, api, apiFailures, sseLag, sseUpdates, resident, cpu);
       System.out.printf(Locale.ROOT, "  %-32s start %5.1f s  %7.1f steps/s per peer  %6.2f msg/step/node"
-              + "  %8.0f msg/s  lag p99 %6.1f ms  /api p99 %6.1f ms  RSS %4.0f MiB%n",
+              + "  %8.0f msg/s  %5.0f µs CPU/msg  lag p99 %6.1f ms  /api p99 %6.1f ms  RSS %4.0f MiB%n",
           label(), figures.startSeconds(), figures.medianStepsPerSecond(),
-          ScaleFigures.meanOver(figures.messagesPerStep()), figures.messagesPerSecond(),
+          ScaleFigures.meanOver(figures.messagesPerStep()), figures.messagesPerSecond(), measured.cpuMicrosPerMessage(),
           Stats.quantile(figures.reportLagMillis(), 0.99), Stats.quantile(api, 0.99), Stats.median(resident));
       return measured;
     } finally {

@@ -63,7 +63,7 @@ class ScaleBenchmarkTest {
   @Test
   void eightPeersOnFourJvmsSendWhatTheirTopologyFixesAndTheReportSaysSo(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("SCALE.md");
-    Cli.Result result = Cli.run("bench", "scale", "--sizes", "8@4", "--topologies", "dml,random-k", "--epochs", "2",
+    Cli.Result result = Cli.run("bench", "scale", "--sizes", "8@4", "--topologies", "dml,random-k", "--epochs", "3",
         "--steps-per-epoch", "40", "--runs", dir.resolve("runs").toString(), "--out", out.toString());
     assertEquals(0, result.code(), result.output());
     String md = Files.readString(out);
@@ -84,6 +84,12 @@ class ScaleBenchmarkTest {
         assertFalse(r[column].contains("—"), "report lag, /api and SSE lag measured: " + Arrays.toString(r));
       }
       assertTrue(Double.parseDouble(r[12].split(" ")[0]) > 0, "resident memory " + Arrays.toString(r));
+    }
+    for (String label : List.of("dml K=8 on 4 JVMs", "random-k K=8 on 4 JVMs")) {
+      String[] cpu = md.substring(md.indexOf("## CPU per prediction message")).lines()
+          .filter(l -> l.startsWith("| " + label + " |")).findFirst().orElseThrow().split("\\|");
+      assertTrue(Double.parseDouble(cpu[3].trim()) > 0 && Double.parseDouble(cpu[4].trim()) > 0,
+          "cores busy and CPU per message measured: " + String.join("|", cpu));
     }
     assertTrue(md.contains("| dml K=8 on 4 JVMs: the run finishes and exports its best peer | yes | yes | yes |"), md);
     assertTrue(Files.size(dir.resolve("scale-steps.png")) > 0 && Files.size(dir.resolve("scale-messages.png")) > 0);
