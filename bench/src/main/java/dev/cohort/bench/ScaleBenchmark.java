@@ -92,12 +92,19 @@ public final class ScaleBenchmark implements Callable<Integer> {
     System.out.println("scale harness: " + configurations.size() + " runs; each JVM " + String.join(" ", javaOptions));
     Map<String, List<ScaleRun.Measured>> byTopology = new LinkedHashMap<>();
     List<ScaleRun.Measured> all = new ArrayList<>();
+    Map<String, String> failed = new LinkedHashMap<>();
     for (ScaleRun configuration : configurations) {
       String runId = String.format(Locale.ROOT, "scale-%s-k%d-n%d", configuration.topology(), configuration.peers(),
           configuration.jvms());
-      ScaleRun.Measured measured = configuration.run(runs.toAbsolutePath(), runId, setup);
-      all.add(measured);
-      byTopology.computeIfAbsent(configuration.topology(), t -> new ArrayList<>()).add(measured);
+      try {
+        ScaleRun.Measured measured = configuration.run(runs.toAbsolutePath(), runId, setup);
+        all.add(measured);
+        byTopology.computeIfAbsent(configuration.topology(), t -> new ArrayList<>()).add(measured);
+      } catch (IllegalStateException e) {
+        // one configuration that fails (or hangs past --limit) is a finding, not the end of the benchmark
+        System.out.println("  " + configuration.label() + ": " + e.getMessage());
+        failed.put(configuration.label(), e.getMessage());
+      }
     }
     Path folder = out.toAbsolutePath().getParent();
     Files.createDirectories(folder);
@@ -108,9 +115,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
         m -> m.figures().medianStepsPerSecond());
     ScalePlot.write(messages, "Prediction messages per second, the whole machine", "messages/s", byTopology,
         m -> m.figures().messagesPerSecond());
-    Files.writeString(out, new ScaleReport(command, setup, all, steps.getFileName().toString(),
+    Files.writeString(out, new ScaleReport(command, setup, all, failed, steps.getFileName().toString(),
         messages.getFileName().toString()).markdown());
     System.out.println("written: " + out + ", " + steps + ", " + messages);
-    return 0;
+    return failed.isEmpty() ? 0 : 1;
   }
 }

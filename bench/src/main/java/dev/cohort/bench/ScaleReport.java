@@ -6,6 +6,7 @@ import java.nio.file.Path;
 import java.time.LocalDate;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
 import java.util.function.Predicate;
 
@@ -22,14 +23,17 @@ final class ScaleReport {
   private final String command;
   private final ScaleRun.Setup setup;
   private final List<ScaleRun.Measured> runs;
+  private final Map<String, String> failed;
   private final String stepsPlot;
   private final String messagesPlot;
 
-  ScaleReport(String command, ScaleRun.Setup setup, List<ScaleRun.Measured> runs, String stepsPlot,
-      String messagesPlot) {
+  /** @param failed the configurations that did not finish, by label, each with why (its JVM's log named) */
+  ScaleReport(String command, ScaleRun.Setup setup, List<ScaleRun.Measured> runs, Map<String, String> failed,
+      String stepsPlot, String messagesPlot) {
     this.command = command;
     this.setup = setup;
     this.runs = runs;
+    this.failed = failed;
     this.stepsPlot = stepsPlot;
     this.messagesPlot = messagesPlot;
   }
@@ -51,6 +55,11 @@ final class ScaleReport {
         .append(" on. While a run lasts, one client asks the dashboard's `/api/peers` every ")
         .append(setup.apiEvery().toMillis()).append(" ms and another reads its Server-Sent Events.\n\n");
     targets(md);
+    if (!failed.isEmpty()) {
+      md.append("## Runs that failed\n\n");
+      failed.forEach((label, why) -> md.append("- ").append(label).append(": ").append(why).append('\n'));
+      md.append('\n');
+    }
     table(md);
     cpuTable(md);
     md.append("![Per-peer steps per second against K](").append(stepsPlot).append(")\n\n");
@@ -84,6 +93,8 @@ final class ScaleReport {
       double api = Stats.quantile(m.apiMillis(), 0.99);
       row(md, at + ": `/api/peers` latency, p99", "< 200 ms", millis(api), api < 200);
     }
+    failed.keySet().forEach(label -> row(md, label + ": the run finishes and exports its best peer", "yes",
+        "no (see the runs that failed)", false));
     List<ScaleRun.Measured> randomK = runs.stream().filter(m -> m.run().topology().equals("random-k")).toList();
     if (randomK.size() >= 2) {
       ScaleRun.Measured small = randomK.get(0);

@@ -154,7 +154,7 @@ record ScaleRun(String topology, int peers, int jvms) {
         "data.synthetic.test-examples", 400, "data.synthetic.features", 64, "data.synthetic.classes", 8,
         "training.epochs", setup.epochs(), "training.batch-size", setup.batchSize(), "training.seed", setup.seed(),
         "training.checkpoint-every", 0, "training.report-every", Math.max(5, setup.stepsPerEpoch() / 10),
-        "distillation.topology", topology, "distillation.random-k.k", setup.randomK(),
+        "distillation.topology", topology, "distillation.random-k.k", Math.min(setup.randomK(), peers - 1),
         "peers", CohortFile.seeded(peerList, setup.seed()),
         "cluster.nodes", jvms, "cluster.startup-timeout", "10m",
         "dashboard.enabled", true, "dashboard.port", 0));
