@@ -33,6 +33,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
       description = "lock-step topologies (default: ${DEFAULT-VALUE})")
   private List<String> topologies;
 
+  @Option(names = "--faults", split = ",", paramLabel = "T:K@N:KILL",
+      description = "runs with KILL node JVMs SIGKILLed at once halfway, e.g. dml:32@16:4 (default: none)")
+  private List<String> faults = new ArrayList<>();
+
   @Option(names = "--epochs", paramLabel = "E", defaultValue = "3", description = "epochs per run (default: ${DEFAULT-VALUE})")
   private int epochs;
 
@@ -83,23 +87,40 @@ public final class ScaleBenchmark implements Callable<Integer> {
         }
       }
     }
+    for (String fault : faults) {
+      String[] parts = fault.trim().split("[:@]");
+      try {
+        if (parts.length != 4) {
+          throw new NumberFormatException();
+        }
+        configurations.add(new ScaleRun(parts[0], Integer.parseInt(parts[1]), Integer.parseInt(parts[2]),
+            Integer.parseInt(parts[3])));
+      } catch (NumberFormatException e) {
+        throw new UsageException("--faults: expected TOPOLOGY:K@N:KILL such as dml:32@16:4, found '" + fault + "'");
+      } catch (IllegalArgumentException e) {
+        throw new UsageException("--faults " + fault + ": " + e.getMessage());
+      }
+    }
     List<String> javaOptions = List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC");
     ScaleRun.Setup setup = new ScaleRun.Setup(javaOptions, epochs, stepsPerEpoch, batchSize, fromEpoch, seed, randomK,
         Duration.ofMillis(250), Duration.ofMinutes(limitMinutes));
     String command = "./cohort bench scale --sizes " + String.join(",", sizes) + " --topologies "
-        + String.join(",", topologies) + " --epochs " + epochs + " --steps-per-epoch " + stepsPerEpoch
+        + String.join(",", topologies) + (faults.isEmpty() ? "" : " --faults " + String.join(",", faults))
+        + " --epochs " + epochs + " --steps-per-epoch " + stepsPerEpoch
         + (heap.equals("256m") ? "" : " --heap " + heap);
     System.out.println("scale harness: " + configurations.size() + " runs; each JVM " + String.join(" ", javaOptions));
     Map<String, List<ScaleRun.Measured>> byTopology = new LinkedHashMap<>();
     List<ScaleRun.Measured> all = new ArrayList<>();
     Map<String, String> failed = new LinkedHashMap<>();
     for (ScaleRun configuration : configurations) {
-      String runId = String.format(Locale.ROOT, "scale-%s-k%d-n%d", configuration.topology(), configuration.peers(),
-          configuration.jvms());
+      String runId = String.format(Locale.ROOT, "scale-%s-k%d-n%d%s", configuration.topology(), configuration.peers(),
+          configuration.jvms(), configuration.kill() == 0 ? "" : "-kill" + configuration.kill());
       try {
         ScaleRun.Measured measured = configuration.run(runs.toAbsolutePath(), runId, setup);
         all.add(measured);
-        byTopology.computeIfAbsent(configuration.topology(), t -> new ArrayList<>()).add(measured);
+        if (configuration.kill() == 0) {
+          byTopology.computeIfAbsent(configuration.topology(), t -> new ArrayList<>()).add(measured);
+        }
       } catch (IllegalStateException e) {
         // one configuration that fails (or hangs past --limit) is a finding, not the end of the benchmark
         System.out.println("  " + configuration.label() + ": " + e.getMessage());

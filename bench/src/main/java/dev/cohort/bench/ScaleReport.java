@@ -62,6 +62,7 @@ final class ScaleReport {
     }
     table(md);
     cpuTable(md);
+    faultTable(md);
     md.append("![Per-peer steps per second against K](").append(stepsPlot).append(")\n\n");
     md.append("![Prediction messages per second against K](").append(messagesPlot).append(")\n\n");
     if (Files.isRegularFile(NOTES)) {
@@ -167,6 +168,29 @@ final class ScaleReport {
         md.append(' ').append(number(m.cpuMicrosPerMessage(group))).append(" |");
       }
       md.append('\n');
+    }
+    md.append('\n');
+  }
+
+  private void faultTable(StringBuilder md) {
+    List<ScaleRun.Measured> withFaults = runs.stream().filter(m -> m.faults() != null).toList();
+    if (withFaults.isEmpty()) {
+      return;
+    }
+    md.append("## Faults at scale\n\n")
+        .append("Node JVMs (never the launcher's) SIGKILLed at once when every peer had reported a step past half")
+        .append(" the run; peers checkpoint every ").append(ScaleRun.CHECKPOINT_EVERY).append(" steps and each JVM")
+        .append(" has slots for its share of the lost peers. `downed`: from the kill until the split-brain resolver")
+        .append(" had downed the last killed node; `recovered`: until the last restarted peer's first report;")
+        .append(" `steps redone`: per restarted peer, its last step reported before the kill minus the step of the")
+        .append(" checkpoint it resumed from, the largest; `all finished`: every peer reported its last epoch.\n\n")
+        .append("| configuration | lost peers | restarted | given up | downed s | recovered s | steps redone |")
+        .append(" all finished | run finished |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
+    for (ScaleRun.Measured m : withFaults) {
+      FaultFigures f = m.faults();
+      md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f | %s | %d | %s | %s |%n", m.run().label(),
+          f.lost().size(), f.restarted().size(), f.givenUp(), f.downedSeconds(), number(f.recoverySeconds()),
+          f.maxStepsRedone(), f.everyPeerFinished() ? "yes" : "**no**", m.figures().finished() ? "yes" : "**no**"));
     }
     md.append('\n');
   }

@@ -25,14 +25,30 @@ import java.util.concurrent.TimeUnit;
  * exit with the run. While it runs, {@link ResidentMemory} and {@link ThreadCpu} sample every JVM
  * and a {@link DashboardProbe} watches the dashboard.
  */
-record ScaleRun(String topology, int peers, int jvms) {
+record ScaleRun(String topology, int peers, int jvms, int kill) {
 
+  /**
+   * @param kill node JVMs (never the launcher's) SIGKILLed at once when every peer is halfway
+   *     through the run; 0: none. With kills, peers checkpoint every {@link #CHECKPOINT_EVERY}
+   *     steps and each JVM has room for its share of the lost peers.
+   */
   ScaleRun {
     if (peers < 2 || jvms < 1 || jvms > peers || peers % jvms != 0) {
       throw new IllegalArgumentException("a scale configuration needs K ≥ 2 peers spread evenly over 1 ≤ N ≤ K JVMs;"
           + " found K = " + peers + ", N = " + jvms);
     }
+    if (kill < 0 || kill >= jvms) {
+      throw new IllegalArgumentException("the JVMs killed must be fewer than the " + jvms + " JVMs (the launcher's"
+          + " is never killed); found " + kill);
+    }
   }
+
+  ScaleRun(String topology, int peers, int jvms) {
+    this(topology, peers, jvms, 0);
+  }
+
+  /** Steps between a peer's checkpoints in a run with kills (without: none). */
+  static final int CHECKPOINT_EVERY = 20;
 
   /**
    * How every configuration runs.
@@ -50,10 +66,11 @@ record ScaleRun(String topology, int peers, int jvms) {
    * @param cpuPerSecond per thread group, the CPU seconds per second the JVMs used together while
    *     the counted reports were written (2.0: both of two cores busy); {@link #cpuMicrosPerMessage}
    *     sets them against the messages moved per second
+   * @param faults with kills, what the run recorded of its recovery; else null
    */
   record Measured(ScaleRun run, ScaleFigures figures, List<Double> apiMillis, long apiFailures,
       List<Double> sseLagMillis, int sseUpdates, List<Double> residentMegabytes,
-      Map<ThreadCpu.Group, Double> cpuPerSecond) {
+      Map<ThreadCpu.Group, Double> cpuPerSecond, FaultFigures faults) {
 
     /** A group's CPU per prediction message moved, in µs (the trainer's includes the steps' arithmetic). */
     double cpuMicrosPerMessage(ThreadCpu.Group group) {
@@ -69,8 +86,14 @@ record ScaleRun(String topology, int peers, int jvms) {
     return peers / jvms;
   }
 
+  /** Slots of each JVM: its peers, and with kills its share of the lost ones (rounded up). */
+  int slotsPerJvm() {
+    return peersPerJvm() + (kill == 0 ? 0 : (peersPerJvm() * kill + jvms - kill - 1) / (jvms - kill));
+  }
+
   String label() {
-    return String.format(Locale.ROOT, "%s K=%d on %d JVM%s", topology, peers, jvms, jvms == 1 ? "" : "s");
+    return String.format(Locale.ROOT, "%s K=%d on %d JVM%s%s", topology, peers, jvms, jvms == 1 ? "" : "s",
+        kill == 0 ? "" : ", " + kill + " SIGKILLed");
   }
 
   Measured run(Path runs, String runId, Setup setup) throws IOException, InterruptedException {
@@ -83,7 +106,7 @@ record ScaleRun(String topology, int peers, int jvms) {
         processes.add(start(setup, jvm == 0
             ? List.of("run", file.toString(), "--spawn", "0", "--port", Integer.toString(port))
             : List.of("node", "--seed", "127.0.0.1:" + port, "--host", "127.0.0.1", "--port", "0",
-                "--slots", Integer.toString(peersPerJvm()), "--exit-when-finished"),
+                "--slots", Integer.toString(slotsPerJvm()), "--exit-when-finished"),
             runs.resolve(runId + ".jvm" + (jvm + 1) + ".log")));
       }
       Path run = runs.resolve(runId);
@@ -93,13 +116,15 @@ record ScaleRun(String topology, int peers, int jvms) {
       ScaleFigures figures;
       List<Double> sseLag;
       int sseUpdates;
+      FaultFigures faults;
       Map<ThreadCpu.Group, Double> cpu = new EnumMap<>(ThreadCpu.Group.class);
       List<Long> pids = processes.stream().map(Process::pid).toList();
       try (ResidentMemory memory = new ResidentMemory(pids, 1000);
           ThreadCpu threads = new ThreadCpu(pids, 500);
           DashboardProbe probe = new DashboardProbe(run, setup.apiEvery())) {
         long deadline = System.nanoTime() + setup.limit().toNanos();
-        for (int jvm = 0; jvm < jvms; jvm++) {
+        Instant killedAt = kill == 0 ? null : killHalfway(run, processes, setup, deadline);
+        for (int jvm = 0; jvm < jvms - kill; jvm++) {
           Process process = processes.get(jvm);
           if (!process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)
               || process.exitValue() != 0) {
@@ -123,8 +148,9 @@ record ScaleRun(String topology, int peers, int jvms) {
         }
         sseLag = probe.sseLagMillis(figures.sentAtMillis());
         sseUpdates = probe.sseUpdates();
+        faults = killedAt == null ? null : FaultFigures.read(run, killedAt, kill, peers, setup.epochs());
       }
-      Measured measured = new Measured(this, figures, api, apiFailures, sseLag, sseUpdates, resident, cpu);
+      Measured measured = new Measured(this, figures, api, apiFailures, sseLag, sseUpdates, resident, cpu, faults);
       System.out.printf(Locale.ROOT, "  %-32s start %5.1f s  %7.1f steps/s per peer  %6.2f msg/step/node"
               + "  %8.0f msg/s  %5.0f µs CPU/msg  lag p99 %6.1f ms  /api p99 %6.1f ms  RSS %4.0f MiB%n",
           label(), figures.startSeconds(), figures.medianStepsPerSecond(),
@@ -141,6 +167,42 @@ record ScaleRun(String topology, int peers, int jvms) {
     }
   }
 
+  /**
+   * Waits until every peer has reported a step past half the run, then SIGKILLs the last {@code
+   * kill} JVMs at once; returns when.
+   */
+  private Instant killHalfway(Path run, List<Process> processes, Setup setup, long deadline)
+      throws IOException, InterruptedException {
+    long half = (long) setup.epochs() * setup.stepsPerEpoch() / 2;
+    Path metrics = run.resolve("metrics.jsonl");
+    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+    while (System.nanoTime() - deadline < 0 && processes.get(0).isAlive()) {
+      Map<String, Long> steps = new java.util.HashMap<>();
+      if (Files.exists(metrics)) {
+        for (String text : Files.readAllLines(metrics)) {
+          try {
+            com.fasterxml.jackson.databind.JsonNode line = json.readTree(text);
+            if (line.has("peer")) {
+              steps.merge(line.path("peer").asText(), line.path("step").asLong(), Math::max);
+            }
+          } catch (IOException e) {
+            // the line being written; read again next time
+          }
+        }
+      }
+      if (steps.size() == peers && steps.values().stream().allMatch(step -> step >= half)) {
+        Instant at = Instant.now();
+        for (Process process : processes.subList(jvms - kill, jvms)) {
+          process.destroyForcibly(); // SIGKILL
+        }
+        System.out.printf(Locale.ROOT, "  %s: SIGKILLed %d JVMs at step %d of %d%n", label(), kill, half, half * 2);
+        return at;
+      }
+      Thread.sleep(500);
+    }
+    throw new IllegalStateException("scale run " + label() + ": the peers never reached step " + half);
+  }
+
   private Path writeCohortFile(Path runs, String runId, Setup setup) throws IOException {
     List<Map<String, Object>> peerList = new ArrayList<>();
     for (int i = 1; i <= peers; i++) {
@@ -153,7 +215,7 @@ record ScaleRun(String topology, int peers, int jvms) {
         "data.synthetic.train-examples", setup.stepsPerEpoch() * setup.batchSize() + validation,
         "data.synthetic.test-examples", 400, "data.synthetic.features", 64, "data.synthetic.classes", 8,
         "training.epochs", setup.epochs(), "training.batch-size", setup.batchSize(), "training.seed", setup.seed(),
-        "training.checkpoint-every", 0, "training.report-every", Math.max(5, setup.stepsPerEpoch() / 10),
+        "training.checkpoint-every", kill == 0 ? 0 : CHECKPOINT_EVERY, "training.report-every", Math.max(5, setup.stepsPerEpoch() / 10),
         "distillation.topology", topology, "distillation.random-k.k", Math.min(setup.randomK(), peers - 1),
         "peers", CohortFile.seeded(peerList, setup.seed()),
         "cluster.nodes", jvms, "cluster.startup-timeout", "10m",
@@ -173,7 +235,7 @@ record ScaleRun(String topology, int peers, int jvms) {
     command.addAll(args);
     ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
     builder.environment().put("OMP_NUM_THREADS", "1");
-    builder.environment().put("COHORT_SLOTS", Integer.toString(peersPerJvm()));
+    builder.environment().put("COHORT_SLOTS", Integer.toString(slotsPerJvm()));
     builder.environment().put("COHORT_HOST", "127.0.0.1");
     return builder.start();
   }

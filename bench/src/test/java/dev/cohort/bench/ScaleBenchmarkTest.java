@@ -61,6 +61,49 @@ class ScaleBenchmarkTest {
   }
 
   @Test
+  void aKillsRecoveryIsReadFromTheEventsAfterItAndTheReportsAround(@TempDir Path run) throws Exception {
+    Instant kill = Instant.parse("2026-12-07T10:00:10Z");
+    Files.writeString(run.resolve("events.jsonl"), String.join("\n",
+        event("09:59:00", "peer-restarted", "x", ""), // before the kill: not this fault's
+        event("10:00:13", "member-unreachable", "", ""),
+        event("10:00:30", "member-downed", "", ""),
+        event("10:00:31", "member-downed", "", ""),
+        event("10:00:31", "peer-lost", "b", ""),
+        event("10:00:31", "peer-lost", "c", ""),
+        event("10:00:32", "peer-restarting", "b", ""),
+        event("10:00:34", "checkpoint-restored", "b", ", \"step\": 40"),
+        event("10:00:34", "peer-restarted", "b", ""),
+        event("10:00:35", "peer-given-up", "c", "")) + "\n");
+    Files.writeString(run.resolve("metrics.jsonl"), String.join("\n",
+        report("10:00:05", "b", 1, 50, 0, false), // its last report before the kill: 10 steps since step 40
+        report("10:00:09", "a", 1, 52, 0, false),
+        report("10:00:36", "b", 2, 45, 1, false), // restarted: trains again
+        report("10:01:00", "a", 2, 100, 0, true),
+        report("10:01:02", "b", 2, 100, 1, true)) + "\n");
+
+    FaultFigures faults = FaultFigures.read(run, kill, 2, 3, 2);
+
+    assertEquals(java.util.Set.of("b", "c"), faults.lost());
+    assertEquals(java.util.Set.of("b"), faults.restarted());
+    assertEquals(1, faults.givenUp());
+    assertEquals(List.of("c"), faults.lostButNotRestarted());
+    assertEquals(21.0, faults.downedSeconds(), 1e-9, "the last node downed 21 s after the kill");
+    assertEquals(26.0, faults.recoverySeconds(), 1e-9, "b's first report after its restart");
+    assertEquals(Map.of("b", 10L), faults.stepsRedone());
+    assertFalse(faults.everyPeerFinished(), "c never finished: 2 of 3");
+  }
+
+  private static String event(String time, String name, String peer, String more) {
+    return "{\"time\": \"2026-12-07T" + time + "Z\", \"event\": \"" + name + "\"" + (peer.isEmpty() ? "" : ", \"peer\": \"" + peer + "\"")
+        + more + "}";
+  }
+
+  private static String report(String time, String peer, int epoch, long step, int restarts, boolean finished) {
+    return "{\"time\": \"2026-12-07T" + time + "Z\", \"peer\": \"" + peer + "\", \"epoch\": " + epoch + ", \"step\": " + step
+        + ", \"restarts\": " + restarts + ", \"finished\": " + finished + "}";
+  }
+
+  @Test
   void eightPeersOnFourJvmsSendWhatTheirTopologyFixesAndTheReportSaysSo(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("SCALE.md");
     Cli.Result result = Cli.run("bench", "scale", "--sizes", "8@4", "--topologies", "dml,random-k", "--epochs", "3",
