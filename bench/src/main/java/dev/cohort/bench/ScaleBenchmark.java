@@ -57,6 +57,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
   @Option(names = "--heap", paramLabel = "SIZE", defaultValue = "256m", description = "each JVM's -Xmx (default: ${DEFAULT-VALUE})")
   private String heap;
 
+  @Option(names = "--heartbeat-pause", paramLabel = "DURATION", defaultValue = "10s",
+      description = "each JVM's pekko.cluster.failure-detector.acceptable-heartbeat-pause (default: ${DEFAULT-VALUE})")
+  private String heartbeatPause;
+
   @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "training.seed (default: ${DEFAULT-VALUE})")
   private int seed;
 
@@ -101,7 +105,11 @@ public final class ScaleBenchmark implements Callable<Integer> {
         throw new UsageException("--faults " + fault + ": " + e.getMessage());
       }
     }
-    List<String> javaOptions = List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC");
+    // Pekko's default acceptable heartbeat pause (3 s) is for machines of their own: with 16 JVMs and
+    // up to 64 trainer threads on this machine's cores a JVM can go unscheduled for seconds, and
+    // nodes were marked unreachable and downed (the run of 2026-12-07 at K = 32 on 16 JVMs).
+    List<String> javaOptions = List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC",
+        "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=" + heartbeatPause);
     ScaleRun.Setup setup = new ScaleRun.Setup(javaOptions, epochs, stepsPerEpoch, batchSize, fromEpoch, seed, randomK,
         Duration.ofMillis(250), Duration.ofMinutes(limitMinutes));
     String command = "./cohort bench scale --sizes " + String.join(",", sizes) + " --topologies "

@@ -102,14 +102,15 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
     List<Process> processes = new ArrayList<>();
     Instant launched = Instant.now();
     try {
+      Path run = runs.resolve(runId);
       for (int jvm = 0; jvm < jvms; jvm++) {
         processes.add(start(setup, jvm == 0
             ? List.of("run", file.toString(), "--spawn", "0", "--port", Integer.toString(port))
             : List.of("node", "--seed", "127.0.0.1:" + port, "--host", "127.0.0.1", "--port", "0",
                 "--slots", Integer.toString(slotsPerJvm()), "--exit-when-finished"),
             runs.resolve(runId + ".jvm" + (jvm + 1) + ".log")));
+        awaitMembers(run, jvm + 1, processes.get(0));
       }
-      Path run = runs.resolve(runId);
       List<Double> resident;
       List<Double> api;
       long apiFailures;
@@ -164,6 +165,24 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
           process.waitFor(30, TimeUnit.SECONDS);
         }
       }
+    }
+  }
+
+  /**
+   * Waits (at most 2 minutes) until {@code members} nodes are up, as the run's events say: the JVMs
+   * start one after the other, as machines of a cluster would, instead of all at once on this
+   * machine's cores, where 16 JVMs loading classes, ND4J and the JIT's first compilations together
+   * starved the cluster's heartbeats for long enough to get nodes downed.
+   */
+  private static void awaitMembers(Path run, int members, Process launcher) throws IOException, InterruptedException {
+    Path events = run.resolve("events.jsonl");
+    long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
+    while (System.nanoTime() - deadline < 0 && launcher.isAlive()) {
+      if (Files.exists(events)
+          && Files.readAllLines(events).stream().filter(l -> l.contains("\"event\":\"member-up\"")).count() >= members) {
+        return;
+      }
+      Thread.sleep(200);
     }
   }
 
