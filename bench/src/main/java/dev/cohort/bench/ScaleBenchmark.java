@@ -61,6 +61,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
       description = "each JVM's pekko.cluster.failure-detector.acceptable-heartbeat-pause (default: ${DEFAULT-VALUE})")
   private String heartbeatPause;
 
+  @Option(names = "--coordinator-first", description = "run the node JVMs at nice 10, so that the launcher's JVM"
+      + " (coordinator, dashboard) gets the cores first, as on a machine of its own")
+  private boolean coordinatorFirst;
+
   @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "training.seed (default: ${DEFAULT-VALUE})")
   private int seed;
 
@@ -111,11 +115,11 @@ public final class ScaleBenchmark implements Callable<Integer> {
     List<String> javaOptions = List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC",
         "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=" + heartbeatPause);
     ScaleRun.Setup setup = new ScaleRun.Setup(javaOptions, epochs, stepsPerEpoch, batchSize, fromEpoch, seed, randomK,
-        Duration.ofMillis(250), Duration.ofMinutes(limitMinutes));
+        Duration.ofMillis(250), Duration.ofMinutes(limitMinutes), coordinatorFirst);
     String command = "./cohort bench scale --sizes " + String.join(",", sizes) + " --topologies "
         + String.join(",", topologies) + (faults.isEmpty() ? "" : " --faults " + String.join(",", faults))
         + " --epochs " + epochs + " --steps-per-epoch " + stepsPerEpoch
-        + (heap.equals("256m") ? "" : " --heap " + heap);
+        + (heap.equals("256m") ? "" : " --heap " + heap) + (coordinatorFirst ? " --coordinator-first" : "");
     System.out.println("scale harness: " + configurations.size() + " runs; each JVM " + String.join(" ", javaOptions));
     Map<String, List<ScaleRun.Measured>> byTopology = new LinkedHashMap<>();
     List<ScaleRun.Measured> all = new ArrayList<>();

@@ -49,7 +49,10 @@ final class ScaleReport {
         .append(setup.batchSize()).append("), so that the runtime, not the arithmetic, is measured; N node JVMs of")
         .append(" this machine, each hosting K/N peers (`COHORT_SLOTS`) with one ND4J thread per peer, Artery over")
         .append(" loopback; the first JVM is the launcher (coordinator and dashboard), the others start one after")
-        .append(" the other, each once the one before is up. Each JVM: `")
+        .append(" the other, each once the one before is up")
+        .append(setup.coordinatorFirst() ? "; the node JVMs run at `nice 10`, so the launcher's gets the cores first"
+            + " (a stand-in for a coordinator on a machine of its own)" : "")
+        .append(". Each JVM: `")
         .append(String.join(" ", setup.javaOptions())).append("`. ").append(setup.epochs()).append(" epochs of ")
         .append(setup.stepsPerEpoch()).append(" steps, checkpoints off, random-k's k = ").append(setup.randomK())
         .append("; rates from the peers' progress reports of epoch ").append(setup.fromEpoch())
@@ -97,7 +100,10 @@ final class ScaleReport {
     }
     failed.keySet().forEach(label -> row(md, label + ": the run finishes and exports its best peer", "yes",
         "no (see the runs that failed)", false));
-    List<ScaleRun.Measured> randomK = runs.stream().filter(m -> m.run().topology().equals("random-k")).toList();
+    // from the smallest K where k is what was asked (below, k is K − 1)
+    List<ScaleRun.Measured> randomK = runs.stream()
+        .filter(m -> m.run().topology().equals("random-k") && m.run().peers() > setup.randomK() && m.run().kill() == 0)
+        .toList();
     if (randomK.size() >= 2) {
       ScaleRun.Measured small = randomK.get(0);
       ScaleRun.Measured large = randomK.get(randomK.size() - 1);

@@ -57,9 +57,12 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
    * @param stepsPerEpoch batches of {@code batchSize} examples per epoch
    * @param fromEpoch rates count from this epoch on (the ones before: JIT warm-up)
    * @param limit how long a run may take before the harness gives up on it
+   * @param coordinatorFirst the node JVMs run at {@code nice 10}, so that the launcher's (coordinator,
+   *     dashboard and its own peers) gets the cores first, standing in for a coordinator on a
+   *     machine of its own
    */
   record Setup(List<String> javaOptions, int epochs, int stepsPerEpoch, int batchSize, int fromEpoch, int seed,
-      int randomK, Duration apiEvery, Duration limit) {}
+      int randomK, Duration apiEvery, Duration limit, boolean coordinatorFirst) {}
 
   /** What the harness measured of one run, besides what the run's own files say. */
   /**
@@ -104,7 +107,7 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
     try {
       Path run = runs.resolve(runId);
       for (int jvm = 0; jvm < jvms; jvm++) {
-        processes.add(start(setup, jvm == 0
+        processes.add(start(setup, jvm > 0 && setup.coordinatorFirst(), jvm == 0
             ? List.of("run", file.toString(), "--spawn", "0", "--port", Integer.toString(port))
             : List.of("node", "--seed", "127.0.0.1:" + port, "--host", "127.0.0.1", "--port", "0",
                 "--slots", Integer.toString(slotsPerJvm()), "--exit-when-finished"),
@@ -246,8 +249,9 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
   }
 
   /** A fresh node JVM running {@code cohort ARGS} with the setup's options, hosting K / N peers, its output to {@code log}. */
-  private Process start(Setup setup, List<String> args, Path log) throws IOException {
-    List<String> command = new ArrayList<>(List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
+  private Process start(Setup setup, boolean nice, List<String> args, Path log) throws IOException {
+    List<String> command = new ArrayList<>(nice ? List.of("nice", "-n", "10") : List.of());
+    command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
     command.addAll(setup.javaOptions());
     command.addAll(List.of("-Dslf4j.internal.verbosity=ERROR", "-cp", System.getProperty("java.class.path"),
         ChildNodes.MAIN_CLASS));

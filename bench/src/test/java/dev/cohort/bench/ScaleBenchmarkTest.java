@@ -136,6 +136,13 @@ class ScaleBenchmarkTest {
     }
     assertTrue(md.contains("| dml K=8 on 4 JVMs: the run finishes and exports its best peer | yes | yes | yes |"), md);
     assertTrue(Files.size(dir.resolve("scale-steps.png")) > 0 && Files.size(dir.resolve("scale-messages.png")) > 0);
+    // every JVM, the launcher's too (COHORT_SLOTS = 2), hosts two peers
+    Map<String, Long> placed = Files.readAllLines(dir.resolve("runs/scale-dml-k8-n4/events.jsonl")).stream()
+        .filter(l -> l.contains("\"event\":\"peer-placed\""))
+        .map(l -> l.replaceAll(".*\"node\":\"([^\"]*)\".*", "$1"))
+        .collect(java.util.stream.Collectors.groupingBy(n -> n, java.util.stream.Collectors.counting()));
+    assertEquals(4, placed.size(), placed.toString());
+    assertTrue(placed.values().stream().allMatch(n -> n == 2), "two peers on each JVM: " + placed);
   }
 
   /** The cells of the table row whose first cell is {@code label} (index 1 is that cell). */

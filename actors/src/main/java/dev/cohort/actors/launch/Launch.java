@@ -197,10 +197,13 @@ public final class Launch {
       throws IOException {
     CohortSettings settings = run.settings();
     CompletableFuture<RunFinished> outcome = new CompletableFuture<>();
-    int slots = NodeConfig.localSlots(settings.cluster().nodes());
+    // Its share of this machine's cores, as a local cluster's JVMs split them, unless COHORT_SLOTS
+    // says how many this node has (as it does for `cohort node`): e.g. the nodes are other machines.
+    Integer ownSlots = System.getenv("COHORT_SLOTS") != null ? null : NodeConfig.localSlots(settings.cluster().nodes());
     List<String> seeds = options.join() == null ? List.of() : List.of(options.join());
     Config nodeConfig =
-        NodeConfig.create(null, options.port(), seeds, options.roles(), slots, options.overlays(), ConfigFactory.empty());
+        NodeConfig.create(null, options.port(), seeds, options.roles(), ownSlots, options.overlays(), ConfigFactory.empty());
+    int slots = nodeConfig.getInt("cohort.node.slots");
     ActorSystem<NodeGuardian.Command> system =
         NodeStartup.start(
             NodeGuardian.create(
