@@ -136,7 +136,8 @@ public final class ScaleBenchmark implements Callable<Integer> {
       } catch (IllegalStateException e) {
         // one configuration that fails (or hangs past --limit) is a finding, not the end of the benchmark
         System.out.println("  " + configuration.label() + ": " + e.getMessage());
-        failed.put(configuration.label(), e.getMessage());
+        // the log named relative to where the benchmark ran: no path of this machine in the report
+        failed.put(configuration.label(), e.getMessage().replace(Path.of("").toAbsolutePath() + "/", ""));
       }
     }
     Path folder = out.toAbsolutePath().getParent();

@@ -13,6 +13,7 @@ import java.util.function.ToDoubleFunction;
 import org.jfree.chart.ChartUtils;
 import org.jfree.chart.JFreeChart;
 import org.jfree.chart.axis.LogAxis;
+import org.jfree.chart.axis.NumberTickUnit;
 import org.jfree.chart.plot.XYPlot;
 import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
@@ -48,8 +49,10 @@ final class ScalePlot {
     peers.setBase(2);
     peers.setSmallestValue(1);
     peers.setNumberFormatOverride(new DecimalFormat("0", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+    peers.setTickUnit(new NumberTickUnit(1)); // a tick at each power of 2: 2, 4, 8, ...
     LogAxis values = new LogAxis(yLabel + " (log scale)");
     values.setNumberFormatOverride(new DecimalFormat("0.##", DecimalFormatSymbols.getInstance(Locale.ROOT)));
+    values.setTickUnit(new NumberTickUnit(1)); // 1, 10, 100, ...
     XYPlot plot = new XYPlot(lines, peers, values, renderer);
     plot.setBackgroundPaint(Color.WHITE);
     plot.setDomainGridlinePaint(new Color(0xdddddd));
