@@ -1,9 +1,7 @@
 package dev.cohort.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -31,16 +29,13 @@ import java.util.TreeSet;
 record FaultFigures(int killedJvms, TreeSet<String> lost, TreeSet<String> restarted, int givenUp,
     double downedSeconds, double recoverySeconds, Map<String, Long> stepsRedone, boolean everyPeerFinished) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   static FaultFigures read(Path run, Instant killedAt, int killedJvms, int peers, int epochs) throws IOException {
     TreeSet<String> lost = new TreeSet<>();
     TreeSet<String> restarted = new TreeSet<>();
     Map<String, Long> resumedFrom = new HashMap<>();
     int givenUp = 0;
     Instant lastDowned = killedAt;
-    for (String text : Files.readAllLines(run.resolve("events.jsonl"))) {
-      JsonNode event = JSON.readTree(text);
+    for (JsonNode event : RunFiles.events(run)) {
       Instant time = Instant.parse(event.path("time").asText());
       if (time.isBefore(killedAt)) {
         continue;
@@ -58,11 +53,7 @@ record FaultFigures(int killedJvms, TreeSet<String> lost, TreeSet<String> restar
     Map<String, Long> lastBefore = new HashMap<>();
     Map<String, Instant> firstAfterRestart = new HashMap<>();
     Map<String, Boolean> finished = new HashMap<>();
-    for (String text : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      JsonNode line = JSON.readTree(text);
-      if (!line.has("peer")) {
-        continue;
-      }
+    for (JsonNode line : RunFiles.peerReports(run)) {
       String peer = line.path("peer").asText();
       Instant time = Instant.parse(line.path("time").asText());
       if (time.isBefore(killedAt)) {

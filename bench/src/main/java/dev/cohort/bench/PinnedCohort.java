@@ -169,7 +169,7 @@ record PinnedCohort(String label, String topology, int peers, int lookahead) {
   }
 
   /** A port free now, for one of the JVMs (the others join the first there); taken again at once by that JVM. */
-  private static int freePort() throws IOException {
+  static int freePort() throws IOException {
     try (ServerSocket socket = new ServerSocket()) {
       socket.bind(new InetSocketAddress("127.0.0.1", 0));
       return socket.getLocalPort();

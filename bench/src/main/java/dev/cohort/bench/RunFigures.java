@@ -1,9 +1,7 @@
 package dev.cohort.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -81,8 +79,6 @@ public record RunFigures(
     }
   }
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** The slowest peer's median step time: the pace of the cohort, which ends with its slowest peer. */
   public double slowestStepMillis() {
     return stepMillis.values().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN);
@@ -113,11 +109,7 @@ public record RunFigures(
     List<Double> codecs = new ArrayList<>();
     List<Double> bytes = new ArrayList<>();
     long timeouts = 0;
-    for (String text : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      JsonNode line = JSON.readTree(text);
-      if (!line.has("peer")) {
-        continue; // a cohort-level line
-      }
+    for (JsonNode line : RunFiles.peerReports(run)) {
       String peer = line.path("peer").asText();
       timeouts += line.path("teacher_timeouts").asLong();
       if (line.path("epoch_end").asBoolean()) {
@@ -145,8 +137,7 @@ public record RunFigures(
     Map<String, Double> stepMillis = new LinkedHashMap<>();
     windows.forEach((peer, values) -> stepMillis.put(peer, Stats.median(values)));
     Instant started = null;
-    for (String text : Files.readAllLines(run.resolve("events.jsonl"))) {
-      JsonNode line = JSON.readTree(text);
+    for (JsonNode line : RunFiles.events(run)) {
       if (line.path("event").asText().equals("training-started")) {
         started = Instant.parse(line.path("time").asText());
         break;

@@ -1,9 +1,7 @@
 package dev.cohort.bench;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
@@ -47,8 +45,6 @@ record ScaleFigures(
     long teacherTimeouts,
     boolean finished) {
 
-  private static final ObjectMapper JSON = new ObjectMapper();
-
   /** Sums of one peer's counted windows. */
   private static final class Sums {
     String node;
@@ -68,11 +64,7 @@ record ScaleFigures(
     Map<String, Long> sentAt = new HashMap<>();
     List<Double> lags = new ArrayList<>();
     long timeouts = 0;
-    for (String text : Files.readAllLines(run.resolve("metrics.jsonl"))) {
-      JsonNode line = JSON.readTree(text);
-      if (!line.has("peer")) {
-        continue; // a cohort-level line
-      }
+    for (JsonNode line : RunFiles.peerReports(run)) {
       String peer = line.path("peer").asText();
       long step = line.path("step").asLong();
       firstReport.putIfAbsent(peer, Instant.parse(line.path("time").asText()));
@@ -114,8 +106,7 @@ record ScaleFigures(
     }
     Instant allTraining = firstReport.values().stream().max(Instant::compareTo).orElse(launched);
     boolean finished = false;
-    for (String text : Files.readAllLines(run.resolve("events.jsonl"))) {
-      JsonNode event = JSON.readTree(text);
+    for (JsonNode event : RunFiles.events(run)) {
       finished |= event.path("event").asText().equals("run-finished") && event.path("success").asBoolean();
     }
     return new ScaleFigures(allTraining, Duration.between(launched, allTraining).toMillis() / 1000.0, stepsPerSecond, messages,

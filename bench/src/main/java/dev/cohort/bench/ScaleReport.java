@@ -132,8 +132,9 @@ final class ScaleReport {
         .append(" send per step of the cohort, mean over the nodes (`remote`: of those, to other nodes; `KiB`: their")
         .append(" size); per peer: `msg/step` / (K/N). `msg/s`: all the prediction messages the machine moves a")
         .append(" second. `report lag`: from a peer sending a report to the coordinator writing it, p50 / p99 over")
-        .append(" every report. `/api`: answers of `/api/peers` asked once every peer trained, p50 / p99. `SSE lag`: from a peer sending a report")
-        .append(" to the dashboard's event for it reaching the client, p50 / p99. `RSS`: each JVM's largest resident")
+        .append(" every report. `/api`: answers of `/api/peers` asked once every peer trained, p50 / p99 (requests that")
+        .append(" failed over the whole run). `SSE lag`: from a peer sending a report")
+        .append(" to the dashboard's event for it reaching the client, p50 / p99 (updates received). `RSS`: each JVM's largest resident")
         .append(" set, median (max) over the JVMs. `timeouts`: teacher answers missing when a step needed them.\n\n")
         .append("| configuration | start s | steps/s | cohort steps/s | msg/step | remote | KiB/step | msg/s |")
         .append(" report lag ms | /api ms | SSE lag ms | RSS MiB | timeouts |\n")
@@ -141,14 +142,14 @@ final class ScaleReport {
     for (ScaleRun.Measured m : runs) {
       ScaleFigures f = m.figures();
       md.append(String.format(Locale.ROOT,
-          "| %s%s | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %,.0f | %s / %s | %s / %s | %s / %s | %.0f (%.0f) | %d |\n",
+          "| %s%s | %.1f | %.1f | %.0f | %.1f | %.1f | %.1f | %,.0f | %s / %s | %s / %s (%d) | %s / %s (%d) | %.0f (%.0f) | %d |\n",
           m.run().label(), f.finished() ? "" : " (did not finish)", f.startSeconds(), f.medianStepsPerSecond(),
           f.cohortStepsPerSecond(), ScaleFigures.meanOver(f.messagesPerStep()),
           ScaleFigures.meanOver(f.remoteMessagesPerStep()), ScaleFigures.meanOver(f.bytesPerStep()) / 1024,
           f.messagesPerSecond(), number(Stats.median(f.reportLagMillis())),
           number(Stats.quantile(f.reportLagMillis(), 0.99)), number(Stats.median(m.apiMillis())),
-          number(Stats.quantile(m.apiMillis(), 0.99)), number(Stats.median(m.sseLagMillis())),
-          number(Stats.quantile(m.sseLagMillis(), 0.99)), Stats.median(m.residentMegabytes()),
+          number(Stats.quantile(m.apiMillis(), 0.99)), m.apiFailures(), number(Stats.median(m.sseLagMillis())),
+          number(Stats.quantile(m.sseLagMillis(), 0.99)), m.sseUpdates(), Stats.median(m.residentMegabytes()),
           m.residentMegabytes().stream().mapToDouble(Double::doubleValue).max().orElse(Double.NaN),
           f.teacherTimeouts()));
     }
@@ -191,12 +192,14 @@ final class ScaleReport {
         .append(" had downed the last killed node; `recovered`: until the last restarted peer's first report;")
         .append(" `steps redone`: per restarted peer, its last step reported before the kill minus the step of the")
         .append(" checkpoint it resumed from, the largest; `all finished`: every peer reported its last epoch.\n\n")
-        .append("| configuration | lost peers | restarted | given up | downed s | recovered s | steps redone |")
-        .append(" all finished | run finished |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- |\n");
+        .append("| configuration | lost peers | restarted | given up | not restarted | downed s | recovered s |")
+        .append(" steps redone | all finished | run finished |\n| --- | ---: | ---: | ---: | --- | ---: | ---: | ---: | --- | --- |\n");
     for (ScaleRun.Measured m : withFaults) {
       FaultFigures f = m.faults();
-      md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %.1f | %s | %d | %s | %s |%n", m.run().label(),
-          f.lost().size(), f.restarted().size(), f.givenUp(), f.downedSeconds(), number(f.recoverySeconds()),
+      md.append(String.format(Locale.ROOT, "| %s | %d | %d | %d | %s | %.1f | %s | %d | %s | %s |%n", m.run().label(),
+          f.lost().size(), f.restarted().size(), f.givenUp(),
+          f.lostButNotRestarted().isEmpty() ? "none" : String.join(", ", f.lostButNotRestarted()),
+          f.downedSeconds(), number(f.recoverySeconds()),
           f.maxStepsRedone(), f.everyPeerFinished() ? "yes" : "**no**", m.figures().finished() ? "yes" : "**no**"));
     }
     md.append('\n');

@@ -3,8 +3,6 @@ package dev.cohort.bench;
 import com.typesafe.config.Config;
 import dev.cohort.actors.launch.ChildNodes;
 import java.io.IOException;
-import java.net.InetSocketAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -101,7 +99,7 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
 
   Measured run(Path runs, String runId, Setup setup) throws IOException, InterruptedException {
     Path file = writeCohortFile(runs, runId, setup);
-    int port = freePort();
+    int port = PinnedCohort.freePort();
     List<Process> processes = new ArrayList<>();
     Instant launched = Instant.now();
     try {
@@ -178,11 +176,9 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
    * starved the cluster's heartbeats for long enough to get nodes downed.
    */
   private static void awaitMembers(Path run, int members, Process launcher) throws IOException, InterruptedException {
-    Path events = run.resolve("events.jsonl");
     long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(2);
     while (System.nanoTime() - deadline < 0 && launcher.isAlive()) {
-      if (Files.exists(events)
-          && Files.readAllLines(events).stream().filter(l -> l.contains("\"event\":\"member-up\"")).count() >= members) {
+      if (RunFiles.events(run).stream().filter(e -> e.path("event").asText().equals("member-up")).count() >= members) {
         return;
       }
       Thread.sleep(200);
@@ -196,22 +192,9 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
   private Instant killHalfway(Path run, List<Process> processes, Setup setup, long deadline)
       throws IOException, InterruptedException {
     long half = (long) setup.epochs() * setup.stepsPerEpoch() / 2;
-    Path metrics = run.resolve("metrics.jsonl");
-    com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
     while (System.nanoTime() - deadline < 0 && processes.get(0).isAlive()) {
       Map<String, Long> steps = new java.util.HashMap<>();
-      if (Files.exists(metrics)) {
-        for (String text : Files.readAllLines(metrics)) {
-          try {
-            com.fasterxml.jackson.databind.JsonNode line = json.readTree(text);
-            if (line.has("peer")) {
-              steps.merge(line.path("peer").asText(), line.path("step").asLong(), Math::max);
-            }
-          } catch (IOException e) {
-            // the line being written; read again next time
-          }
-        }
-      }
+      RunFiles.peerReports(run).forEach(r -> steps.merge(r.path("peer").asText(), r.path("step").asLong(), Math::max));
       if (steps.size() == peers && steps.values().stream().allMatch(step -> step >= half)) {
         Instant at = Instant.now();
         for (Process process : processes.subList(jvms - kill, jvms)) {
@@ -261,13 +244,5 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
     builder.environment().put("COHORT_SLOTS", Integer.toString(slotsPerJvm()));
     builder.environment().put("COHORT_HOST", "127.0.0.1");
     return builder.start();
-  }
-
-  /** A port free now, for the launcher (the others join it there); taken again at once by that JVM. */
-  private static int freePort() throws IOException {
-    try (ServerSocket socket = new ServerSocket()) {
-      socket.bind(new InetSocketAddress("127.0.0.1", 0));
-      return socket.getLocalPort();
-    }
   }
 }
