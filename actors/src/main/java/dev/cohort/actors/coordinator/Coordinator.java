@@ -252,6 +252,7 @@ public final class Coordinator extends AbstractBehavior<Coordinator.Command> {
         }
       } else if (decision instanceof Failover.GiveUp) {
         records.withoutGivenUp(roster.live());
+        lifecycle.startWhenAllRegistered();
         lifecycle.maybeExport();
       }
     }

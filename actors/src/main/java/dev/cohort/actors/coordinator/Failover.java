@@ -150,16 +150,24 @@ final class Failover {
   }
 
   /**
-   * The node of these peers is downed or gone: those that awaited it are lost and restarted (by
-   * the majority's coordinator, when this one's side is about to be downed itself).
+   * The node at {@code address} is downed or gone: of the peers placed on it ({@code hosted}), those
+   * that awaited it are lost and restarted, and so are those that had not started training there
+   * ({@code notStarted}: placed and not registered yet, or registered before training began) —
+   * they never will, and without this the run would wait for them until its startup timeout. The
+   * majority's coordinator does this when this one's side is about to be downed itself.
    */
-  List<Decision> nodeGone(List<String> hosted) {
+  List<Decision> nodeGone(String address, List<String> hosted, Set<String> notStarted) {
     if (nodes.selfInMinority()) {
       return List.of();
     }
     List<Decision> decisions = new ArrayList<>();
     for (String peer : hosted) {
       String reason = awaitingDown.remove(peer);
+      if (reason == null && notStarted.contains(peer) && !dead.contains(peer)) {
+        reason = "its node " + address + " left the cluster before the peer started training there";
+        restarting.remove(peer);
+        unplaced.remove(peer);
+      }
       if (reason != null) {
         decisions.add(lostNow(peer, reason));
         decisions.add(restartOrGiveUp(peer, reason));

@@ -2,7 +2,9 @@ package dev.cohort.actors.coordinator;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Collectors;
 
 /**
  * What a change of a node that holds peers means to the run. An unreachable node's peers may be
@@ -49,7 +51,18 @@ final class NodeChanges {
       case "member-reachable" -> reachable(address);
       default -> { }
     }
-    return change.gone() ? failover.nodeGone(hostedOn(address)) : List.of();
+    return change.gone() ? failover.nodeGone(address, hostedOn(address), notStarted(address)) : List.of();
+  }
+
+  /**
+   * The peers placed on the node that have not started training there: not registered since their
+   * placement (a first placement, or a restart), or every one of them while the run waits for its
+   * peers.
+   */
+  private Set<String> notStarted(String address) {
+    boolean waiting = lifecycle.phase() == RunLifecycle.Phase.WAITING_FOR_PEERS;
+    return hostedOn(address).stream().filter(p -> waiting || !roster.has(p) || failover.isRestarting(p))
+        .collect(Collectors.toSet());
   }
 
   private void unreachable(String address) {

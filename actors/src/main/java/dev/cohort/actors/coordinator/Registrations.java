@@ -46,10 +46,12 @@ final class Registrations {
     }
     List<Failover.Decision> decisions = new ArrayList<>();
     if (lifecycle.phase() == RunLifecycle.Phase.WAITING_FOR_PEERS) {
-      listed.forEach(roster::register);
-      if (roster.allRegistered()) {
-        lifecycle.startTraining();
-      }
+      listed.forEach((name, ref) -> {
+        if (roster.register(name, ref)) {
+          backFromRestart(name, ref);
+        }
+      });
+      lifecycle.startWhenAllRegistered();
     } else if (lifecycle.running()) {
       listed.forEach((name, ref) -> {
         if (roster.register(name, ref)) {
@@ -65,15 +67,26 @@ final class Registrations {
     return decisions;
   }
 
+  /**
+   * A peer registered at {@code ref}: if it was being restarted, its restart is over (recorded);
+   * returns where it rejoins, or null when it was not restarting.
+   */
+  private Long backFromRestart(String name, ActorRef<PeerInbox> ref) {
+    Long rejoinAt = failover.registered(name);
+    if (rejoinAt != null) {
+      records.event("peer-restarted", Map.of("peer", name, "node", nodes.nodeOf(ref).toString(),
+          "rejoin_at_batch", rejoinAt, "restarts", failover.restarts(name)));
+      records.print("peer " + name + " is back on " + nodes.nodeOf(ref) + (rejoinAt >= 0 ? " at batch " + rejoinAt : ""));
+    }
+    return rejoinAt;
+  }
+
   /** A peer registered during the run: one that was restarted, or one found again after a takeover. */
   private void registeredAgain(String name, ActorRef<PeerInbox> ref) {
-    Long rejoinAt = failover.registered(name);
+    Long rejoinAt = backFromRestart(name, ref);
     if (rejoinAt == null) {
       return; // already training: found again by a coordinator that took over
     }
-    records.event("peer-restarted", Map.of("peer", name, "node", nodes.nodeOf(ref).toString(),
-        "rejoin_at_batch", rejoinAt, "restarts", failover.restarts(name)));
-    records.print("peer " + name + " is back on " + nodes.nodeOf(ref) + (rejoinAt >= 0 ? " at batch " + rejoinAt : ""));
     if (!roster.wasStarted(name) && !roster.mayStart(name)) {
       return; // a KD student whose teacher is not frozen yet: it starts with the others
     }

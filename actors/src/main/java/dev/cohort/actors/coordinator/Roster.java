@@ -67,8 +67,9 @@ final class Roster {
     return names.stream().filter(p -> !peers.containsKey(p)).toList();
   }
 
+  /** Every live peer registered, none of them restarting (placed again, its new copy not registered yet). */
   boolean allRegistered() {
-    return peers.keySet().containsAll(live());
+    return live().stream().allMatch(p -> peers.containsKey(p) && !failover.isRestarting(p));
   }
 
   int registered() {

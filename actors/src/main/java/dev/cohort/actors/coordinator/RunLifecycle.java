@@ -86,6 +86,16 @@ final class RunLifecycle {
     phase = Phase.TRAINING;
   }
 
+  /**
+   * While the run waits for its peers: training starts once every live peer has registered (a peer
+   * registering, or one given up, can complete the roster).
+   */
+  void startWhenAllRegistered() {
+    if (phase == Phase.WAITING_FOR_PEERS && roster.allRegistered()) {
+      startTraining();
+    }
+  }
+
   /** Every peer has registered: training starts (with the kd topology, the teacher's alone). */
   void startTraining() {
     timers.cancelStartup();

@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -35,7 +36,7 @@ class FailoverDecisionsTest {
     assertEquals(3, run.actions.size(), "lost once");
 
     run.actions.clear();
-    act(failover.nodeGone(List.of("a", "c")));
+    act(failover.nodeGone("n3", List.of("a", "c"), Set.of()));
     assertEquals(List.of("peer-lost c", "timer c 1", "peer-restarting c", "lost c", "place c at 120"),
         run.actions, "its node is downed, whatever a late cluster state still says: restarted; a is untouched");
   }
@@ -45,9 +46,35 @@ class FailoverDecisionsTest {
     run.inMinority = true;
     act(failover.lost("b", "it stopped or its node left the cluster", true));
     failover.unreachable("c", "n3");
-    act(failover.nodeGone(List.of("b", "c")));
+    act(failover.nodeGone("n3", List.of("b", "c"), Set.of("b", "c")));
     assertEquals(List.of("peer-lost b", "peer-awaiting-down b", "lost b", "peer-awaiting-down c"),
         run.actions, "the majority's coordinator restarts them");
+  }
+
+  @Test
+  void aNodeGoneBeforeItsPeersStartedHasThemPlacedAgainAndNoneOfTheOthers() {
+    act(failover.nodeGone("n3", List.of("a", "b", "c"), Set.of("b", "c")));
+    assertEquals(List.of("peer-lost b", "timer b 1", "peer-restarting b", "peer-lost c", "timer c 1",
+        "peer-restarting c", "lost b", "place b at 120", "lost c", "place c at 120"), run.actions,
+        "b and c never started there (they would never register); a was training and is dealt with when it leaves the listing");
+    assertFalse(failover.settled(), "the run waits for their new copies");
+
+    run.actions.clear();
+    act(failover.nodeGone("n4", List.of("b"), Set.of("b")));
+    assertEquals(List.of("peer-lost b", "timer b 2", "peer-restarting b", "lost b", "place b at 120"), run.actions,
+        "the node b was placed on again went too, before b registered there: placed once more, not left to its timer");
+    assertEquals(Long.valueOf(120), failover.registered("b"));
+    assertEquals(Long.valueOf(120), failover.registered("c"));
+    assertTrue(failover.settled());
+  }
+
+  @Test
+  void aNodeGoneBeforeItsPeerStartedUsesARestartAndWithNoneLeftGivesThePeerUp() {
+    Failover noRestarts = run.failover(console, 0);
+    run.carryOut(noRestarts, noRestarts.nodeGone("n3", List.of("b"), Set.of("b")));
+    assertEquals(List.of("peer-lost b", "peer-given-up b", "lost b", "given up b"), run.actions);
+    assertTrue(noRestarts.isDead("b"));
+    assertEquals(List.of(), noRestarts.nodeGone("n3", List.of("b"), Set.of("b")), "given up once");
   }
 
   @Test
@@ -58,7 +85,7 @@ class FailoverDecisionsTest {
     failover.reachableAgain("c");
     assertTrue(failover.settled());
     assertEquals(List.of("peer-awaiting-down c", "peer-reachable-again c"), run.actions, "nothing restarted");
-    act(failover.nodeGone(List.of("c")));
+    act(failover.nodeGone("n3", List.of("c"), Set.of()));
     assertEquals(2, run.actions.size(), "a node downed after its peer came back restarts nothing it no longer awaits");
   }
 

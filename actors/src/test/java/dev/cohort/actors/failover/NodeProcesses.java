@@ -80,12 +80,17 @@ final class NodeProcesses implements AutoCloseable {
 
   /** Waits until {@code condition} holds, checking every 200 ms, or fails after {@code limit}. */
   static void await(String what, Duration limit, BooleanSupplier condition) throws InterruptedException {
+    await(what, limit, 200, condition);
+  }
+
+  private static void await(String what, Duration limit, long everyMillis, BooleanSupplier condition)
+      throws InterruptedException {
     long deadline = System.nanoTime() + limit.toNanos();
     while (!condition.getAsBoolean()) {
       if (System.nanoTime() > deadline) {
         throw new AssertionError("timed out after " + limit.toSeconds() + " s waiting for " + what);
       }
-      Thread.sleep(200);
+      Thread.sleep(everyMillis);
     }
   }
 
@@ -98,11 +103,14 @@ final class NodeProcesses implements AutoCloseable {
     }
   }
 
-  /** The peer of run {@code runId} that {@code node}'s log says starts there. */
+  /**
+   * The peer of run {@code runId} that {@code node}'s log says starts there, as soon as it says so
+   * (checked every 10 ms: a test may stop the node before the peer has registered).
+   */
   static String hostedPeer(Node node, String runId) throws InterruptedException {
     Pattern hosted = Pattern.compile("peer (\\S+) of run " + runId + " starts on this node");
     String[] peer = new String[1];
-    await("a peer on " + node.name(), Duration.ofSeconds(150), () -> {
+    await("a peer on " + node.name(), Duration.ofSeconds(150), 10, () -> {
       Matcher m = hosted.matcher(output(node));
       if (m.find()) {
         peer[0] = m.group(1);
