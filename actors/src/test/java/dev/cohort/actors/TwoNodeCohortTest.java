@@ -231,6 +231,70 @@ class TwoNodeCohortTest {
     assertTrue(remote > 0, "two nodes: some successors are on the other node");
   }
 
+  /**
+   * node-ensemble's targets are dml's (each peer from the average of every other), so the same
+   * cohort learns the same under both, up to float rounding, while only N(N−1) = 2 aggregates a
+   * step cross between the nodes instead of 8 predictions. Weighing each node's aggregate as one
+   * teacher instead of as its peers, or leaving a node's own peers out, would change kd here by far
+   * more than the tolerance.
+   */
+  @Test
+  void nodeEnsembleLearnsAsDmlWithOneAggregatePerPairOfNodesAndBatch() throws Exception {
+    String common = "cluster.nodes = 2\ntraining { epochs = 2, report-every = 2 }\n";
+    var dml = runOnTwoNodes(TestCohorts.settings(runs, "dml-4", common, "a", "b", "c", "d"));
+    CohortSettings settings = TestCohorts.settings(runs, "node-ensemble",
+        common + "distillation.topology = node-ensemble", "a", "b", "c", "d");
+    var ensemble = runOnTwoNodes(settings);
+    assertEveryPeerDistilsWithoutTimeouts(ensemble, "a", "b", "c", "d");
+    long steps = 0;
+    long remote = 0;
+    for (String peer : List.of("a", "b", "c", "d")) {
+      List<JsonNode> mine = ensemble.get(peer);
+      List<JsonNode> theirs = dml.get(peer);
+      assertEquals(theirs.size(), mine.size(), peer);
+      for (int i = 0; i < mine.size(); i++) {
+        for (String figure : List.of("ce_loss", "kd_loss")) {
+          double expected = theirs.get(i).get(figure).asDouble();
+          assertEquals(expected, mine.get(i).get(figure).asDouble(), 1e-4 * Math.abs(expected),
+              peer + " report " + i + " " + figure);
+        }
+        assertEquals(theirs.get(i).path("val_accuracy").asDouble(), mine.get(i).path("val_accuracy").asDouble(), 1e-9,
+            peer + " report " + i);
+        if (mine.get(i).get("epoch_end").asBoolean()) { // an epoch's end covers the whole epoch
+          remote += mine.get(i).get("predictions_sent_remote").asLong();
+          steps = Math.max(steps, mine.get(i).get("step").asLong());
+        }
+      }
+    }
+    assertTrue(steps > 0);
+    assertEquals(2 * steps, remote, "one aggregate a step from each node to the other, none from peer to peer");
+    long dmlRemote = dml.values().stream().flatMap(List::stream).filter(m -> m.get("epoch_end").asBoolean())
+        .mapToLong(m -> m.get("predictions_sent_remote").asLong()).sum();
+    assertEquals(8 * steps, dmlRemote, "dml: each of the 4 peers to the 2 on the other node");
+  }
+
+  @Test
+  void underNodeEnsembleALostNodesPeerIsLeftOutAndTheOthersFinishDistillingFromEachOther() throws Exception {
+    // a and c on the first node, b on the second, which goes.
+    CohortSettings settings = TestCohorts.settings(runs, "node-ensemble-loss",
+        "cluster.nodes = 2\ncluster.max-restarts = 0\ntraining.epochs = 200\ndistillation.max-wait = 2s\n"
+            + "distillation.topology = node-ensemble", "a", "b", "c");
+    RunFinished finished = runLosingTheSecondNode(settings);
+    assertTrue(finished.getSuccess(), finished.getMessage());
+    List<JsonNode> reports = peerReports(settings.runPath().resolve("metrics.jsonl"));
+    for (String peer : List.of("a", "c")) {
+      List<JsonNode> own = reports.stream().filter(m -> m.get("peer").asText().equals(peer)).toList();
+      JsonNode last = own.get(own.size() - 1);
+      assertTrue(last.get("finished").asBoolean() && last.get("epoch").asInt() == 200, peer + " trained every epoch");
+      List<JsonNode> after = own.subList(own.size() / 2, own.size());
+      assertTrue(after.stream().allMatch(m -> m.get("teacher_timeouts").asLong() == 0),
+          peer + ": once b was gone, nobody waited for it");
+      assertTrue(after.stream().allMatch(m -> m.get("kd_loss").asDouble() > 0), peer + " still distilled from the other");
+      assertTrue(after.stream().allMatch(m -> m.get("predictions_sent_remote").asLong() == 0),
+          peer + ": no node left to send aggregates to");
+    }
+  }
+
   @Test
   void randomKPeersDistilFromTheirDrawnTeachersAcrossTheNodesThroughEveryRedraw() throws Exception {
     // 5 peers, 2 teachers each, redrawn every 3 batches (8 batches an epoch, 2 epochs): every

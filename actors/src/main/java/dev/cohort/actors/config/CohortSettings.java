@@ -42,6 +42,7 @@ public record CohortSettings(
     TA_CHAIN,
     RING,
     RANDOM_K,
+    NODE_ENSEMBLE,
     CODISTILL,
     KD,
     CUSTOM

@@ -61,14 +61,19 @@ public final class SettingsParser {
     }
     try {
       List<PeerSpec> peers = peers(c);
+      CohortSettings.Distillation distillation = distillation(c, peers);
+      CohortSettings.Cluster cluster = cluster(c);
+      if (distillation.preset() == CohortSettings.TopologyPreset.NODE_ENSEMBLE) {
+        checkNodeEnsemble(distillation, cluster);
+      }
       return new CohortSettings(
           runId(c),
           Path.of(c.getString("run.directory")),
           data(c),
           training(c),
-          distillation(c, peers),
+          distillation,
           peers,
-          cluster(c),
+          cluster,
           dashboard(c),
           c);
     } catch (ConfigException.WrongType | ConfigException.BadValue e) {
@@ -265,6 +270,30 @@ public final class SettingsParser {
     return new CohortSettings.Selection(method, rate, ramp);
   }
 
+  /**
+   * node-ensemble averages the predictions of a node's peers before they travel: it needs other
+   * nodes to send to, and a target that counts every teacher alike (a weighting or a selection
+   * by each teacher's own predictions cannot be made from their average).
+   */
+  private static void checkNodeEnsemble(CohortSettings.Distillation distillation, CohortSettings.Cluster cluster) {
+    String topology = "cohort.distillation.topology = node-ensemble";
+    if (cluster.nodes() < 2) {
+      throw new CohortConfigException(topology + " averages each node's predictions and sends one aggregate to every"
+          + " other node: it needs cohort.cluster.nodes >= 2, found " + cluster.nodes() + " (use dml on one node: the"
+          + " same targets)");
+    }
+    if (distillation.teacherWeighting() != dev.cohort.model.distill.TeacherWeighting.NONE) {
+      throw new CohortConfigException(topology + " sends the average of a node's teachers, not each one's"
+          + " predictions: cohort.distillation.teacher-weighting must be none (or auto), found "
+          + distillation.teacherWeighting().name().toLowerCase(java.util.Locale.ROOT));
+    }
+    if (distillation.selection().active()) {
+      throw new CohortConfigException(topology + " sends the average of a node's teachers, not each one's"
+          + " predictions: cohort.distillation.selection.method must be none, found "
+          + distillation.selection().method().key());
+    }
+  }
+
   private static Topology topology(Config c, CohortSettings.TopologyPreset preset, List<PeerSpec> peers) {
     List<String> names = peers.stream().map(PeerSpec::name).toList();
     List<? extends ConfigObject> links = c.getObjectList("distillation.links");
@@ -281,7 +310,7 @@ public final class SettingsParser {
     }
     return switch (preset) {
       case INDEPENDENT -> Topology.independent(names);
-      case DML, CODISTILL -> Topology.mutual(names);
+      case DML, CODISTILL, NODE_ENSEMBLE -> Topology.mutual(names); // node-ensemble: dml's links, averaged per node on the way
       case ENSEMBLE -> Topology.ensemble(names);
       case TA_CHAIN -> Topology.chain(names, c.getBoolean("distillation.back-links"));
       case RING -> Topology.ring(names);

@@ -289,6 +289,30 @@ final class Exchange {
     return new Target(SoftTargets.average(parts, length), teachersUsed, stalenessSum, maxStaleness);
   }
 
+  /** A teacher's usable rows for a batch, the model step it computed them at, and its last validation accuracy. */
+  record Answer(String peer, float[] rows, long modelStep, double validationAccuracy) {}
+
+  /**
+   * What the teachers among {@code peers} sent for {@code batchId} and is kept (not yet taken, not
+   * rejected), in the order of {@code peers}: what node-ensemble averages of a node's peers.
+   */
+  List<Answer> answers(long batchId, java.util.Collection<String> peers) {
+    Map<String, Received> answers = received.getOrDefault(batchId, Map.of());
+    List<Answer> found = new ArrayList<>();
+    for (String peer : peers) {
+      Received q = answers.get(peer);
+      if (q != null && q != Received.UNUSABLE) {
+        found.add(new Answer(peer, q.rows(), q.modelStep(), teacherAccuracy.getOrDefault(peer, Double.NaN)));
+      }
+    }
+    return found;
+  }
+
+  /** Whether {@code peer} has told it finished its training. */
+  boolean hasFinished(String peer) {
+    return studentProgress.getOrDefault(peer, -1L) == Long.MAX_VALUE;
+  }
+
   /** Forgets what arrived for {@code batchId} and before without using it (a step without distillation). */
   void skip(long batchId) {
     received.headMap(batchId, true).clear();

@@ -58,6 +58,7 @@ final class LockStep implements StepMode {
       outbox.toStudents(id, position.step(), labels.length, softened);
     }
     intake.drain();
+    outbox.beforeWaiting(id);
     wait.await(id);
     Exchange.Target target = exchange.takeTarget(id, softened, labels.length * classes, labels);
     figures.addStaleness(target);

@@ -16,4 +16,10 @@ interface Outbox {
 
   /** Tells {@code recipients} that this peer has trained through {@code batchId}. */
   void progress(long trainedThrough, Collection<String> recipients);
+
+  /**
+   * The lock-step on batch {@code batchId} is about to wait for its teachers' predictions, this
+   * peer's own sent: what must go out before that wait goes now ({@link NodeEnsemble}).
+   */
+  default void beforeWaiting(long batchId) {}
 }

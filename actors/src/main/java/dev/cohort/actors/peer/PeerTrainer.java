@@ -155,7 +155,8 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     // Predictions and departures reach the loop's intake past this mailbox: the trainer may be
     // blocked inside a step, waiting for them.
     ActorRef<PeerInbox> inbox =
-        context.spawn(PeerWire.create(name, context.getSelf(), loop.intake(), PredictionsArrived.INSTANCE), WireInbox.NAME);
+        context.spawn(PeerWire.create(name, context.getSelf(), loop.intake(), PredictionsArrived.INSTANCE,
+            loop::localInboxes), WireInbox.NAME);
     this.watch = context.spawn(PeerWatch.create(loop.intake(), context.getSelf(), PredictionsArrived.INSTANCE), "watch");
     var receptionist = context.getSystem().receptionist();
     receptionist.tell(Receptionist.register(ServiceKeys.peers(settings.runId()), inbox));

@@ -1,7 +1,9 @@
 package dev.cohort.actors.peer;
 
+import dev.cohort.protocol.Contributor;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.SoftPredictions;
+import java.util.List;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BooleanSupplier;
@@ -26,8 +28,11 @@ final class PredictionIntake {
   /** One thing that arrived. */
   private sealed interface Arrival {}
 
-  /** @param arrivedNanos when it was put here ({@link System#nanoTime}) */
-  private record Predictions(SoftPredictions message, long arrivedNanos) implements Arrival {}
+  /**
+   * @param arrivedNanos when it was put here ({@link System#nanoTime})
+   * @param passedOn to how many peers of this node the wire inbox passed it on (a node's aggregate)
+   */
+  private record Predictions(SoftPredictions message, long arrivedNanos, int passedOn) implements Arrival {}
 
   /** A linked peer ({@code ref}, its incarnation) stopped, or its node left the cluster. */
   private record Departure(String peer, ActorRef<PeerInbox> ref) implements Arrival {}
@@ -65,7 +70,12 @@ final class PredictionIntake {
 
   /** A teacher's predictions arrived (any thread). */
   void arrived(SoftPredictions predictions) {
-    queue.add(new Predictions(predictions, System.nanoTime()));
+    arrived(predictions, 0);
+  }
+
+  /** A teacher's predictions arrived and were passed on to {@code passedOn} peers of this node (any thread). */
+  void arrived(SoftPredictions predictions, int passedOn) {
+    queue.add(new Predictions(predictions, System.nanoTime(), passedOn));
   }
 
   /** A linked peer is gone (any thread). */
@@ -105,6 +115,9 @@ final class PredictionIntake {
 
   private void take(Arrival arrival) {
     if (arrival instanceof Predictions predictions) {
+      if (predictions.passedOn() > 0) {
+        figures.addSends(predictions.passedOn(), false); // counted here: the figures are the trainer thread's
+      }
       keep(predictions.message());
     } else if (arrival instanceof Departure departure && !finished.getAsBoolean()) {
       links.departed(departure.peer(), departure.ref());
@@ -113,6 +126,10 @@ final class PredictionIntake {
 
   /** Keeps a teacher's predictions for the step that will use them, after checking what they are. */
   private void keep(SoftPredictions predictions) {
+    if (predictions.getContributorsCount() > 0) {
+      keepAggregate(predictions);
+      return;
+    }
     String from = predictions.getFromPeer();
     long batchId = predictions.getBatchId();
     boolean ourRun = predictions.getRunId().equals(runId);
@@ -131,27 +148,62 @@ final class PredictionIntake {
     if (finished.getAsBoolean() || !exchange.isCurrentOrAhead(batchId) || !usable(predictions)) {
       return; // late (that step is taken), implausibly far ahead, or not what this peer can use
     }
-    long started = System.nanoTime();
-    float[] rows;
-    try {
-      rows = softening.decode(predictions);
-      if (predictions.getBatchRows() > 0) {
-        rows = chunks.add(predictions, rows);
-      }
-    } catch (IllegalArgumentException e) {
-      // Never into a target: one NaN there would make this peer's weights NaN too.
-      log.warn("peer {} rejects the predictions of {} for batch {}: {}", self, from, batchId, e.getMessage());
-      exchange.rejected(from, batchId);
-      return;
-    } finally {
-      figures.addCodec(System.nanoTime() - started, 0);
-    }
+    float[] rows = decoded(predictions, List.of(from));
     if (rows == null) {
-      return; // more of this batch to come
+      return; // rejected, or more of this batch to come
     }
     // Kept even before this peer's own start arrives: a teacher may have started first.
     exchange.predictionsFrom(from, batchId, predictions.getModelStep(), rows,
         predictions.hasValidationAccuracy() ? predictions.getValidationAccuracy() : Double.NaN);
+  }
+
+  /**
+   * Keeps a node's aggregate (topology node-ensemble, {@link NodeEnsemble}) as the rows of each of
+   * its contributors that is one of this peer's teachers.
+   */
+  private void keepAggregate(SoftPredictions predictions) {
+    long batchId = predictions.getBatchId();
+    if (!predictions.getRunId().equals(runId)) {
+      log.warn("peer {} ignores the aggregate of {} of run {}", self, predictions.getFromPeer(), predictions.getRunId());
+      return;
+    }
+    List<Contributor> teachers = predictions.getContributorsList().stream()
+        .filter(c -> exchange.teachers().contains(c.getPeer())).toList();
+    for (Contributor teacher : teachers) {
+      exchange.seen(teacher.getPeer(), batchId);
+      exchange.progressOf(teacher.getPeer(), teacher.getModelStep() - 1);
+    }
+    if (teachers.isEmpty() || finished.getAsBoolean() || !exchange.isCurrentOrAhead(batchId) || !usable(predictions)) {
+      return;
+    }
+    float[] rows = decoded(predictions, teachers.stream().map(Contributor::getPeer).toList());
+    if (rows == null) {
+      return;
+    }
+    for (Contributor teacher : teachers) {
+      exchange.predictionsFrom(teacher.getPeer(), batchId, teacher.getModelStep(), rows,
+          teacher.hasValidationAccuracy() ? teacher.getValidationAccuracy() : Double.NaN);
+    }
+  }
+
+  /**
+   * The probabilities a message carries, put together when it came in parts; null while parts are
+   * missing, or when they are no probabilities: then the batch no longer waits for {@code teachers}.
+   */
+  private float[] decoded(SoftPredictions predictions, List<String> teachers) {
+    long started = System.nanoTime();
+    try {
+      float[] rows = softening.decode(predictions);
+      return predictions.getBatchRows() > 0 ? chunks.add(predictions, rows) : rows;
+    } catch (IllegalArgumentException e) {
+      // Never into a target: one NaN there would make this peer's weights NaN too.
+      log.warn("peer {} rejects the predictions of {} for batch {}: {}", self, predictions.getFromPeer(),
+          predictions.getBatchId(), e.getMessage());
+      teachers.forEach(teacher -> exchange.rejected(teacher, predictions.getBatchId()));
+      return null;
+    } finally {
+      figures.addCodec(System.nanoTime() - started, 0);
+    }
   }
 
   private boolean usable(SoftPredictions predictions) {

@@ -3,6 +3,7 @@ package dev.cohort.actors.peer;
 import dev.cohort.actors.config.CohortSettings;
 import dev.cohort.actors.config.PeerSpec;
 import dev.cohort.model.distill.SoftTargets;
+import dev.cohort.protocol.Contributor;
 import dev.cohort.protocol.Encoding;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.ProbabilityCodec;
@@ -102,6 +103,21 @@ final class Softening {
    */
   List<PeerInbox> encode(long batchId, long modelStep, int rows, float[] softened, ProbabilityCodec.Format format,
       double validationAccuracy) {
+    return encode(batchId, modelStep, rows, softened, format, validationAccuracy, List.of());
+  }
+
+  /**
+   * A node's aggregate for node-ensemble: the average of the softened predictions of {@code
+   * contributors} (this peer among them) for batch {@code batchId}, in the run's encoding, sent by
+   * this peer; {@code modelStep} is the smallest of theirs.
+   */
+  List<PeerInbox> encodeAggregate(long batchId, long modelStep, int rows, float[] averaged,
+      List<Contributor> contributors) {
+    return encode(batchId, modelStep, rows, averaged, runFormat, Double.NaN, contributors);
+  }
+
+  private List<PeerInbox> encode(long batchId, long modelStep, int rows, float[] softened,
+      ProbabilityCodec.Format format, double validationAccuracy, List<Contributor> contributors) {
     int rowsPerMessage = MAX_PAYLOAD_BYTES / format.bytesPerRow(classes);
     List<PeerInbox> messages = new ArrayList<>();
     for (int first = 0; first < rows; first += rowsPerMessage) {
@@ -125,6 +141,7 @@ final class Softening {
       if (!Double.isNaN(validationAccuracy)) {
         message.setValidationAccuracy(validationAccuracy);
       }
+      message.addAllContributors(contributors);
       messages.add(PeerInbox.newBuilder().setPredictions(message).build());
     }
     return messages;

@@ -125,7 +125,9 @@ final class StepLoop {
   private StepMode lockStep() {
     TeacherWait wait = new TeacherWait(name, exchange, intake, settings.distillation().maxWait(), host::shuttingDown,
         () -> reachable.refresh(links.addresses(), exchange), figures, log);
-    return new LockStep(exchange, links, intake, wait, figures, settings.distillation().lookahead(), schedule,
+    Outbox outbox = settings.distillation().preset() == CohortSettings.TopologyPreset.NODE_ENSEMBLE
+        ? new NodeEnsemble(name, exchange, links, wait) : links;
+    return new LockStep(exchange, outbox, intake, wait, figures, settings.distillation().lookahead(), schedule,
         (long) settings.training().epochs() * schedule.batchesPerEpoch(), predictor(), position);
   }
 
@@ -152,6 +154,11 @@ final class StepLoop {
   /** Where the peer's wire inbox and its watch put what arrives past the mailbox. */
   PredictionIntake intake() {
     return intake;
+  }
+
+  /** The inboxes of the linked peers on this node (any thread): where the wire inbox passes a node's aggregate on. */
+  List<ActorRef<PeerInbox>> localInboxes() {
+    return links.localInboxes();
   }
 
   /** The peer's records: its reports, checkpoints and export. */

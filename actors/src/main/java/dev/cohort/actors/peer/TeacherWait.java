@@ -3,6 +3,7 @@ package dev.cohort.actors.peer;
 import java.time.Duration;
 import java.util.Set;
 import java.util.function.BooleanSupplier;
+import java.util.function.Predicate;
 import org.slf4j.Logger;
 
 /**
@@ -25,6 +26,9 @@ final class TeacherWait {
   private final Runnable lookAtReachability;
   private final StepFigures figures;
   private final Logger log;
+  /** The batch the current max-wait counts for, and when it ends ({@link System#nanoTime}). */
+  private long deadlineBatch = Long.MIN_VALUE;
+  private long deadline;
 
   /**
    * @param shuttingDown whether this node is going down: the wait ends, to let the stop through
@@ -44,17 +48,34 @@ final class TeacherWait {
 
   /** Returns once the teachers' predictions for {@code batchId} are in, or max-wait has passed. */
   void await(long batchId) {
-    if (exchange.complete(batchId)) {
+    await(batchId, teacher -> true, true);
+  }
+
+  /**
+   * Returns once the teachers {@code among} accepts have answered for {@code batchId} (or are past
+   * it, gone or unreachable), or max-wait has passed; the wait for every teacher that follows on
+   * the same batch ends within the same max-wait, counted from this one's start, and it logs and
+   * counts whoever is missing.
+   */
+  void awaitSome(long batchId, Predicate<String> among) {
+    await(batchId, among, false);
+  }
+
+  private void await(long batchId, Predicate<String> among, boolean countMissing) {
+    if (answered(batchId, among)) {
       return;
     }
     ExchangeEvents.Wait event = new ExchangeEvents.Wait();
     event.begin();
     long started = System.nanoTime();
-    long deadline = started + maxWait.toNanos();
+    if (batchId != deadlineBatch) {
+      deadlineBatch = batchId;
+      deadline = started + maxWait.toNanos();
+    }
     long lastArrival = PredictionIntake.NOTHING;
     long lastTaken = 0;
     try {
-      while (!exchange.complete(batchId)) {
+      while (!answered(batchId, among)) {
         long taken = intake.takeNext(Math.min(deadline - System.nanoTime(), SLICE_NANOS));
         if (taken != PredictionIntake.NOTHING) {
           lastArrival = taken;
@@ -65,7 +86,9 @@ final class TeacherWait {
           return;
         }
         if (System.nanoTime() - deadline >= 0) {
-          timedOut(batchId);
+          if (countMissing) {
+            timedOut(batchId);
+          }
           return;
         }
         lookAtReachability.run();
@@ -84,6 +107,10 @@ final class TeacherWait {
         event.commit();
       }
     }
+  }
+
+  private boolean answered(long batchId, Predicate<String> among) {
+    return exchange.missing(batchId).stream().noneMatch(among);
   }
 
   private void timedOut(long batchId) {

@@ -137,6 +137,23 @@ class SettingsParserTest {
   }
 
   @Test
+  void nodeEnsembleHasDmlsLinksAndRefusesOneNodeAWeightingOrASelectionNamingTheKey() {
+    CohortSettings settings = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort { cluster.nodes = 2, distillation.topology = node-ensemble }"));
+    assertEquals(dev.cohort.model.distill.Topology.mutual(List.of("mlp-a", "mlp-b")), settings.distillation().topology());
+    assertEquals("node-ensemble", settings.distillation().topologyName());
+    assertEquals("cohort.distillation.topology = node-ensemble averages each node's predictions and sends one"
+        + " aggregate to every other node: it needs cohort.cluster.nodes >= 2, found 1 (use dml on one node: the same"
+        + " targets)", failure("cohort.distillation.topology = node-ensemble"));
+    assertEquals("cohort.distillation.topology = node-ensemble sends the average of a node's teachers, not each"
+        + " one's predictions: cohort.distillation.teacher-weighting must be none (or auto), found validation",
+        failure("cohort { cluster.nodes = 2, distillation { topology = node-ensemble, teacher-weighting = validation } }"));
+    assertEquals("cohort.distillation.topology = node-ensemble sends the average of a node's teachers, not each"
+        + " one's predictions: cohort.distillation.selection.method must be none, found co-teaching",
+        failure("cohort { cluster.nodes = 2, distillation { topology = node-ensemble, selection.method = co-teaching } }"));
+  }
+
+  @Test
   void anUnknownKeyIsRejectedByName() {
     String message = failure("cohort.training.epoch = 3");
     assertTrue(message.contains("unknown key cohort.training.epoch"), message);
@@ -145,7 +162,8 @@ class SettingsParserTest {
   @Test
   void anUnknownTopologyNamesTheKeyTheValueAndTheChoices() {
     assertEquals(
-        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, ring, random-k, codistill, kd, custom]",
+        "cohort.distillation.topology = 'mutual' is not valid: expected one of [independent, dml, ensemble, ta-chain, ring, random-k, node-ensemble, codistill, kd,"
+            + " custom]",
         failure("cohort.distillation.topology = mutual"));
   }
 
