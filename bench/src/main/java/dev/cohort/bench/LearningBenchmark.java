@@ -29,8 +29,8 @@ import picocli.CommandLine.Spec;
 
 /**
  * {@code cohort bench learning}: does distillation help here? Runs each topology over several
- * seeds on a training subset and on the full training set, one JVM per process run (accuracy
- * does not depend on how the nodes are laid out), and writes a Markdown table of test accuracy:
+ * seeds on a training subset and on the full training set, in this JVM (accuracy does not depend
+ * on how the nodes are laid out; node-ensemble, which needs two nodes, starts a second JVM), and writes a Markdown table of test accuracy:
  * every peer's (its final checkpoint, evaluated on the test split for this table only) and the
  * best peer's (chosen on the validation split, as every run does), as mean ± sd over the seeds.
  */
@@ -136,7 +136,7 @@ public final class LearningBenchmark implements Callable<Integer> {
     known.put("sparse-noise", new Setting("sparse-noise", String.format(Locale.ROOT,
         "Eight peers, sparse exchange: %d-image subset, %.0f %% symmetric noise, %d epochs, T = 1, λ = 5", subset,
         100 * noise, subsetEpochs), subset, subsetEpochs, noiseConfig(noise, "symmetric"),
-        List.of("eight-independent", "eight-dml", "eight-ring", "eight-random-k"), false));
+        List.of("eight-independent", "eight-dml", "eight-ring", "eight-random-k", "eight-node-ensemble"), false));
     known.put("noisy-clean", new Setting("noisy-clean", String.format(Locale.ROOT,
         "Noisy labels: %d-image subset, clean labels, %d epochs, T = 1", subset, subsetEpochs),
         subset, subsetEpochs, noiseConfig(0, "symmetric"), selection, true));
@@ -206,7 +206,8 @@ public final class LearningBenchmark implements Callable<Integer> {
             "cluster.nodes", 1)));
     long started = System.nanoTime();
     Launch.Prepared prepared = Launch.prepare(cohort, "cohort bench learning", data);
-    Launch.Outcome outcome = Launch.execute(prepared, 0, 0, line -> {});
+    // One JVM, unless the mode needs more nodes (node-ensemble): they are started and stopped with the run.
+    Launch.Outcome outcome = Launch.execute(prepared, prepared.settings().cluster().nodes() - 1, 0, line -> {});
     RunFinished finished = outcome.finished();
     if (outcome.interrupted() || !finished.getSuccess()) {
       throw new IllegalStateException("benchmark run " + runId + " failed: " + finished.getMessage());
@@ -249,7 +250,7 @@ public final class LearningBenchmark implements Callable<Integer> {
                 + "λ = 1, 2, 3, 5; `co-teaching` / `jocor`: `distillation.selection.method` with `forget-rate = auto`\n"
                 + "(ε estimated by each peer halfway through its first epoch), over `dml` links, λ = 0 unless\n"
                 + "`-lambdaN`; `pair-`: two 784-256-10 peers; `eight-`: eight 784-256-10 peers at λ = 5, `random-k` with k = 2\n"
-                + "redrawn every 10 batches. Label noise, where a section has it, is on the training\n"
+                + "redrawn every 10 batches, `node-ensemble` on two JVMs of four peers (every other run is one JVM). Label noise, where a section has it, is on the training\n"
                 + "split only (`data.label-noise`, `data.label-noise-type`); validation and test labels are clean.\n"
                 + "*chosen on validation* (noisy-label sections): per seed, the mode whose best peer has the highest\n"
                 + "validation accuracy, and that peer's test accuracy: what a user gets by trying every mode and\n"

@@ -69,6 +69,9 @@ final class LearningModes {
           weighting("none", "distillation.lambda", 5, "distillation.random-k.k", 2,
               "distillation.random-k.redraw-every", 10)));
     }
+    // node-ensemble needs nodes to average on: two JVMs of four peers each (dml's targets).
+    MODES.put("eight-node-ensemble", new Mode("node-ensemble", eight, "eight-independent",
+        weighting("none", "distillation.lambda", 5, "cluster.nodes", 2)));
     MODES.put("ta-independent", new Mode("independent", chain, null, own));
     MODES.put("ta-chain", new Mode("ta-chain", chain, "ta-independent", none));
     MODES.put("ta-chain-validation", new Mode("ta-chain", chain, "ta-independent", weighting("validation")));

@@ -29,7 +29,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
       description = "peers@JVMs, each JVM hosting K/N peers (default: ${DEFAULT-VALUE})")
   private List<String> sizes;
 
-  @Option(names = "--topologies", split = ",", paramLabel = "T", defaultValue = "dml,ring,random-k",
+  @Option(names = "--topologies", split = ",", paramLabel = "T", defaultValue = "dml,ring,random-k,node-ensemble",
       description = "lock-step topologies (default: ${DEFAULT-VALUE})")
   private List<String> topologies;
 

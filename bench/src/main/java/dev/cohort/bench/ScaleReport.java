@@ -112,6 +112,15 @@ final class ScaleReport {
           small.run().peers()), "does not grow with K", String.format(Locale.ROOT, "%.0f B against %.0f B (×%.2f)",
           bytesPerPeer(large), bytesPerPeer(small), ratio), ratio <= 1.05);
     }
+    // node-ensemble: between nodes, one aggregate per ordered pair of nodes and batch
+    runs.stream().filter(m -> m.run().topology().equals("node-ensemble") && m.run().kill() == 0).forEach(m -> {
+      int nodes = m.run().jvms();
+      double between = ScaleFigures.meanOver(m.figures().remoteMessagesPerStep()) * nodes;
+      int expected = nodes * (nodes - 1);
+      row(md, m.run().label() + ": prediction messages between nodes per step (dml: K(K−1)(1−1/N) = "
+              + String.format(Locale.ROOT, "%,.0f", (double) m.run().peers() * (m.run().peers() - 1) * (1 - 1.0 / nodes)) + ")",
+          "N(N−1) = " + expected, String.format(Locale.ROOT, "%.1f", between), Math.abs(between - expected) <= 0.05 * expected);
+    });
     md.append('\n');
   }
 

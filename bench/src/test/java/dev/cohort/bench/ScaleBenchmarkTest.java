@@ -16,7 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The scale harness: its arithmetic on a hand-made run, and the harness itself, for real and small
- * as CI can afford (K = 8 peers on 4 JVMs, dml and random-k). Its speeds are not checked (the
+ * as CI can afford (K = 8 peers on 4 JVMs, dml, random-k and node-ensemble). Its speeds are not checked (the
  * machine is shared); what the topology fixes is: messages per step per node.
  */
 class ScaleBenchmarkTest {
@@ -106,7 +106,7 @@ class ScaleBenchmarkTest {
   @Test
   void eightPeersOnFourJvmsSendWhatTheirTopologyFixesAndTheReportSaysSo(@TempDir Path dir) throws Exception {
     Path out = dir.resolve("SCALE.md");
-    Cli.Result result = Cli.run("bench", "scale", "--sizes", "8@4", "--topologies", "dml,random-k", "--epochs", "3",
+    Cli.Result result = Cli.run("bench", "scale", "--sizes", "8@4", "--topologies", "dml,random-k,node-ensemble", "--epochs", "3",
         "--steps-per-epoch", "40", "--runs", dir.resolve("runs").toString(), "--out", out.toString());
     assertEquals(0, result.code(), result.output());
     String md = Files.readString(out);
@@ -119,7 +119,13 @@ class ScaleBenchmarkTest {
     String[] randomK = row(md, "random-k K=8 on 4 JVMs");
     double sent = Double.parseDouble(randomK[5]);
     assertTrue(sent > 0 && sent < 14, "random-k sends fewer messages than dml: " + sent + "\n" + md);
-    for (String[] r : List.of(dml, randomK)) {
+    // node-ensemble: a node's sender sends one aggregate a step to each of the 3 other nodes; locally,
+    // each peer to its node's other peer, and the receiver of each aggregate passes it on to it
+    String[] nodeEnsemble = row(md, "node-ensemble K=8 on 4 JVMs");
+    assertEquals("3.0", nodeEnsemble[6], "node-ensemble messages to other nodes: N − 1 per node\n" + md);
+    assertTrue(md.contains("| node-ensemble K=8 on 4 JVMs: prediction messages between nodes per step"
+        + " (dml: K(K−1)(1−1/N) = 42) | N(N−1) = 12 | 12.0 | yes |"), md);
+    for (String[] r : List.of(dml, randomK, nodeEnsemble)) {
       assertTrue(Double.parseDouble(r[2]) > 0, "start time " + Arrays.toString(r));
       assertTrue(Double.parseDouble(r[3]) > 0, "steps/s " + Arrays.toString(r));
       assertTrue(Double.parseDouble(r[8].replace(",", "")) > 0, "messages/s " + Arrays.toString(r));
@@ -128,7 +134,7 @@ class ScaleBenchmarkTest {
       }
       assertTrue(Double.parseDouble(r[12].split(" ")[0]) > 0, "resident memory " + Arrays.toString(r));
     }
-    for (String label : List.of("dml K=8 on 4 JVMs", "random-k K=8 on 4 JVMs")) {
+    for (String label : List.of("dml K=8 on 4 JVMs", "random-k K=8 on 4 JVMs", "node-ensemble K=8 on 4 JVMs")) {
       String[] cpu = md.substring(md.indexOf("## CPU per prediction message")).lines()
           .filter(l -> l.startsWith("| " + label + " |")).findFirst().orElseThrow().split("\\|");
       assertTrue(Double.parseDouble(cpu[3].trim()) > 0 && Double.parseDouble(cpu[4].trim()) > 0,
