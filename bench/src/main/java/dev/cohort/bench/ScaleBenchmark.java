@@ -77,6 +77,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
   @Option(names = "--out", paramLabel = "FILE", defaultValue = "docs/SCALE.md", description = "the report (default: ${DEFAULT-VALUE})")
   private Path out;
 
+  @Option(names = "--notes", paramLabel = "FILE", defaultValue = "docs/bench/SCALE-notes.md",
+      description = "hand-written notes appended to the report as they are, 'none' for none (default: ${DEFAULT-VALUE})")
+  private String notes;
+
   @Override
   public Integer call() throws Exception {
     List<ScaleRun> configurations = new ArrayList<>();
@@ -119,7 +123,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
     String command = "./cohort bench scale --sizes " + String.join(",", sizes) + " --topologies "
         + String.join(",", topologies) + (faults.isEmpty() ? "" : " --faults " + String.join(",", faults))
         + " --epochs " + epochs + " --steps-per-epoch " + stepsPerEpoch
-        + (heap.equals("256m") ? "" : " --heap " + heap) + (coordinatorFirst ? " --coordinator-first" : "");
+        + (heap.equals("256m") ? "" : " --heap " + heap) + (coordinatorFirst ? " --coordinator-first" : "")
+        + (out.equals(Path.of("docs/SCALE.md")) ? "" : " --out " + out)
+        + (notes.equals("docs/bench/SCALE-notes.md") ? "" : " --notes " + notes);
     System.out.println("scale harness: " + configurations.size() + " runs; each JVM " + String.join(" ", javaOptions));
     Map<String, List<ScaleRun.Measured>> byTopology = new LinkedHashMap<>();
     List<ScaleRun.Measured> all = new ArrayList<>();
@@ -150,7 +156,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
     ScalePlot.write(messages, "Prediction messages per second, the whole machine", "messages/s", byTopology,
         m -> m.figures().messagesPerSecond());
     Files.writeString(out, new ScaleReport(command, setup, all, failed, steps.getFileName().toString(),
-        messages.getFileName().toString()).markdown());
+        messages.getFileName().toString(), notes.equals("none") ? null : Path.of(notes)).markdown());
     System.out.println("written: " + out + ", " + steps + ", " + messages);
     return failed.isEmpty() ? 0 : 1;
   }

@@ -13,12 +13,9 @@ import java.util.function.Predicate;
 /**
  * docs/SCALE.md from one run of the scale harness: how it ran, the targets of issue 23 it can
  * speak to (only for the configurations measured), a table of every run, the plots, and the
- * hand-written notes of {@link #NOTES} appended verbatim.
+ * hand-written notes (docs/bench/SCALE-notes.md, kept across runs of the harness) appended verbatim.
  */
 final class ScaleReport {
-
-  /** Hand-written findings kept across runs of the harness (mechanisms, not numbers of this run). */
-  static final Path NOTES = Path.of("docs", "bench", "SCALE-notes.md");
 
   private final String command;
   private final ScaleRun.Setup setup;
@@ -26,16 +23,21 @@ final class ScaleReport {
   private final Map<String, String> failed;
   private final String stepsPlot;
   private final String messagesPlot;
+  private final Path notes;
 
-  /** @param failed the configurations that did not finish, by label, each with why (its JVM's log named) */
+  /**
+   * @param failed the configurations that did not finish, by label, each with why (its JVM's log named)
+   * @param notes hand-written notes to append as they are (null: none; a missing file: none)
+   */
   ScaleReport(String command, ScaleRun.Setup setup, List<ScaleRun.Measured> runs, Map<String, String> failed,
-      String stepsPlot, String messagesPlot) {
+      String stepsPlot, String messagesPlot, Path notes) {
     this.command = command;
     this.setup = setup;
     this.runs = runs;
     this.failed = failed;
     this.stepsPlot = stepsPlot;
     this.messagesPlot = messagesPlot;
+    this.notes = notes;
   }
 
   String markdown() throws IOException {
@@ -69,8 +71,8 @@ final class ScaleReport {
     faultTable(md);
     md.append("![Per-peer steps per second against K](").append(stepsPlot).append(")\n\n");
     md.append("![Prediction messages per second against K](").append(messagesPlot).append(")\n\n");
-    if (Files.isRegularFile(NOTES)) {
-      md.append(Files.readString(NOTES));
+    if (notes != null && Files.isRegularFile(notes)) {
+      md.append(Files.readString(notes));
     }
     return md.toString();
   }
