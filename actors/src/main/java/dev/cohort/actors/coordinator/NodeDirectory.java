@@ -104,6 +104,23 @@ final class NodeDirectory implements Failover.Nodes {
     return decision;
   }
 
+  /**
+   * Places every one of {@code places} at once ({@link Placement#placeAll}: each node's slots
+   * divided among all the peers it gets), sending each its message; empty when no node is available.
+   */
+  List<Placement.Decision> placeAll(List<PlacePeer.Builder> places) {
+    Map<Placement.Node, ActorRef<HostInbox>> available = available();
+    List<Placement.Decision> decisions = placement.placeAll(places.size(), List.copyOf(available.keySet()));
+    for (int i = 0; i < decisions.size(); i++) {
+      Placement.Decision d = decisions.get(i);
+      PlacePeer.Builder place = places.get(i);
+      available.get(d.node()).tell(
+          HostInbox.newBuilder().setPlacePeer(place.setDevice(d.device()).setThreads(d.threads())).build());
+      nodeOfPeer.put(place.getPeer(), d.node().address());
+    }
+    return decisions;
+  }
+
   /** The node a peer was last placed on, or "" if none. */
   @Override
   public String nodeOfPeer(String peer) {

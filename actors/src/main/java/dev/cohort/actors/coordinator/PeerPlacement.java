@@ -81,11 +81,14 @@ final class PeerPlacement {
       return;
     }
     adopt(nodes.hosts());
-    for (PeerSpec spec : settings.peers()) {
-      if (!failover.isDead(spec.name()) && !place(spec.name(), resume, -1)) {
-        lifecycle.finish(false, "no node is up to place peer " + spec.name() + " on");
-        return;
-      }
+    List<PeerSpec> live = settings.peers().stream().filter(spec -> !failover.isDead(spec.name())).toList();
+    List<Placement.Decision> decisions = nodes.placeAll(live.stream().map(spec -> message(spec.name(), resume, -1)).toList());
+    if (decisions.isEmpty() && !live.isEmpty()) {
+      lifecycle.finish(false, "no node is up to place peer " + live.get(0).name() + " on");
+      return;
+    }
+    for (int i = 0; i < decisions.size(); i++) {
+      records.placed(live.get(i), decisions.get(i), resume);
     }
     lifecycle.waitingForPeers();
   }
@@ -104,17 +107,25 @@ final class PeerPlacement {
    * is available.
    */
   boolean place(String peer, boolean resume, long rejoinAt) {
-    int index = settings.peers().stream().map(PeerSpec::name).toList().indexOf(peer);
-    Optional<Placement.Decision> decision = nodes.place(PlacePeer.newBuilder()
+    Optional<Placement.Decision> decision = nodes.place(message(peer, resume, rejoinAt));
+    decision.ifPresent(d -> records.placed(settings.peers().get(index(peer)), d, resume));
+    return decision.isPresent();
+  }
+
+  /** What a node is told to host {@code peer}, without the device and threads its placement chooses. */
+  private PlacePeer.Builder message(String peer, boolean resume, long rejoinAt) {
+    return PlacePeer.newBuilder()
         .setRunId(settings.runId())
         .setPeer(peer)
-        .setPeerIndex(index)
+        .setPeerIndex(index(peer))
         .setCohortConfig(settings.render())
         .setCoordinator(coordinator)
         .setResume(resume)
         .setRejoinAtBatch(rejoinAt)
-        .setRestarts(failover.restarts(peer)));
-    decision.ifPresent(d -> records.placed(settings.peers().get(index), d, resume));
-    return decision.isPresent();
+        .setRestarts(failover.restarts(peer));
+  }
+
+  private int index(String peer) {
+    return settings.peers().stream().map(PeerSpec::name).toList().indexOf(peer);
   }
 }

@@ -1,5 +1,6 @@
 package dev.cohort.actors.coordinator;
 
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
@@ -10,7 +11,8 @@ import java.util.Optional;
  * Where peers go. Each node offers slots (CPU threads it gives to training) and GPUs; a peer takes
  * one slot. The next peer goes to the node with the most free slots (ties: the fewest peers, then
  * the order the nodes are given in), so peers spread over the nodes and a node that joins late
- * gets the next ones. When every slot is taken, peers still go to the least loaded node
+ * gets the next ones; a run's first placement decides every peer's node before it divides a node's
+ * slots into threads ({@link #placeAll}). When every slot is taken, peers still go to the least loaded node
  * (oversubscribed, and said so) rather than wait. Pure: the coordinator keeps one.
  */
 final class Placement {
@@ -36,6 +38,25 @@ final class Placement {
       int peers = placed.merge(node.address(), 1, Integer::sum);
       return new Decision(node, device(index, node.gpus()), threads(node.slots(), peers), peers > node.slots());
     });
+  }
+
+  /**
+   * Chooses nodes for {@code peers} more peers at once (each as {@link #place} would), then divides
+   * each node's slots among every peer it then hosts: a run's first placement, so the first peer on
+   * a node does not get the whole node's threads and the last a share. Empty when no node is given.
+   */
+  List<Decision> placeAll(int peers, List<Node> nodes) {
+    List<Decision> chosen = new ArrayList<>();
+    for (int i = 0; i < peers; i++) {
+      Optional<Decision> decision = place(nodes);
+      if (decision.isEmpty()) {
+        return List.of();
+      }
+      chosen.add(decision.get());
+    }
+    return chosen.stream()
+        .map(d -> new Decision(d.node(), d.device(), threads(d.node().slots(), peersOn(d.node())), d.oversubscribed()))
+        .toList();
   }
 
   /** A peer left {@code address} (lost, or finished and stopped): its slot is free again. */

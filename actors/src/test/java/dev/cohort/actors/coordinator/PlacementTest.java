@@ -75,6 +75,22 @@ class PlacementTest {
   }
 
   @Test
+  void aFirstPlacementDividesEachNodesSlotsAmongAllThePeersItGets() {
+    Placement oneByOne = new Placement();
+    assertEquals(List.of(2, 1), List.of(oneByOne.place(List.of(B)).orElseThrow().threads(),
+        oneByOne.place(List.of(B)).orElseThrow().threads()), "one at a time: the first on b took both slots");
+    assertEquals(List.of(1, 1), new Placement().placeAll(2, List.of(B)).stream().map(Placement.Decision::threads).toList());
+    List<Placement.Decision> all = new Placement().placeAll(3, List.of(A, B));
+    assertEquals(List.of("a", "a", "b"), all.stream().map(d -> d.node().address()).toList());
+    assertEquals(List.of(2, 2, 2), all.stream().map(Placement.Decision::threads).toList(),
+        "a's 4 slots for its 2 peers, b's 2 for its one");
+    List<Placement.Decision> gpus = new Placement().placeAll(3, List.of(GPU));
+    assertEquals(List.of(0, 1, 0), gpus.stream().map(Placement.Decision::device).toList());
+    assertEquals(List.of(2, 2, 2), gpus.stream().map(Placement.Decision::threads).toList());
+    assertEquals(List.of(), new Placement().placeAll(2, List.of()), "no node, no placement");
+  }
+
+  @Test
   void nodesAdvertiseSlotsAndGpusInTheirRoles() {
     assertEquals(new Placement.Node("n", 6, 2), Placement.fromRoles("n", Set.of("trainer", "slots-6", "gpus-2")));
     assertEquals(new Placement.Node("n", 1, 0), Placement.fromRoles("n", Set.of("trainer")));
