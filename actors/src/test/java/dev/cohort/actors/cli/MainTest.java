@@ -89,7 +89,7 @@ class MainTest {
   @Test
   void anUnknownValueNamesTheKeyAndTheChoices() throws IOException {
     Path file = cohortFile("cohort.distillation.topology = teacher\n");
-    assertOneCleanError(run("run", file.toString()), "cohort.distillation.topology = 'teacher'", "[independent, dml, ensemble, ta-chain, ring, random-k, codistill, kd, custom]");
+    assertOneCleanError(run("run", file.toString()), "cohort.distillation.topology = 'teacher'", "[independent, dml, ensemble, ta-chain, ring, random-k, node-ensemble, codistill, kd, custom]");
   }
 
   @Test
