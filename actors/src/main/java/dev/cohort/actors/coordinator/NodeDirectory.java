@@ -121,6 +121,24 @@ final class NodeDirectory implements Failover.Nodes {
     return decisions;
   }
 
+  /**
+   * Whether {@code ref} lives on a node that has left the cluster or been downed: a listing of it
+   * is stale (the Receptionist drops it once the node is removed), however long that takes.
+   */
+  boolean hasLeft(ActorRef<?> ref) {
+    Address node = nodeOf(ref);
+    if (node.equals(self)) {
+      return false;
+    }
+    for (Member member : cluster.state().getMembers()) {
+      if (member.address().equals(node)) {
+        MemberStatus status = member.status();
+        return status == MemberStatus.down() || status == MemberStatus.exiting() || status == MemberStatus.removed();
+      }
+    }
+    return true;
+  }
+
   /** The node a peer was last placed on, or "" if none. */
   @Override
   public String nodeOfPeer(String peer) {

@@ -11,7 +11,8 @@ import org.apache.pekko.actor.typed.ActorRef;
 
 /**
  * The peers the Receptionist lists for the run, every registered one, on unreachable nodes too (a
- * peer leaves the listing when it stops or its node is removed). Before training: training starts
+ * peer leaves the listing when it stops or its node is removed; one listed on a node that is downed
+ * or leaving counts as gone already). Before training: training starts
  * once every live peer is there. During it: a peer that registers again was restarted (or is found
  * by a coordinator that took over) and is started and announced; a peer that leaves the listing is
  * lost, unless a takeover's grace period is still running.
@@ -40,7 +41,8 @@ final class Registrations {
     Map<String, ActorRef<PeerInbox>> listed = new HashMap<>();
     for (ActorRef<PeerInbox> ref : instances) {
       String name = ServiceKeys.peerName(ref.path().parent().name());
-      if (name != null && roster.names().contains(name)) {
+      // A peer still listed on a node that is gone is not there: its restarted copy may be listed too.
+      if (name != null && roster.names().contains(name) && !nodes.hasLeft(ref)) {
         listed.put(name, ref);
       }
     }

@@ -131,6 +131,11 @@ class BadInputTest {
             "cohort.distillation.random-k.redraw-every = 0"),
         bad("random-k of one", good, "run FILE --set peers=[{name=a}] --set distillation.topology=random-k",
             "random-k needs at least 2"),
+        bad("node-ensemble on one node", good, "run FILE --set distillation.topology=node-ensemble",
+            "cohort.distillation.topology = node-ensemble", "cohort.cluster.nodes >= 2, found 1"),
+        bad("node-ensemble weighing its teachers", good, "run FILE --set distillation.topology=node-ensemble"
+            + " --set cluster.nodes=2 --set distillation.teacher-weighting=correction",
+            "cohort.distillation.teacher-weighting must be none", "found correction"),
         bad("synthetic classes", good, "run FILE --set data.synthetic.classes=200000", "cohort.data.synthetic.classes = 200000"),
         bad("zero epochs", good, "run FILE --set training.epochs=0", "cohort.training.epochs = 0"),
         bad("negative lambda", good, "run FILE --set distillation.lambda=-1", "cohort.distillation.lambda = -1"),
