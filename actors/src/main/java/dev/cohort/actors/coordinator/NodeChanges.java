@@ -51,17 +51,21 @@ final class NodeChanges {
       case "member-reachable" -> reachable(address);
       default -> { }
     }
-    return change.gone() ? failover.nodeGone(address, hostedOn(address), notStarted(address)) : List.of();
+    if (!change.gone()) {
+      return List.of();
+    }
+    List<String> hosted = hostedOn(address);
+    return failover.nodeGone(address, hosted, notStarted(hosted));
   }
 
   /**
-   * The peers placed on the node that have not started training there: not registered since their
-   * placement (a first placement, or a restart), or every one of them while the run waits for its
-   * peers.
+   * Of {@code hosted}, the peers that have not started training on their node: not registered
+   * since their placement (a first placement, or a restart), or every one of them while the run
+   * waits for its peers.
    */
-  private Set<String> notStarted(String address) {
+  private Set<String> notStarted(List<String> hosted) {
     boolean waiting = lifecycle.phase() == RunLifecycle.Phase.WAITING_FOR_PEERS;
-    return hostedOn(address).stream().filter(p -> waiting || !roster.has(p) || failover.isRestarting(p))
+    return hosted.stream().filter(p -> waiting || !roster.has(p) || failover.isRestarting(p))
         .collect(Collectors.toSet());
   }
 

@@ -96,12 +96,15 @@ final class NodeDirectory implements Failover.Nodes {
   Optional<Placement.Decision> place(PlacePeer.Builder place) {
     Map<Placement.Node, ActorRef<HostInbox>> available = available();
     Optional<Placement.Decision> decision = placement.place(List.copyOf(available.keySet()));
-    decision.ifPresent(d -> {
-      available.get(d.node()).tell(
-          HostInbox.newBuilder().setPlacePeer(place.setDevice(d.device()).setThreads(d.threads())).build());
-      nodeOfPeer.put(place.getPeer(), d.node().address());
-    });
+    decision.ifPresent(d -> send(place, d, available));
     return decision;
+  }
+
+  /** Tells the chosen node to host the peer, with the device and threads chosen, and notes where it is. */
+  private void send(PlacePeer.Builder place, Placement.Decision d, Map<Placement.Node, ActorRef<HostInbox>> available) {
+    available.get(d.node()).tell(
+        HostInbox.newBuilder().setPlacePeer(place.setDevice(d.device()).setThreads(d.threads())).build());
+    nodeOfPeer.put(place.getPeer(), d.node().address());
   }
 
   /**
@@ -112,11 +115,7 @@ final class NodeDirectory implements Failover.Nodes {
     Map<Placement.Node, ActorRef<HostInbox>> available = available();
     List<Placement.Decision> decisions = placement.placeAll(places.size(), List.copyOf(available.keySet()));
     for (int i = 0; i < decisions.size(); i++) {
-      Placement.Decision d = decisions.get(i);
-      PlacePeer.Builder place = places.get(i);
-      available.get(d.node()).tell(
-          HostInbox.newBuilder().setPlacePeer(place.setDevice(d.device()).setThreads(d.threads())).build());
-      nodeOfPeer.put(place.getPeer(), d.node().address());
+      send(places.get(i), decisions.get(i), available);
     }
     return decisions;
   }
