@@ -78,12 +78,28 @@ public record CohortSettings(
   }
 
   /**
+   * @param learningRateDecayFrom the epoch (from 1) from which the learning rate falls linearly, epoch
+   *     by epoch, to 1/(epochs − from + 1) of itself in the last epoch; 0: constant
    * @param checkpointEvery steps between checkpoints (besides the one at every epoch's end); 0: epoch ends only
    * @param engine what runs each peer's training step
    */
   public record Training(
-      int epochs, int batchSize, double learningRate, long seed, int reportEvery, int checkpointEvery,
-      dev.cohort.model.nn.StepEngine engine) {}
+      int epochs, int batchSize, double learningRate, int learningRateDecayFrom, long seed, int reportEvery,
+      int checkpointEvery, dev.cohort.model.nn.StepEngine engine) {
+
+    /**
+     * What a peer's learning rate is multiplied by in {@code epoch} (counted from 0) of its
+     * training: 1 before {@code learningRateDecayFrom}, then (epochs − epoch)/(epochs − from + 1),
+     * so 1 in the first decayed epoch and 1/(epochs − from + 1) in the last (co-teaching's schedule:
+     * Han et al. 2018 decay Adam's rate linearly to zero over the last 60 % of the epochs).
+     */
+    public double learningRateFactor(int epoch) {
+      if (learningRateDecayFrom == 0 || epoch + 1 < learningRateDecayFrom) {
+        return 1;
+      }
+      return (double) (epochs - Math.min(epoch, epochs - 1)) / (epochs - learningRateDecayFrom + 1);
+    }
+  }
 
   /**
    * @param topology the links the preset (or {@code links}) expands to

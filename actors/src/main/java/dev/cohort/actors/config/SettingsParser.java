@@ -192,10 +192,17 @@ public final class SettingsParser {
   }
 
   private static CohortSettings.Training training(Config c) {
+    int epochs = positive(c, "training.epochs", "");
+    int decayFrom = atLeastZero(c, "training.learning-rate-decay-from");
+    if (decayFrom > epochs) {
+      throw invalid("training.learning-rate-decay-from", decayFrom,
+          "0 (a constant learning rate) or an epoch from 1 to training.epochs = " + epochs);
+    }
     return new CohortSettings.Training(
-        positive(c, "training.epochs", ""),
+        epochs,
         positive(c, "training.batch-size", ""),
         positiveDouble(c, "training.learning-rate", ""),
+        decayFrom,
         c.getLong("training.seed"),
         positive(c, "training.report-every", ""),
         atLeastZero(c, "training.checkpoint-every"),

@@ -249,6 +249,8 @@ final class StepLoop {
     mode.beforeStep(id);
     selection.beforeStep();
     network.distillationWeight(settings.distillation().lambdaAt(position.step()));
+    network.learningRate(records.learningRate()
+        * (position.pretraining() ? 1 : settings.training().learningRateFactor(position.epoch())));
     PeerNetwork.Step trained = network.train(stepInput.of(data.train(), rows), labels, this::fillTarget);
     position.stepTaken();
     finishStep(trained.logitValues(), trained.labelValues(), labels, trained.target().keptRows(labels.length));

@@ -128,6 +128,34 @@ class SettingsParserTest {
   }
 
   @Test
+  void theLearningRateDecayIsCoTeachingsLinearScheduleAndAnEpochBeyondTheRunIsRefused() {
+    CohortSettings.Training constant = SettingsParser.parse(ConfigFactory.empty()).training();
+    assertEquals(0, constant.learningRateDecayFrom());
+    for (int epoch = 0; epoch < constant.epochs(); epoch++) {
+      assertEquals(1.0, constant.learningRateFactor(epoch));
+    }
+    CohortSettings.Training decayed = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.training { epochs = 30, learning-rate-decay-from = 12 }")).training();
+    assertEquals(1.0, decayed.learningRateFactor(0));
+    assertEquals(1.0, decayed.learningRateFactor(10), "epoch 11, before the decay");
+    assertEquals(1.0, decayed.learningRateFactor(11), "epoch 12, the first of the decay, at the full rate");
+    assertEquals(18.0 / 19, decayed.learningRateFactor(12), 1e-15);
+    assertEquals(1.0 / 19, decayed.learningRateFactor(29), 1e-15, "the last epoch");
+    for (int epoch = 12; epoch < 30; epoch++) {
+      assertEquals(1.0 / 19, decayed.learningRateFactor(epoch - 1) - decayed.learningRateFactor(epoch), 1e-12,
+          "a linear fall, the same each epoch");
+    }
+    CohortSettings.Training lastOnly = SettingsParser.parse(ConfigFactory.parseString(
+        "cohort.training { epochs = 4, learning-rate-decay-from = 4 }")).training();
+    assertEquals(1.0, lastOnly.learningRateFactor(3), "decay from the last epoch: nothing to lower");
+    assertEquals("cohort.training.learning-rate-decay-from = 31 is not valid: expected 0 (a constant learning rate)"
+        + " or an epoch from 1 to training.epochs = 30",
+        failure("cohort.training { epochs = 30, learning-rate-decay-from = 31 }"));
+    assertEquals("cohort.training.learning-rate-decay-from = -1 is not valid: expected an integer >= 0",
+        failure("cohort.training.learning-rate-decay-from = -1"));
+  }
+
+  @Test
   void randomKIsReadFromItsSectionAndTheRunsSeed() {
     CohortSettings settings = SettingsParser.parse(ConfigFactory.parseString(
         "cohort { training.seed = 9, distillation { topology = random-k, random-k { k = 1, redraw-every = 7 } } }"));

@@ -632,7 +632,7 @@ class PeerTrainerTest {
   @Test
   void withLambdaZeroMutualLearningGivesExactlyTheWeightsOfIndependentTraining() throws IOException {
     INDArray mutual = trainPairAndReadWeights("lambda0", 0.0);
-    INDArray independent = independentlyTrainedWeights(TestCohorts.settings(runs, "x", "", "a", "b"));
+    INDArray independent = trainedAlone(TestCohorts.settings(runs, "x", "", "a", "b"));
     assertEquals(independent, mutual);
     // The comparison can tell: with λ = 1 the same run moves away from independent training.
     assertNotEquals(independent, trainPairAndReadWeights("lambda1", 1.0));
@@ -652,23 +652,38 @@ class PeerTrainerTest {
     return weights;
   }
 
-  /** Peer a's network trained alone: same seed, same schedule, cross-entropy only. */
-  private static INDArray independentlyTrainedWeights(CohortSettings settings) {
+  @Test
+  void underALearningRateDecayEachEpochTrainsAtItsScheduledRate() throws IOException {
+    String decay = "training { epochs = 4, learning-rate-decay-from = 2 }";
+    CohortSettings settings = TestCohorts.settings(runs, "decay", decay, "a");
+    ActorRef<PeerInbox> a = startPeer(settings, "a");
+    startTraining("decay", Map.of("a", a), List.of(a));
+    finishedReport("a");
+    PeerNetwork trained = new Checkpoints(settings.runPath().resolve("checkpoints/a")).latest("a").orElseThrow().network();
+    assertEquals(0.01 / 3, trained.learningRate(), 1e-12, "the last epoch's rate: 1/(4 - 2 + 1) of 0.01");
+    // The runtime's weights are those of the same four epochs trained by hand at 0.01, 0.01, 2/3 and 1/3 of it...
+    assertEquals(trainedAlone(settings), trained.parameters());
+    // ...and not those of a constant rate.
+    assertNotEquals(trainedAlone(TestCohorts.settings(runs, "constant", "training.epochs = 4", "a")), trained.parameters());
+  }
+
+  /** Peer a's network trained alone for every epoch at the scheduled rate: same seed, same schedule, cross-entropy only. */
+  private static INDArray trainedAlone(CohortSettings settings) {
     RunData data = RunData.load(settings.data());
-    PeerNetwork network =
-        PeerNetwork.of(
-            new MlpPreset(data.train().featureCount(), List.of(16), data.train().classes()),
-            settings.peers().get(0).seed(),
-            settings.training().learningRate(),
-            new DistillationLoss(0.0, settings.distillation().temperature()));
+    PeerNetwork network = PeerNetwork.of(
+        new MlpPreset(data.train().featureCount(), List.of(16), data.train().classes()),
+        settings.peers().get(0).seed(), settings.training().learningRate(),
+        new DistillationLoss(0.0, settings.distillation().temperature()));
     BatchSchedule schedule =
         new BatchSchedule(data.train().size(), settings.training().batchSize(), settings.training().seed());
-    for (int b = 0; b < schedule.batchesPerEpoch(); b++) {
-      int[] rows = schedule.batch(0, b);
-      float[] noTargets = new float[rows.length * data.train().classes()];
-      network.train(
-          data.train().features(rows),
-          SoftTargets.labels(data.train().labels(rows), noTargets, data.train().classes()));
+    for (int epoch = 0; epoch < settings.training().epochs(); epoch++) {
+      network.learningRate(settings.training().learningRate() * settings.training().learningRateFactor(epoch));
+      for (int b = 0; b < schedule.batchesPerEpoch(); b++) {
+        int[] rows = schedule.batch(epoch, b);
+        network.train(data.train().features(rows),
+            SoftTargets.labels(data.train().labels(rows), new float[rows.length * data.train().classes()],
+                data.train().classes()));
+      }
     }
     return network.parameters();
   }

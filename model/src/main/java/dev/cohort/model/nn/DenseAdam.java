@@ -12,7 +12,7 @@ final class DenseAdam {
 
   private final float[] firstMoment;
   private final float[] secondMoment;
-  private final double learningRate;
+  private double learningRate;
   private final double beta1;
   private final double beta2;
   private final double epsilon;
@@ -28,6 +28,11 @@ final class DenseAdam {
     this.beta1 = adam.getBeta1();
     this.beta2 = adam.getBeta2();
     this.epsilon = adam.getEpsilon();
+  }
+
+  /** The learning rate of the next updates (a schedule changes it between steps; the moments stay). */
+  void learningRate(double rate) {
+    learningRate = rate;
   }
 
   /**

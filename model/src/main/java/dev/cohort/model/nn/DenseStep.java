@@ -240,6 +240,11 @@ final class DenseStep {
   }
 
   /** Writes the Adam moments back into the network's updater state (before it is saved). */
+  /** The learning rate of the next steps. */
+  void learningRate(double rate) {
+    adam.learningRate(rate);
+  }
+
   void flush() {
     adam.flush(memory(network.getUpdater().getStateViewArray()));
   }

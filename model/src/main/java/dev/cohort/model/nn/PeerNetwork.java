@@ -20,6 +20,8 @@ import org.deeplearning4j.util.ModelSerializer;
 import org.nd4j.linalg.api.buffer.DataType;
 import org.nd4j.linalg.api.ndarray.INDArray;
 import org.nd4j.linalg.factory.Nd4j;
+import org.nd4j.linalg.learning.config.Adam;
+import org.nd4j.linalg.learning.config.IUpdater;
 
 /**
  * One peer's network and the operations a trainer needs: logits for a batch, one distillation
@@ -119,6 +121,44 @@ public final class PeerNetwork {
     loss = new DistillationLoss(lambda, loss.temperature());
     outputLayerConfiguration(network).setLossFn(loss);
     ((org.deeplearning4j.nn.conf.layers.BaseOutputLayer) network.getOutputLayer().conf().getLayer()).setLossFn(loss);
+  }
+
+  /** Adam's learning rate now (every layer has the same). */
+  public double learningRate() {
+    return ((Adam) outputLayerConfiguration(network).getIUpdater()).getLearningRate();
+  }
+
+  /**
+   * Sets Adam's learning rate for the next steps (a schedule lowers it epoch by epoch); the
+   * moments and the step count stay. DL4J's updater reads the rate from the layers' Adam
+   * configuration at every update, so the configuration is changed in place (both the network's
+   * configuration and each layer's own, as {@link #distillationWeight} does), and the updater state,
+   * which {@link DenseStep} writes into, is kept rather than rebuilt as {@code setLearningRate} would.
+   */
+  public void learningRate(double rate) {
+    if (!(rate > 0 && Double.isFinite(rate))) {
+      throw new IllegalArgumentException("learning rate must be positive, found " + rate);
+    }
+    if (rate == learningRate()) {
+      return;
+    }
+    for (int l = 0; l < network.getnLayers(); l++) {
+      setRate(network.getLayerWiseConfigurations().getConf(l).getLayer(), rate);
+      setRate(network.getLayer(l).conf().getLayer(), rate);
+    }
+    if (dense != null) {
+      dense.learningRate(rate);
+    }
+  }
+
+  private static void setRate(org.deeplearning4j.nn.conf.layers.Layer layer, double rate) {
+    if (layer instanceof org.deeplearning4j.nn.conf.layers.BaseLayer base) {
+      for (IUpdater updater : new IUpdater[] {base.getIUpdater(), base.getBiasUpdater()}) {
+        if (updater != null) {
+          updater.setLrAndSchedule(rate, null);
+        }
+      }
+    }
   }
 
   private static org.deeplearning4j.nn.conf.layers.BaseOutputLayer outputLayerConfiguration(MultiLayerNetwork network) {

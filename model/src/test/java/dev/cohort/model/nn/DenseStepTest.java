@@ -199,6 +199,45 @@ class DenseStepTest {
     assertArrayEquals(new long[] {10, CLASSES}, dense.logits(features).shape());
   }
 
+  /**
+   * A learning rate changed between steps (a decay schedule) acts as DL4J's own
+   * {@code setLearningRate} does, on both engines, the moments kept; it survives a checkpoint; and it
+   * matters (the same steps at the old rate end elsewhere).
+   */
+  @Test
+  void aLearningRateChangedBetweenStepsActsAsDl4jsOwnSetLearningRate() throws IOException {
+    MultiLayerNetwork official = network(8);
+    PeerNetwork reference = new PeerNetwork(official, LOSS, "mlp", StepEngine.DL4J);
+    PeerNetwork dl4j = new PeerNetwork(network(8), LOSS, "mlp", StepEngine.DL4J);
+    PeerNetwork dense = new PeerNetwork(network(8), LOSS, "mlp", StepEngine.COHORT);
+    PeerNetwork unchanged = new PeerNetwork(network(8), LOSS, "mlp", StepEngine.COHORT);
+    assertTrue(dense.stepPath().startsWith("dense"), dense.stepPath());
+    List<PeerNetwork> all = List.of(reference, dl4j, dense, unchanged);
+    for (int s = 0; s < 4; s++) {
+      Batch batch = batch(16, 60 + s);
+      all.forEach(n -> n.train(batch.features(), batch.labels()));
+    }
+    official.setLearningRate(0.002);
+    dl4j.learningRate(0.002);
+    dense.learningRate(0.002);
+    assertEquals(0.002, reference.learningRate(), 0);
+    assertEquals(0.002, dense.learningRate(), 0);
+    Path file = dir.resolve("decayed.zip");
+    dense.save(file);
+    PeerNetwork resumed = PeerNetwork.load(file, "mlp");
+    assertEquals(0.002, resumed.learningRate(), 0);
+    for (int s = 4; s < 8; s++) {
+      Batch batch = batch(16, 60 + s);
+      List.of(reference, dl4j, dense, unchanged, resumed).forEach(n -> n.train(batch.features(), batch.labels()));
+    }
+    assertEquals(reference.parameters(), dl4j.parameters(), "DL4J engine, rate set in place vs setLearningRate");
+    assertClose(reference.parameters(), dense.parameters(), 1e-4, "dense engine vs setLearningRate");
+    assertEquals(dense.parameters(), resumed.parameters(), "the rate after a save and reload");
+    double moved = unchanged.parameters().castTo(DataType.DOUBLE).sub(dense.parameters().castTo(DataType.DOUBLE))
+        .amaxNumber().doubleValue();
+    assertTrue(moved > 1e-3, "four steps at 0.002 instead of 0.01 should end elsewhere; largest difference " + moved);
+  }
+
   private static MultiLayerNetwork initialised(MultiLayerConfiguration configuration) {
     MultiLayerNetwork network = new MultiLayerNetwork(configuration);
     network.init();
