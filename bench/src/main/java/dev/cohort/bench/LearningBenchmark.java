@@ -119,6 +119,11 @@ public final class LearningBenchmark implements Callable<Integer> {
         "ta-chain-validation", "ta-chain-correction", "ta-chain-selective");
     List<String> selection = List.of("pair-independent", "pair-dml-lambda5", "pair-co-teaching",
         "pair-co-teaching-lambda5", "pair-jocor-lambda1", "pair-jocor-lambda5");
+    // A learning-rate schedule set for every run names itself in each heading, so its sections sit
+    // beside (not over) the same settings' sections at a constant rate.
+    String decay = overrides.hasPath("cohort.training.learning-rate-decay-from")
+        && overrides.getInt("cohort.training.learning-rate-decay-from") > 0
+        ? ", learning rate decayed from epoch " + overrides.getInt("cohort.training.learning-rate-decay-from") : "";
     Map<String, Setting> known = new LinkedHashMap<>();
     known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
         subsetEpochs, ConfigFactory.empty(), clean, false));
@@ -148,7 +153,7 @@ public final class LearningBenchmark implements Callable<Integer> {
       }
       List<String> chosen = modes == null ? setting.modes()
           : setting.modes().stream().filter(modes::contains).toList();
-      settings.add(new Setting(setting.key(), setting.name(), setting.trainLimit(), setting.epochs(), setting.config(),
+      settings.add(new Setting(setting.key(), setting.name() + decay, setting.trainLimit(), setting.epochs(), setting.config(),
           chosen, setting.chooses()));
     }
     RunDataCache data = new RunDataCache();
