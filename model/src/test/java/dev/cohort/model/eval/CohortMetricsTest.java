@@ -31,6 +31,53 @@ class CohortMetricsTest {
     assertEquals((klAb + klBa) / 2, m.meanKl(), 1e-6);
   }
 
+  /** Every ordered pair of five peers (zeros included, as float16 underflow gives) against KL's definition. */
+  @Test
+  void everyPairsKlAndAgreementMatchTheirDefinitionsWithZerosFloored() {
+    int rows = 37;
+    int classes = 6;
+    java.util.SplittableRandom random = new java.util.SplittableRandom(5);
+    Map<String, float[]> p = new LinkedHashMap<>();
+    for (String peer : new String[] {"a", "b", "c", "d", "e"}) {
+      float[] values = new float[rows * classes];
+      for (int r = 0; r < rows; r++) {
+        float sum = 0;
+        for (int c = 0; c < classes; c++) {
+          values[r * classes + c] = random.nextInt(5) == 0 ? 0f : (float) random.nextDouble();
+          sum += values[r * classes + c];
+        }
+        for (int c = 0; c < classes; c++) {
+          values[r * classes + c] = sum > 0 ? values[r * classes + c] / sum : 1f / classes;
+        }
+      }
+      p.put(peer, values);
+    }
+    int[] labels = random.ints(rows, 0, classes).toArray();
+    CohortMetrics m = CohortMetrics.of(p, labels, classes);
+    for (String i : p.keySet()) {
+      for (String j : p.keySet()) {
+        if (i.equals(j)) {
+          continue;
+        }
+        double kl = 0;
+        int same = 0;
+        for (int r = 0; r < rows; r++) {
+          for (int c = 0; c < classes; c++) {
+            double pi = p.get(i)[r * classes + c];
+            if (pi > 0) {
+              kl += pi * (Math.log(pi) - Math.log(Math.max(p.get(j)[r * classes + c], 1e-7)));
+            }
+          }
+          same += dev.cohort.model.distill.SoftTargets.argMax(p.get(i), r * classes, classes)
+              == dev.cohort.model.distill.SoftTargets.argMax(p.get(j), r * classes, classes) ? 1 : 0;
+        }
+        assertEquals(kl / rows, m.kl().get(i).get(j), 1e-9, "KL(" + i + " || " + j + ")");
+        assertEquals((double) same / rows, m.agreement().get(i).get(j), 0, "agreement of " + i + " and " + j);
+      }
+    }
+    assertEquals(5 * 4, m.kl().values().stream().mapToInt(Map::size).sum(), "every ordered pair once");
+  }
+
   @Test
   void rowsOfTheWrongLengthAreRejected() {
     assertThrows(IllegalArgumentException.class,
