@@ -59,12 +59,12 @@ public record CohortMetrics(
       Map<String, Double> agreesWith = new LinkedHashMap<>();
       Map<String, Double> klTo = new LinkedHashMap<>();
       float[] p = probabilities.get(peers.get(i));
+      int[] mine = predicted[i];
       for (int j = 0; j < peerCount; j++) {
         if (i == j) {
           continue;
         }
         int same = 0;
-        int[] mine = predicted[i];
         int[] theirs = predicted[j];
         for (int r = 0; r < rows; r++) {
           if (mine[r] == theirs[r]) {

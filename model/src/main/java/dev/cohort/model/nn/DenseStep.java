@@ -239,12 +239,12 @@ final class DenseStep {
     return gradientCopy.clone();
   }
 
-  /** Writes the Adam moments back into the network's updater state (before it is saved). */
   /** The learning rate of the next steps. */
   void learningRate(double rate) {
     adam.learningRate(rate);
   }
 
+  /** Writes the Adam moments back into the network's updater state (before it is saved). */
   void flush() {
     adam.flush(memory(network.getUpdater().getStateViewArray()));
   }
