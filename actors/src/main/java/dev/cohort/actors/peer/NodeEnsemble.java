@@ -83,7 +83,7 @@ final class NodeEnsemble implements Outbox {
 
   /** Sends the aggregates of the batches every teacher on this node has answered for, in order. */
   private void sendAnswered() {
-    while (!unsent.isEmpty() && exchange.missing(unsent.firstKey()).stream().noneMatch(links::isLocal)) {
+    while (!unsent.isEmpty() && !exchange.waitsFor(unsent.firstKey(), links::isLocal)) {
       send(unsent.pollFirstEntry());
     }
   }

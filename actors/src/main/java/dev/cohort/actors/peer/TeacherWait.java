@@ -110,7 +110,7 @@ final class TeacherWait {
   }
 
   private boolean answered(long batchId, Predicate<String> among) {
-    return exchange.missing(batchId).stream().noneMatch(among);
+    return !exchange.waitsFor(batchId, among);
   }
 
   private void timedOut(long batchId) {

@@ -34,6 +34,35 @@ class ExchangeTest {
     assertArrayEquals(new float[] {0.5f, 0.5f}, exchange.takeTarget(0, OWN, 2, ROW_OF_CLASS_0).values(), 1e-6f);
   }
 
+  /** The wait's allocation-free question gives missing()'s answer, whatever has arrived, been seen or become unreachable. */
+  @Test
+  void waitsForAgreesWithMissingInEveryState() {
+    List<String> peers = List.of("a", "b", "c", "d", "e", "s");
+    java.util.SplittableRandom random = new java.util.SplittableRandom(11);
+    for (int round = 0; round < 300; round++) {
+      Exchange exchange = exchange("s", Topology.mutual(peers));
+      for (int event = 0; event < 12; event++) {
+        String peer = peers.get(random.nextInt(5));
+        long batch = random.nextInt(4);
+        switch (random.nextInt(4)) {
+          case 0 -> exchange.predictionsFrom(peer, batch, 0, A, Double.NaN);
+          case 1 -> exchange.seen(peer, batch);
+          case 2 -> exchange.rejected(peer, batch);
+          default -> exchange.unreachable(random.nextBoolean() ? Set.of(peer) : Set.of());
+        }
+        for (long batch2 = 0; batch2 < 4; batch2++) {
+          Set<String> missing = exchange.missing(batch2);
+          for (java.util.function.Predicate<String> among : List.<java.util.function.Predicate<String>>of(
+              t -> true, t -> t.compareTo("c") < 0, "d"::equals)) {
+            assertEquals(missing.stream().anyMatch(among), exchange.waitsFor(batch2, among),
+                "round " + round + ", batch " + batch2 + ", missing " + missing);
+          }
+          assertEquals(missing.isEmpty(), exchange.complete(batch2));
+        }
+      }
+    }
+  }
+
   @Test
   void anEnsembleTargetIncludesThePeersOwnPredictionsButNeverAlone() {
     Exchange exchange = exchange("s", Topology.ensemble(List.of("a", "s")));
