@@ -121,9 +121,9 @@ public final class LearningBenchmark implements Callable<Integer> {
         "pair-co-teaching-lambda5", "pair-jocor-lambda1", "pair-jocor-lambda5");
     // A learning-rate schedule set for every run names itself in each heading, so its sections sit
     // beside (not over) the same settings' sections at a constant rate.
-    String decay = overrides.hasPath("cohort.training.learning-rate-decay-from")
-        && overrides.getInt("cohort.training.learning-rate-decay-from") > 0
-        ? ", learning rate decayed from epoch " + overrides.getInt("cohort.training.learning-rate-decay-from") : "";
+    int decayFrom = overrides.hasPath("cohort.training.learning-rate-decay-from")
+        ? overrides.getInt("cohort.training.learning-rate-decay-from") : 0;
+    String decay = decayFrom > 0 ? ", learning rate decayed from epoch " + decayFrom : "";
     Map<String, Setting> known = new LinkedHashMap<>();
     known.put("subset", new Setting("subset", subset + "-image subset, " + subsetEpochs + " epochs", subset,
         subsetEpochs, ConfigFactory.empty(), clean, false));

@@ -239,19 +239,15 @@ final class Exchange {
   }
 
   /**
-   * Whether a teacher accepted by {@code among} is among {@link #missing}'s for {@code batchId}: the
-   * same test, teacher by teacher, without building the set. A waiting student asks after every
-   * arrival, K − 1 times a step, so building a sorted set of K − 1 names each time cost O(K² log K)
-   * and K² set entries of garbage per step (at K = 64 the largest allocation site of a node JVM).
+   * Whether a teacher accepted by {@code among} is among {@link #missing}'s for {@code batchId},
+   * without building the set. A waiting student asks after every arrival, K − 1 times a step, so
+   * building a sorted set of K − 1 names each time cost O(K² log K) and K² set entries of garbage
+   * per step (at K = 64 the largest allocation site of a node JVM).
    */
   boolean waitsFor(long batchId, java.util.function.Predicate<String> among) {
     Map<String, Received> answers = received.getOrDefault(batchId, Map.of());
     for (String teacher : teachersAt(batchId)) {
-      if (answers.containsKey(teacher) || unreachable.contains(teacher) || !among.test(teacher)) {
-        continue;
-      }
-      Long position = teacherPosition.get(teacher);
-      if (position == null || position <= batchId) {
+      if (among.test(teacher) && stillMissing(teacher, batchId, answers)) {
         return true;
       }
     }
@@ -260,11 +256,23 @@ final class Exchange {
 
   /** Reachable teachers that have not answered for {@code batchId} and may still. */
   Set<String> missing(long batchId) {
-    Set<String> missing = new TreeSet<>(teachersAt(batchId));
-    missing.removeAll(received.getOrDefault(batchId, Map.of()).keySet());
-    missing.removeIf(t -> teacherPosition.getOrDefault(t, Long.MIN_VALUE) > batchId);
-    missing.removeAll(unreachable);
+    Map<String, Received> answers = received.getOrDefault(batchId, Map.of());
+    Set<String> missing = new TreeSet<>();
+    for (String teacher : teachersAt(batchId)) {
+      if (stillMissing(teacher, batchId, answers)) {
+        missing.add(teacher);
+      }
+    }
     return missing;
+  }
+
+  /** {@code teacher} has not answered for {@code batchId}, is reachable, and is not past it (so it may still). */
+  private boolean stillMissing(String teacher, long batchId, Map<String, Received> answers) {
+    if (answers.containsKey(teacher) || unreachable.contains(teacher)) {
+      return false;
+    }
+    Long position = teacherPosition.get(teacher);
+    return position == null || position <= batchId;
   }
 
   /**
