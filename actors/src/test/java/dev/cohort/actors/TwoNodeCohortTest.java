@@ -232,16 +232,45 @@ class TwoNodeCohortTest {
   }
 
   /**
+   * With one message per node (the default), each dml teacher's predictions cross to the other
+   * node once a step, carried by its first student there, whose wire inbox hands them to the
+   * second: 4 messages a step between the nodes instead of 8. The students receive the same
+   * predictions for the same steps, so every peer learns bit for bit as with one message per
+   * student; a student left out of the hand-on would wait max-wait and then train without that
+   * teacher (a timeout and a different kd loss), one handed them twice would be counted twice.
+   */
+  @Test
+  void dmlAcrossNodesSendsOneMessagePerNodeAndLearnsExactlyAsWithOnePerStudent() throws Exception {
+    String common = "cluster.nodes = 2\ntraining { epochs = 2, report-every = 2 }\n";
+    var perStudent = runOnTwoNodes(TestCohorts.settings(runs, "dml-per-student",
+        common + "distillation.one-message-per-node = off", "a", "b", "c", "d"));
+    var perNode = runOnTwoNodes(TestCohorts.settings(runs, "dml-per-node", common, "a", "b", "c", "d"));
+    assertEveryPeerDistilsWithoutTimeouts(perNode, "a", "b", "c", "d");
+    for (String peer : List.of("a", "b", "c", "d")) {
+      assertEquals(learning(perStudent.get(peer)), learning(perNode.get(peer)), peer + ": the same predictions, the same learning");
+      List<JsonNode> epochs = perNode.get(peer).stream().filter(m -> m.get("epoch_end").asBoolean()).toList();
+      long steps = epochs.get(epochs.size() - 1).get("step").asLong();
+      assertEquals(3 * steps, epochs.stream().mapToLong(m -> m.get("predictions_sent").asLong()).sum(),
+          peer + ": predictions for each of its 3 students every step");
+      assertEquals(steps, epochs.stream().mapToLong(m -> m.get("predictions_sent_remote").asLong()).sum(),
+          peer + ": one message a step to the other node");
+      assertEquals(2 * steps, perStudent.get(peer).stream().filter(m -> m.get("epoch_end").asBoolean())
+          .mapToLong(m -> m.get("predictions_sent_remote").asLong()).sum(), peer + ": one per student there");
+    }
+  }
+
+  /**
    * node-ensemble's targets are dml's (each peer from the average of every other), so the same
    * cohort learns the same under both, up to float rounding, while only N(N−1) = 2 aggregates a
-   * step cross between the nodes instead of 8 predictions. Weighing each node's aggregate as one
+   * step cross between the nodes instead of 8 predictions (dml with one message per student). Weighing each node's aggregate as one
    * teacher instead of as its peers, or leaving a node's own peers out, would change kd here by far
    * more than the tolerance.
    */
   @Test
   void nodeEnsembleLearnsAsDmlWithOneAggregatePerPairOfNodesAndBatch() throws Exception {
     String common = "cluster.nodes = 2\ntraining { epochs = 2, report-every = 2 }\n";
-    var dml = runOnTwoNodes(TestCohorts.settings(runs, "dml-4", common, "a", "b", "c", "d"));
+    var dml = runOnTwoNodes(TestCohorts.settings(runs, "dml-4", common + "distillation.one-message-per-node = off\n",
+        "a", "b", "c", "d"));
     CohortSettings settings = TestCohorts.settings(runs, "node-ensemble",
         common + "distillation.topology = node-ensemble", "a", "b", "c", "d");
     var ensemble = runOnTwoNodes(settings);

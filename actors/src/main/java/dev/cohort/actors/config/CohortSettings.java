@@ -112,6 +112,8 @@ public record CohortSettings(
    * @param teacherEpochs with the kd preset, the epochs the teacher trains alone before it is frozen
    * @param teacherWeighting how a student weighs each teacher on evidence of how it compares
    * @param selection small-loss selection of the examples a student trains on (noisy labels)
+   * @param oneMessagePerNode a teacher sends a batch's predictions once to each other node, where
+   *     one of its students hands them to the others there, instead of once to each student
    */
   public record Distillation(
       TopologyPreset preset,
@@ -127,7 +129,8 @@ public record CohortSettings(
       Codistill codistill,
       int teacherEpochs,
       dev.cohort.model.distill.TeacherWeighting teacherWeighting,
-      Selection selection) {
+      Selection selection,
+      boolean oneMessagePerNode) {
 
     /** The preset as the config names it: {@code dml}, {@code ta-chain}, ... */
     public String topologyName() {

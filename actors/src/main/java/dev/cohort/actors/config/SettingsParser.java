@@ -243,7 +243,8 @@ public final class SettingsParser {
             positive(c, "distillation.codistill.lookahead", "")),
         positive(c, "distillation.kd.teacher-epochs", ""),
         teacherWeighting(c, preset),
-        selection(c, preset, peers.size()));
+        selection(c, preset, peers.size()),
+        c.getBoolean("distillation.one-message-per-node"));
   }
 
   private static CohortSettings.Selection selection(Config c, CohortSettings.TopologyPreset preset, int peers) {

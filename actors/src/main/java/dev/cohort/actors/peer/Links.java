@@ -3,14 +3,17 @@ package dev.cohort.actors.peer;
 import dev.cohort.protocol.Contributor;
 import dev.cohort.protocol.PeerInbox;
 import dev.cohort.protocol.ProbabilityCodec;
+import dev.cohort.protocol.Relay;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.function.BiConsumer;
 import java.util.function.Predicate;
+import org.apache.pekko.actor.Address;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.slf4j.Logger;
 
@@ -20,6 +23,11 @@ import org.slf4j.Logger;
  * ask for it. A peer
  * learns the addresses from the coordinator's start and from a peer's return; a departed peer
  * ({@link PeerWatch}) is unlinked from the {@link Exchange} for good.
+ *
+ * <p>With {@code distillation.one-message-per-node}, what goes to peers on another node goes there
+ * once, as a {@link Relay} to the node's carrier (one linked peer there, the same while it stays
+ * linked), whose wire inbox hands it to each of them ({@link PeerWire}). Every message to a peer
+ * takes its node's way, the carrier's or the direct one, so a peer hears this one in order.
  */
 final class Links implements Outbox {
 
@@ -30,13 +38,22 @@ final class Links implements Outbox {
   private final StepFigures figures;
   private final BiConsumer<String, ActorRef<PeerInbox>> watch;
   private final Logger log;
+  private final boolean perNode;
   private final Map<String, ActorRef<PeerInbox>> peers = new HashMap<>();
+  /** Each linked peer's address as a relay names it (its path with node and incarnation). */
+  private final Map<String, String> relayAddresses = new HashMap<>();
+  /** Each node's carrier, while it stays linked there: its first linked peer by name when chosen. */
+  private final Map<Address, String> carriers = new HashMap<>();
   private volatile List<ActorRef<PeerInbox>> localInboxes = List.of();
 
-  /** @param watch watches a peer's incarnation, so that its departure ends waits for it ({@link PeerWatch}) */
+  /**
+   * @param perNode one message per other node, handed on there by a carrier, instead of one per peer
+   * @param watch watches a peer's incarnation, so that its departure ends waits for it ({@link PeerWatch})
+   */
   Links(String self, Exchange exchange, Softening softening, PeerMessages messages, StepFigures figures,
-      BiConsumer<String, ActorRef<PeerInbox>> watch, Logger log) {
+      boolean perNode, BiConsumer<String, ActorRef<PeerInbox>> watch, Logger log) {
     this.self = self;
+    this.perNode = perNode;
     this.exchange = exchange;
     this.softening = softening;
     this.messages = messages;
@@ -48,6 +65,7 @@ final class Links implements Outbox {
   /** {@code ref} is {@code peer}'s current incarnation: sent to and watched from now on. */
   void link(String peer, ActorRef<PeerInbox> ref) {
     peers.put(peer, ref);
+    relayAddresses.put(peer, ref.path().toSerializationFormat());
     localChanged();
     watch.accept(peer, ref);
   }
@@ -67,6 +85,7 @@ final class Links implements Outbox {
       return;
     }
     peers.remove(peer);
+    relayAddresses.remove(peer);
     localChanged();
     log.warn("peer {}: {} is gone; teachers now {}, students {}", self, peer, exchange.teachers(), exchange.students());
   }
@@ -79,14 +98,19 @@ final class Links implements Outbox {
   /** softmax(z / T) of batch {@code batchId} to the students {@code to} accepts, each in its link's encoding. */
   void toStudents(long batchId, long modelStep, int rows, float[] softened, Predicate<String> to) {
     Map<ProbabilityCodec.Format, List<PeerInbox>> encoded = new HashMap<>();
+    // carrier -> encoding -> the students it carries to in that encoding (the carrier itself, alone: direct)
+    Map<String, Map<ProbabilityCodec.Format, List<String>>> ways = new LinkedHashMap<>();
     for (String student : exchange.studentsAt(batchId)) {
-      if (!to.test(student)) {
-        continue;
+      if (to.test(student)) {
+        ways.computeIfAbsent(carrierOf(student), carrier -> new LinkedHashMap<>())
+            .computeIfAbsent(softening.formatFor(student), format -> new ArrayList<>()).add(student);
       }
-      List<PeerInbox> messages =
-          encoded.computeIfAbsent(softening.formatFor(student), format -> encode(batchId, modelStep, rows, softened, format));
-      send(student, batchId, messages);
     }
+    ways.forEach((carrier, byFormat) -> byFormat.forEach((format, students) -> {
+      List<PeerInbox> messages =
+          encoded.computeIfAbsent(format, f -> encode(batchId, modelStep, rows, softened, f));
+      deliver(carrier, students, batchId, messages);
+    }));
   }
 
   /**
@@ -100,7 +124,7 @@ final class Links implements Outbox {
     List<PeerInbox> batch = softening.encodeAggregate(batchId, modelStep, rows, averaged, contributors);
     figures.addCodec(System.nanoTime() - started,
         batch.stream().mapToInt(m -> m.getPredictions().getSerializedSize()).sum());
-    receivers.forEach(receiver -> send(receiver, batchId, batch));
+    receivers.forEach(receiver -> deliver(receiver, List.of(receiver), batchId, batch));
   }
 
   /** Whether {@code peer} is linked and hosted on this peer's node. */
@@ -137,16 +161,57 @@ final class Links implements Outbox {
     localInboxes = peers.values().stream().filter(ref -> ref.path().address().hasLocalScope()).toList();
   }
 
-  @Override
-  public void toStudent(String student, long batchId, long modelStep, int rows, float[] softened) {
-    send(student, batchId, encode(batchId, modelStep, rows, softened, softening.formatFor(student)));
+  /**
+   * Who carries messages to {@code peer}: its node's carrier, the first of this peer's students
+   * linked there (by name) when chosen, kept while it stays linked there, so that every message to
+   * a peer takes one way; the peer itself when it is on this node, when no student of this one is
+   * on its node, or when messages go one per peer.
+   */
+  String carrierOf(String peer) {
+    Address node = peers.get(peer).path().address();
+    if (!perNode || node.hasLocalScope()) {
+      return peer;
+    }
+    String carrier = carriers.get(node);
+    ActorRef<PeerInbox> carrierRef = carrier == null ? null : peers.get(carrier);
+    if (carrierRef == null || !carrierRef.path().address().equals(node)) {
+      carrier = peers.entrySet().stream()
+          .filter(e -> e.getValue().path().address().equals(node) && exchange.students().contains(e.getKey()))
+          .map(Map.Entry::getKey).min(String::compareTo).orElse(null);
+      if (carrier == null) {
+        carriers.remove(node);
+        return peer;
+      }
+      carriers.put(node, carrier);
+    }
+    return carrier;
   }
 
-  private void send(String student, long batchId, List<PeerInbox> messages) {
-    ActorRef<PeerInbox> ref = peers.get(student);
-    messages.forEach(ref::tell);
-    figures.addSends(messages.size(), !ref.path().address().hasLocalScope());
-    ExchangeEvents.sent(self, student, batchId, messages.size());
+  @Override
+  public void toStudent(String student, long batchId, long modelStep, int rows, float[] softened) {
+    deliver(carrierOf(student), List.of(student), batchId,
+        encode(batchId, modelStep, rows, softened, softening.formatFor(student)));
+  }
+
+  /**
+   * {@code messages} (a batch's predictions, in parts if it needs several) to {@code students}:
+   * straight to the one when it is its own carrier, else as relays through {@code carrier}.
+   */
+  private void deliver(String carrier, List<String> students, long batchId, List<PeerInbox> messages) {
+    ActorRef<PeerInbox> ref = peers.get(carrier);
+    if (students.size() == 1 && students.get(0).equals(carrier)) {
+      messages.forEach(ref::tell);
+    } else {
+      List<String> to = students.stream().map(relayAddresses::get).toList();
+      messages.forEach(message -> ref.tell(relay(to, message)));
+    }
+    int delivered = messages.size() * students.size();
+    figures.addSends(delivered, ref.path().address().hasLocalScope() ? 0 : messages.size());
+    students.forEach(student -> ExchangeEvents.sent(self, student, batchId, messages.size()));
+  }
+
+  private static PeerInbox relay(List<String> to, PeerInbox message) {
+    return PeerInbox.newBuilder().setRelay(Relay.newBuilder().addAllTo(to).setMessage(message)).build();
   }
 
   @Override
@@ -155,7 +220,16 @@ final class Links implements Outbox {
       return;
     }
     PeerInbox progress = messages.progress(trainedThrough);
-    recipients.forEach(peer -> peers.get(peer).tell(progress));
+    Map<String, List<String>> ways = new LinkedHashMap<>();
+    recipients.forEach(peer -> ways.computeIfAbsent(carrierOf(peer), carrier -> new ArrayList<>()).add(peer));
+    ways.forEach((carrier, to) -> {
+      ActorRef<PeerInbox> ref = peers.get(carrier);
+      if (to.size() == 1 && to.get(0).equals(carrier)) {
+        ref.tell(progress);
+      } else {
+        ref.tell(relay(to.stream().map(relayAddresses::get).toList(), progress));
+      }
+    });
   }
 
   private List<PeerInbox> encode(long batchId, long modelStep, int rows, float[] softened,

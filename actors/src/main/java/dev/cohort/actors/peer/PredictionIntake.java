@@ -116,7 +116,7 @@ final class PredictionIntake {
   private void take(Arrival arrival) {
     if (arrival instanceof Predictions predictions) {
       if (predictions.passedOn() > 0) {
-        figures.addSends(predictions.passedOn(), false); // counted here: the figures are the trainer thread's
+        figures.addSends(predictions.passedOn(), 0); // counted here: the figures are the trainer thread's
       }
       keep(predictions.message());
     } else if (arrival instanceof Departure departure && !finished.getAsBoolean()) {

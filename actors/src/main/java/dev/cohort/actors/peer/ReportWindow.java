@@ -47,12 +47,10 @@ final class ReportWindow {
     }
   }
 
-  /** {@code messages} prediction messages handed to a student, on another node or not. */
-  void addSends(int messages, boolean remote) {
+  /** {@code messages} prediction messages for students, {@code remote} of them carried to another node. */
+  void addSends(int messages, int remote) {
     sends += messages;
-    if (remote) {
-      remoteSends += messages;
-    }
+    remoteSends += remote;
   }
 
   void addTimeouts(int missingTeachers) {

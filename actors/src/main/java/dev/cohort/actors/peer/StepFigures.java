@@ -29,8 +29,12 @@ final class StepFigures {
     sinceEpoch.addCodec(nanos, bytesSent);
   }
 
-  /** {@code messages} prediction messages handed to a student, on another node or not. */
-  void addSends(int messages, boolean remote) {
+  /**
+   * {@code messages} prediction messages for students, handed to a mailbox here or carried to
+   * another node; {@code remote} of them crossed to another node (one relay counts once however
+   * many students it carries to).
+   */
+  void addSends(int messages, int remote) {
     sinceReport.addSends(messages, remote);
     sinceEpoch.addSends(messages, remote);
   }

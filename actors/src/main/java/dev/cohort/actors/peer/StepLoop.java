@@ -104,7 +104,8 @@ final class StepLoop {
     this.exchange = new Exchange(name, distillation.topology(), distillation.teacherWeighting());
     this.figures = new StepFigures();
     PeerMessages messages = new PeerMessages(setup, classes);
-    this.links = new Links(name, exchange, softening, messages, figures, host::watch, log);
+    this.links = new Links(name, exchange, softening, messages, figures,
+        distillation.oneMessagePerNode() && sharesBatchesWithFixedStudents(distillation.preset()), host::watch, log);
     this.intake = new PredictionIntake(name, settings.runId(), softening,
         codistillation ? distillation.codistill().lookahead() : Long.MAX_VALUE, exchange, links, figures,
         position::finished, log);
@@ -120,6 +121,18 @@ final class StepLoop {
       exchange.startAt(schedule.batchId(position.epoch(), position.batchIndex()));
       records.resumed(loaded.restored(), position, log);
     }
+  }
+
+  /**
+   * Whether a teacher's students all take the batch it takes, and stay its students: where a
+   * message per node can serve several (not codistillation's shards, random-k's redrawn students,
+   * nor node-ensemble, which sends aggregates of its own).
+   */
+  private static boolean sharesBatchesWithFixedStudents(CohortSettings.TopologyPreset preset) {
+    return switch (preset) {
+      case CODISTILL, RANDOM_K, NODE_ENSEMBLE -> false;
+      default -> true;
+    };
   }
 
   private StepMode lockStep() {

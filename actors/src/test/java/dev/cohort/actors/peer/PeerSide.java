@@ -30,7 +30,7 @@ final class PeerSide {
     this.exchange = exchange;
     this.links = new Links("s", exchange, softening,
         new PeerMessages(new PeerSetup(settings, settings.peers().get(2), null, null, "node-1"), classes), figures,
-        (peer, ref) -> watched.add(peer), LoggerFactory.getLogger(PeerSide.class));
+        true, (peer, ref) -> watched.add(peer), LoggerFactory.getLogger(PeerSide.class));
   }
 
   PredictionIntake intake(long maxStaleness, BooleanSupplier finished) {
