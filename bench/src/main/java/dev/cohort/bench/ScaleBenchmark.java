@@ -1,5 +1,8 @@
 package dev.cohort.bench;
 
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import dev.cohort.actors.launch.Launch;
 import dev.cohort.actors.launch.UsageException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -65,6 +68,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
       + " (coordinator, dashboard) gets the cores first, as on a machine of its own")
   private boolean coordinatorFirst;
 
+  @Option(names = "--set", paramLabel = "key=value", description = "a setting of every run's cohort file (repeatable)")
+  private List<String> assignments = new ArrayList<>();
+
   @Option(names = "--seed", paramLabel = "S", defaultValue = "1", description = "training.seed (default: ${DEFAULT-VALUE})")
   private int seed;
 
@@ -118,12 +124,19 @@ public final class ScaleBenchmark implements Callable<Integer> {
     // nodes were marked unreachable and downed (the run of 2026-12-07 at K = 32 on 16 JVMs).
     List<String> javaOptions = List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC",
         "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=" + heartbeatPause);
+    Config overrides = ConfigFactory.empty();
+    for (String assignment : assignments) {
+      overrides = Launch.setting(overrides, assignment);
+    }
     ScaleRun.Setup setup = new ScaleRun.Setup(javaOptions, epochs, stepsPerEpoch, batchSize, fromEpoch, seed, randomK,
-        Duration.ofMillis(250), Duration.ofMinutes(limitMinutes), coordinatorFirst);
+        Duration.ofMillis(250), Duration.ofMinutes(limitMinutes), coordinatorFirst, overrides);
     String command = "./cohort bench scale --sizes " + String.join(",", sizes) + " --topologies "
         + String.join(",", topologies) + (faults.isEmpty() ? "" : " --faults " + String.join(",", faults))
         + " --epochs " + epochs + " --steps-per-epoch " + stepsPerEpoch
+        + (fromEpoch == 2 ? "" : " --from-epoch " + fromEpoch) + (batchSize == 32 ? "" : " --batch-size " + batchSize)
+        + (randomK == 2 ? "" : " --random-k " + randomK) + (seed == 1 ? "" : " --seed " + seed)
         + (heap.equals("256m") ? "" : " --heap " + heap) + (coordinatorFirst ? " --coordinator-first" : "")
+        + assignments.stream().map(a -> " --set " + a).collect(java.util.stream.Collectors.joining())
         + (out.equals(Path.of("docs/SCALE.md")) ? "" : " --out " + out)
         + (notes.equals("docs/bench/SCALE-notes.md") ? "" : " --notes " + notes);
     System.out.println("scale harness: " + configurations.size() + " runs; each JVM " + String.join(" ", javaOptions));

@@ -55,12 +55,13 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
    * @param stepsPerEpoch batches of {@code batchSize} examples per epoch
    * @param fromEpoch rates count from this epoch on (the ones before: JIT warm-up)
    * @param limit how long a run may take before the harness gives up on it
+   * @param overrides settings ({@code cohort.…}) over every run's cohort file ({@code --set})
    * @param coordinatorFirst the node JVMs run at {@code nice 10}, so that the launcher's (coordinator,
    *     dashboard and its own peers) gets the cores first, standing in for a coordinator on a
    *     machine of its own
    */
   record Setup(List<String> javaOptions, int epochs, int stepsPerEpoch, int batchSize, int fromEpoch, int seed,
-      int randomK, Duration apiEvery, Duration limit, boolean coordinatorFirst) {}
+      int randomK, Duration apiEvery, Duration limit, boolean coordinatorFirst, Config overrides) {}
 
   /** What the harness measured of one run, besides what the run's own files say. */
   /**
@@ -225,6 +226,7 @@ record ScaleRun(String topology, int peers, int jvms, int kill) {
         "peers", CohortFile.seeded(peerList, setup.seed()),
         "cluster.nodes", jvms, "cluster.startup-timeout", "10m",
         "dashboard.enabled", true, "dashboard.port", 0));
+    cohort = setup.overrides().withFallback(cohort);
     Files.createDirectories(runs);
     Path file = runs.resolve(runId + ".conf");
     Files.writeString(file, CohortFile.render(cohort));
