@@ -68,6 +68,10 @@ public final class ScaleBenchmark implements Callable<Integer> {
       + " (coordinator, dashboard) gets the cores first, as on a machine of its own")
   private boolean coordinatorFirst;
 
+  @Option(names = "--jvm-option", paramLabel = "OPTION", description = "one more option of every JVM (repeatable), e.g."
+      + " --jvm-option=-XX:TieredStopAtLevel=1")
+  private List<String> jvmOptions = new ArrayList<>();
+
   @Option(names = "--set", paramLabel = "key=value", description = "a setting of every run's cohort file (repeatable)")
   private List<String> assignments = new ArrayList<>();
 
@@ -122,8 +126,9 @@ public final class ScaleBenchmark implements Callable<Integer> {
     // Pekko's default acceptable heartbeat pause (3 s) is for machines of their own: with 16 JVMs and
     // up to 64 trainer threads on this machine's cores a JVM can go unscheduled for seconds, and
     // nodes were marked unreachable and downed (the run of 2026-12-07 at K = 32 on 16 JVMs).
-    List<String> javaOptions = List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC",
-        "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=" + heartbeatPause);
+    List<String> javaOptions = new ArrayList<>(List.of("-Xms32m", "-Xmx" + heap, "-XX:+UseSerialGC",
+        "-Dpekko.cluster.failure-detector.acceptable-heartbeat-pause=" + heartbeatPause));
+    javaOptions.addAll(jvmOptions);
     Config overrides = ConfigFactory.empty();
     for (String assignment : assignments) {
       overrides = Launch.setting(overrides, assignment);
@@ -136,6 +141,7 @@ public final class ScaleBenchmark implements Callable<Integer> {
         + (fromEpoch == 2 ? "" : " --from-epoch " + fromEpoch) + (batchSize == 32 ? "" : " --batch-size " + batchSize)
         + (randomK == 2 ? "" : " --random-k " + randomK) + (seed == 1 ? "" : " --seed " + seed)
         + (heap.equals("256m") ? "" : " --heap " + heap) + (coordinatorFirst ? " --coordinator-first" : "")
+        + jvmOptions.stream().map(o -> " --jvm-option=" + o).collect(java.util.stream.Collectors.joining())
         + assignments.stream().map(a -> " --set " + a).collect(java.util.stream.Collectors.joining())
         + (out.equals(Path.of("docs/SCALE.md")) ? "" : " --out " + out)
         + (notes.equals("docs/bench/SCALE-notes.md") ? "" : " --notes " + notes);

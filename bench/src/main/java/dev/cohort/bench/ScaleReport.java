@@ -114,14 +114,29 @@ final class ScaleReport {
           small.run().peers()), "does not grow with K", String.format(Locale.ROOT, "%.0f B against %.0f B (×%.2f)",
           bytesPerPeer(large), bytesPerPeer(small), ratio), ratio <= 1.05);
     }
-    // node-ensemble: between nodes, one aggregate per ordered pair of nodes and batch
-    runs.stream().filter(m -> m.run().topology().equals("node-ensemble") && m.run().kill() == 0).forEach(m -> {
+    // Between nodes: dml one message per teacher and other node (one per student there without
+    // one-message-per-node); node-ensemble one aggregate per ordered pair of nodes and batch
+    boolean perNode = !setup.overrides().hasPath("cohort.distillation.one-message-per-node")
+        || setup.overrides().getBoolean("cohort.distillation.one-message-per-node");
+    runs.stream().filter(m -> m.run().kill() == 0).forEach(m -> {
+      int peers = m.run().peers();
       int nodes = m.run().jvms();
+      String perStudent = String.format(Locale.ROOT, "%,.0f", (double) peers * (peers - 1) * (1 - 1.0 / nodes));
+      String expected;
+      double count;
+      if (m.run().topology().equals("node-ensemble")) {
+        count = nodes * (nodes - 1);
+        expected = "N(N−1) = " + (int) count;
+      } else if (m.run().topology().equals("dml") && nodes > 1) {
+        count = perNode ? (double) peers * (nodes - 1) : peers * (peers - 1) * (1 - 1.0 / nodes);
+        expected = perNode ? "K(N−1) = " + (int) count : "K(K−1)(1−1/N) = " + perStudent;
+      } else {
+        return;
+      }
       double between = ScaleFigures.meanOver(m.figures().remoteMessagesPerStep()) * nodes;
-      int expected = nodes * (nodes - 1);
-      row(md, m.run().label() + ": prediction messages between nodes per step (dml: K(K−1)(1−1/N) = "
-              + String.format(Locale.ROOT, "%,.0f", (double) m.run().peers() * (m.run().peers() - 1) * (1 - 1.0 / nodes)) + ")",
-          "N(N−1) = " + expected, String.format(Locale.ROOT, "%.1f", between), Math.abs(between - expected) <= 0.05 * expected);
+      row(md, m.run().label() + ": prediction messages between nodes per step (one per student: K(K−1)(1−1/N) = "
+          + perStudent + ")", expected, String.format(Locale.ROOT, "%.1f", between),
+          Math.abs(between - count) <= 0.05 * count);
     });
     md.append('\n');
   }
