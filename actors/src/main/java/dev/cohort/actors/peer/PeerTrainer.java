@@ -23,7 +23,6 @@ import org.apache.pekko.actor.NoSerializationVerificationNeeded;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.actor.typed.ActorRefResolver;
 import org.apache.pekko.actor.typed.Behavior;
-import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.actor.typed.javadsl.AbstractBehavior;
 import org.apache.pekko.actor.typed.javadsl.ActorContext;
 import org.apache.pekko.actor.typed.javadsl.Behaviors;
@@ -78,9 +77,6 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
   private enum ReachabilityCheck implements Command {
     INSTANCE
   }
-
-  /** Where the wire inbox runs: the dispatcher of Artery's streams, which deliver to it. */
-  static final String WIRE_DISPATCHER = "pekko.remote.default-remote-dispatcher";
 
   private final PeerSetup setup;
   private final CohortSettings settings;
@@ -157,12 +153,10 @@ public final class PeerTrainer extends AbstractBehavior<PeerTrainer.Command> {
     this.records = loop.records();
     this.resumed = setup.start().resume();
     // Predictions and departures reach the loop's intake past this mailbox: the trainer may be
-    // blocked inside a step, waiting for them. The wire inbox runs on Artery's own dispatcher, so a
-    // prediction from another node is handed to the trainer without first crossing to another
-    // thread pool (docs/SCALE.md measures it).
+    // blocked inside a step, waiting for them.
     ActorRef<PeerInbox> inbox =
         context.spawn(PeerWire.create(name, context.getSelf(), loop.intake(), PredictionsArrived.INSTANCE,
-            loop::localInboxes), WireInbox.NAME, DispatcherSelector.fromConfig(WIRE_DISPATCHER));
+            loop::localInboxes), WireInbox.NAME);
     this.watch = context.spawn(PeerWatch.create(loop.intake(), context.getSelf(), PredictionsArrived.INSTANCE), "watch");
     var receptionist = context.getSystem().receptionist();
     receptionist.tell(Receptionist.register(ServiceKeys.peers(settings.runId()), inbox));

@@ -24,7 +24,7 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
  * peer knew them, before its start, with the next message after it does). A {@link Relay} (a
  * teacher's message for several peers of this node, sent once: {@code
  * distillation.one-message-per-node}) is handed to each inbox it names, this one included. It runs
- * on Artery's dispatcher ({@link PeerTrainer#WIRE_DISPATCHER}), never on the trainer's thread.
+ * on the default dispatcher, never on the trainer's thread.
  */
 final class PeerWire {
 
