@@ -121,20 +121,21 @@ final class ScaleReport {
     runs.stream().filter(m -> m.run().kill() == 0).forEach(m -> {
       int peers = m.run().peers();
       int nodes = m.run().jvms();
-      String perStudent = String.format(Locale.ROOT, "%,.0f", (double) peers * (peers - 1) * (1 - 1.0 / nodes));
+      // each of K teachers to the K − K/N students on other nodes
+      String perStudent = String.format(Locale.ROOT, "%,.0f", (double) peers * peers * (1 - 1.0 / nodes));
       String expected;
       double count;
       if (m.run().topology().equals("node-ensemble")) {
         count = nodes * (nodes - 1);
         expected = "N(N−1) = " + (int) count;
       } else if (m.run().topology().equals("dml") && nodes > 1) {
-        count = perNode ? (double) peers * (nodes - 1) : peers * (peers - 1) * (1 - 1.0 / nodes);
-        expected = perNode ? "K(N−1) = " + (int) count : "K(K−1)(1−1/N) = " + perStudent;
+        count = perNode ? (double) peers * (nodes - 1) : peers * peers * (1 - 1.0 / nodes);
+        expected = perNode ? "K(N−1) = " + (int) count : "K²(1−1/N) = " + perStudent;
       } else {
         return;
       }
       double between = ScaleFigures.meanOver(m.figures().remoteMessagesPerStep()) * nodes;
-      row(md, m.run().label() + ": prediction messages between nodes per step (one per student: K(K−1)(1−1/N) = "
+      row(md, m.run().label() + ": prediction messages between nodes per step (one per student: K²(1−1/N) = "
           + perStudent + ")", expected, String.format(Locale.ROOT, "%.1f", between),
           Math.abs(between - count) <= 0.05 * count);
     });

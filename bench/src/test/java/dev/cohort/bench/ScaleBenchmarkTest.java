@@ -117,7 +117,7 @@ class ScaleBenchmarkTest {
     assertEquals("14.0", dml[5], "dml messages per step per node\n" + md);
     assertEquals("6.0", dml[6], "dml messages to other nodes\n" + md);
     assertTrue(md.contains("| dml K=8 on 4 JVMs: prediction messages between nodes per step"
-        + " (one per student: K(K−1)(1−1/N) = 42) | K(N−1) = 24 | 24.0 | yes |"), md);
+        + " (one per student: K²(1−1/N) = 48) | K(N−1) = 24 | 24.0 | yes |"), md);
     // random-k, k = 2: each peer sends to the students that drew it, 2 per step on average over a node
     String[] randomK = row(md, "random-k K=8 on 4 JVMs");
     double sent = Double.parseDouble(randomK[5]);
@@ -127,7 +127,7 @@ class ScaleBenchmarkTest {
     String[] nodeEnsemble = row(md, "node-ensemble K=8 on 4 JVMs");
     assertEquals("3.0", nodeEnsemble[6], "node-ensemble messages to other nodes: N − 1 per node\n" + md);
     assertTrue(md.contains("| node-ensemble K=8 on 4 JVMs: prediction messages between nodes per step"
-        + " (one per student: K(K−1)(1−1/N) = 42) | N(N−1) = 12 | 12.0 | yes |"), md);
+        + " (one per student: K²(1−1/N) = 48) | N(N−1) = 12 | 12.0 | yes |"), md);
     for (String[] r : List.of(dml, randomK, nodeEnsemble)) {
       assertTrue(Double.parseDouble(r[2]) > 0, "start time " + Arrays.toString(r));
       assertTrue(Double.parseDouble(r[3]) > 0, "steps/s " + Arrays.toString(r));

@@ -162,14 +162,15 @@ final class Links implements Outbox {
   }
 
   /**
-   * Who carries messages to {@code peer}: its node's carrier, the first of this peer's students
-   * linked there (by name) when chosen, kept while it stays linked there, so that every message to
-   * a peer takes one way; the peer itself when it is on this node, when no student of this one is
-   * on its node, or when messages go one per peer.
+   * Who carries messages to {@code peer}: for a student of this peer on another node, its node's
+   * carrier, the first of this peer's students linked there (by name) when chosen, kept while it
+   * stays linked there, so that every message to a student takes one way; the peer itself when it
+   * is on this node, is no student of this one (it only hears this peer's progress, always
+   * directly), or when messages go one per peer.
    */
   String carrierOf(String peer) {
     Address node = peers.get(peer).path().address();
-    if (!perNode || node.hasLocalScope()) {
+    if (!perNode || node.hasLocalScope() || !exchange.students().contains(peer)) {
       return peer;
     }
     String carrier = carriers.get(node);
