@@ -24,10 +24,10 @@ import org.slf4j.Logger;
  * learns the addresses from the coordinator's start and from a peer's return; a departed peer
  * ({@link PeerWatch}) is unlinked from the {@link Exchange} for good.
  *
- * <p>With {@code distillation.one-message-per-node}, what goes to peers on another node goes there
- * once, as a {@link Relay} to the node's carrier (one linked peer there, the same while it stays
- * linked), whose wire inbox hands it to each of them ({@link PeerWire}). Every message to a peer
- * takes its node's way, the carrier's or the direct one, so a peer hears this one in order.
+ * <p>With {@code distillation.one-message-per-node}, what goes to students on another node goes
+ * there once, as a {@link Relay} to the node's carrier (the first of this peer's students there,
+ * the same while it stays linked), whose wire inbox hands it to each of them ({@link PeerWire}).
+ * Every message to a student takes its node's one way, so a student hears this peer in order.
  */
 final class Links implements Outbox {
 
@@ -42,7 +42,7 @@ final class Links implements Outbox {
   private final Map<String, ActorRef<PeerInbox>> peers = new HashMap<>();
   /** Each linked peer's address as a relay names it (its path with node and incarnation). */
   private final Map<String, String> relayAddresses = new HashMap<>();
-  /** Each node's carrier, while it stays linked there: its first linked peer by name when chosen. */
+  /** Each node's carrier, while it stays linked there: the first of this peer's students there when chosen. */
   private final Map<Address, String> carriers = new HashMap<>();
   private volatile List<ActorRef<PeerInbox>> localInboxes = List.of();
 
