@@ -200,19 +200,20 @@ final class Links implements Outbox {
    */
   private void deliver(String carrier, List<String> students, long batchId, List<PeerInbox> messages) {
     ActorRef<PeerInbox> ref = peers.get(carrier);
-    if (students.size() == 1 && students.get(0).equals(carrier)) {
-      messages.forEach(ref::tell);
-    } else {
-      List<String> to = students.stream().map(relayAddresses::get).toList();
-      messages.forEach(message -> ref.tell(relay(to, message)));
-    }
+    messages.forEach(message -> carry(ref, carrier, students, message));
     int delivered = messages.size() * students.size();
     figures.addSends(delivered, ref.path().address().hasLocalScope() ? 0 : messages.size());
     students.forEach(student -> ExchangeEvents.sent(self, student, batchId, messages.size()));
   }
 
-  private static PeerInbox relay(List<String> to, PeerInbox message) {
-    return PeerInbox.newBuilder().setRelay(Relay.newBuilder().addAllTo(to).setMessage(message)).build();
+  /** {@code message} to {@code to}: straight to the one when it is its own carrier, else as a relay through the carrier. */
+  private void carry(ActorRef<PeerInbox> carrierRef, String carrier, List<String> to, PeerInbox message) {
+    if (to.size() == 1 && to.get(0).equals(carrier)) {
+      carrierRef.tell(message);
+    } else {
+      carrierRef.tell(PeerInbox.newBuilder().setRelay(Relay.newBuilder()
+          .addAllTo(to.stream().map(relayAddresses::get).toList()).setMessage(message)).build());
+    }
   }
 
   @Override
@@ -223,14 +224,7 @@ final class Links implements Outbox {
     PeerInbox progress = messages.progress(trainedThrough);
     Map<String, List<String>> ways = new LinkedHashMap<>();
     recipients.forEach(peer -> ways.computeIfAbsent(carrierOf(peer), carrier -> new ArrayList<>()).add(peer));
-    ways.forEach((carrier, to) -> {
-      ActorRef<PeerInbox> ref = peers.get(carrier);
-      if (to.size() == 1 && to.get(0).equals(carrier)) {
-        ref.tell(progress);
-      } else {
-        ref.tell(relay(to.stream().map(relayAddresses::get).toList(), progress));
-      }
-    });
+    ways.forEach((carrier, to) -> carry(peers.get(carrier), carrier, to, progress));
   }
 
   private List<PeerInbox> encode(long batchId, long modelStep, int rows, float[] softened,
